@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Voki.Api.Infrastructure;
+using Voki.Grains.Model;
+
+namespace Voki.Api.Auth;
+
+/// <summary>Role minimums as authorization policies; the lowest role that passes names the policy.</summary>
+public static class Policies
+{
+    public const string Attendant = "attendant", Supervisor = "supervisor", Manager = "manager", Owner = "owner";
+}
+
+public static class AuthSetup
+{
+    public const string TenantHeader = "X-Tenant";
+
+    public static IServiceCollection AddVokiAuth(this IServiceCollection services, AuthOptions options)
+    {
+        services.AddSingleton<TokenService>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        {
+            jwt.MapInboundClaims = false;
+            jwt.TokenValidationParameters = TokenService.ValidationParameters(options);
+            jwt.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    var principal = context.Principal!;
+                    var header = context.Request.Headers[TenantHeader].FirstOrDefault();
+                    if (principal.Claim(ClaimNames.Type) != TokenTypes.Access) context.Fail("Wrong token type");
+                    else if (string.IsNullOrEmpty(header) || header != principal.Claim(ClaimNames.Tenant)) context.Fail("X-Tenant does not match the token");
+                    return Task.CompletedTask;
+                },
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await context.Response.WriteAsJsonAsync(Envelope.Error("Unauthorized"));
+                },
+                OnForbidden = async context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await context.Response.WriteAsJsonAsync(Envelope.Error("Forbidden"));
+                },
+            };
+        });
+        services.AddAuthorization(auth =>
+        {
+            foreach (var role in Enum.GetValues<Role>())
+                auth.AddPolicy(role.Name(), policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
+                    Roles.TryParse(context.User.Claim(ClaimNames.Role), out var actual) && actual >= role));
+        });
+        return services;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Voki.Grains.Model;
+
+namespace Voki.Api.Auth;
+
+/// <summary>Issues the HS256 JWTs of decisions.md "Auth".</summary>
+public sealed class TokenService(IOptions<AuthOptions> options)
+{
+    private readonly AuthOptions _options = options.Value;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public SymmetricSecurityKey Key => SigningKey(_options);
+
+    public static SymmetricSecurityKey SigningKey(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
+
+    public string IssueAccessToken(string tenant, User user) => Issue(new Dictionary<string, object>
+    {
+        [ClaimNames.Subject] = user.Id.ToString(),
+        [ClaimNames.Tenant] = tenant,
+        [ClaimNames.Role] = user.Role.Name(),
+        [ClaimNames.Type] = TokenTypes.Access,
+    }, _options.AccessTokenLifetime);
+
+    public string IssueCustomerToken(string tenant, Guid callId) => Issue(new Dictionary<string, object>
+    {
+        [ClaimNames.Subject] = callId.ToString(),
+        [ClaimNames.Tenant] = tenant,
+        [ClaimNames.CallId] = callId.ToString(),
+        [ClaimNames.Type] = TokenTypes.CustomerSocket,
+    }, _options.CustomerTokenLifetime);
+
+    public int AccessTokenSeconds => (int)_options.AccessTokenLifetime.TotalSeconds;
+
+    private string Issue(Dictionary<string, object> claims, TimeSpan lifetime)
+    {
+        claims["exp"] = DateTimeOffset.UtcNow.Add(lifetime).ToUnixTimeSeconds();
+        claims["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        claims["iss"] = _options.Issuer;
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>Validates a customer's socket token and returns its tenant and call; null when invalid.</summary>
+    public async Task<(string Tenant, Guid CallId)?> ValidateCustomerToken(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, ValidationParameters(_options));
+        if (!result.IsValid || result.ClaimsIdentity.FindFirst(ClaimNames.Type)?.Value != TokenTypes.CustomerSocket) return null;
+        var tenant = result.ClaimsIdentity.FindFirst(ClaimNames.Tenant)?.Value;
+        return tenant is not null && Guid.TryParse(result.ClaimsIdentity.FindFirst(ClaimNames.CallId)?.Value, out var callId)
+            ? (tenant, callId) : null;
+    }
+
+    public static TokenValidationParameters ValidationParameters(AuthOptions options) => new()
+    {
+        ValidateIssuer = true,
+        ValidIssuer = options.Issuer,
+        ValidateAudience = false,
+        ValidateLifetime = true,
+        RequireExpirationTime = true,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        IssuerSigningKey = SigningKey(options),
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        NameClaimType = ClaimNames.Subject,
+        RoleClaimType = ClaimNames.Role,
+    };
+}
+
+public static class ClaimsPrincipalExtensions
+{
+    public static string? Claim(this ClaimsPrincipal principal, string type) => principal.FindFirst(type)?.Value;
+}

@@ -1,0 +1,13 @@
+namespace Voki.Api.Auth;
+
+/// <summary>The <c>typ</c> claim keeps one kind of token from standing in for another.</summary>
+public static class TokenTypes
+{
+    public const string Access = "access";
+    public const string CustomerSocket = "ws_customer";
+}
+
+public static class ClaimNames
+{
+    public const string Subject = "sub", Tenant = "tenant", Role = "role", Type = "typ", CallId = "call_id";
+}

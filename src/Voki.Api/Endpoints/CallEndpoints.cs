@@ -1,0 +1,121 @@
+using Voki.Api.Auth;
+using Voki.Api.Infrastructure;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+
+namespace Voki.Api.Endpoints;
+
+public static class CallEndpoints
+{
+    public sealed class AssignRequest { public Guid? UserId { get; set; } }
+    public sealed class CompleteRequest { public string? Notes { get; set; } }
+
+    public const string RecordingNotFound = "Recording not found";
+
+    private static readonly Listing Sorting = new(
+        new Dictionary<string, string>
+        {
+            ["inserted_at"] = "c.inserted_at", ["updated_at"] = "c.updated_at", ["started_at"] = "c.started_at",
+            ["completed_at"] = "c.completed_at", ["status"] = "c.status", ["customer_name"] = "c.customer_name",
+            ["duration"] = "c.duration", ["wait_time"] = "c.wait_time", ["rating"] = "c.rating",
+        },
+        "inserted_at", DefaultDescending: true);
+
+    public static void MapCallEndpoints(this IEndpointRouteBuilder app)
+    {
+        var calls = app.MapGroup("/api/v1/calls").WithTags("Calls").RequireAuthorization(Policies.Attendant);
+        calls.MapGet("", List).WithSummary(
+            "List calls; filters status, department_id, user_id, date_from, date_to (a bare date_to covers the whole day), search (customer name or e-mail). " +
+            "Attendants see the calls of their departments and the calls assigned to them.");
+        calls.MapGet("/{id:guid}", Get);
+        calls.MapPost("/{id:guid}/assign", Assign).Accepts<AssignRequest>("application/json")
+            .WithSummary("Assign a queued call ({user_id?}, default the caller); attendants only to themselves, supervisors+ to any active member of the department");
+        calls.MapPost("/{id:guid}/start", Start)
+            .WithSummary("queued → active; assigns the caller when nobody is assigned; 422 over the plan's concurrent calls");
+        calls.MapPost("/{id:guid}/complete", Complete).Accepts<CompleteRequest>("application/json")
+            .WithSummary("active → completed ({notes?}); sets completed_at and duration");
+        calls.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Supervisor).WithSummary("queued → cancelled");
+        calls.MapGet("/{id:guid}/recording", Recording)
+            .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished");
+        calls.MapDelete("/{id:guid}/recording", RecordingsCannotBeDeleted)
+            .WithSummary("Always 405: recordings are never deleted one by one; retention purges them");
+    }
+
+    private static async Task<IResult> List(HttpContext http, CallRows calls, DepartmentRows departments)
+    {
+        var caller = http.Caller();
+        var query = http.Request.Query;
+        var v = new Validator();
+        var filter = new CallFilter(
+            QueryValues.OneOf(query, "status", CallStatus.All, v),
+            QueryValues.Guid(query, "department_id", v),
+            QueryValues.Guid(query, "user_id", v),
+            QueryValues.Date(query, "date_from", upperBound: false, v),
+            QueryValues.Date(query, "date_to", upperBound: true, v),
+            query["search"].FirstOrDefault());
+        v.ThrowIfInvalid();
+        if (!caller.AtLeast(Role.Supervisor))
+            filter = filter with { VisibleDepartments = await departments.DepartmentsOfAsync(caller.Tenant, caller.UserId), VisibleToUser = caller.UserId };
+        return Envelope.List(await calls.ListAsync(caller.Tenant, filter, Sorting.Parse(query)));
+    }
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments) =>
+        Envelope.Ok(await Visible(http.Caller(), id, grains, departments));
+
+    private static async Task<IResult> Assign(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<AssignRequest>(http.Request, "call");
+        await Visible(caller, id, grains, departments);
+        return Envelope.Ok(await Grain(caller, id, grains).Assign(caller.Actor, body.UserId).Unwrap());
+    }
+
+    private static async Task<IResult> Start(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    {
+        var caller = http.Caller();
+        await Visible(caller, id, grains, departments);
+        return Envelope.Ok(await Grain(caller, id, grains).Start(caller.Actor).Unwrap());
+    }
+
+    private static async Task<IResult> Complete(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<CompleteRequest>(http.Request, "call");
+        new Validator().MaxLength("notes", body.Notes, 10_000).ThrowIfInvalid();
+        await Visible(caller, id, grains, departments);
+        return Envelope.Ok(await Grain(caller, id, grains).Complete(caller.Actor, body.Notes).Unwrap());
+    }
+
+    private static async Task<IResult> Cancel(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        return Envelope.Ok(await Grain(caller, id, grains).Cancel(caller.Actor).Unwrap());
+    }
+
+    /// <summary>Recordings arrive with the recordings issue; until then every visible call answers the documented 404.</summary>
+    private static async Task<IResult> Recording(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var call = await Grain(caller, id, grains).Get() ?? throw ApiException.NotFound(RecordingNotFound);
+        if (!caller.AtLeast(Role.Supervisor) && call.UserId != caller.UserId) throw ApiException.Forbidden();
+        throw ApiException.NotFound(RecordingNotFound);
+    }
+
+    private static IResult RecordingsCannotBeDeleted(HttpResponse response)
+    {
+        response.Headers.Allow = "GET";
+        return Results.Json(Envelope.Error("Recordings cannot be deleted"), statusCode: StatusCodes.Status405MethodNotAllowed);
+    }
+
+    /// <summary>The call, if the caller may see it: supervisors and above any call, attendants their departments' and their own.</summary>
+    private static async Task<Call> Visible(Caller caller, Guid id, IGrainFactory grains, DepartmentRows departments)
+    {
+        var call = (await Grain(caller, id, grains).Get()).OrNotFound("Call not found");
+        if (caller.AtLeast(Role.Supervisor) || call.UserId == caller.UserId) return call;
+        if ((await departments.DepartmentsOfAsync(caller.Tenant, caller.UserId)).Contains(call.DepartmentId)) return call;
+        throw ApiException.Forbidden();
+    }
+
+    private static ICallGrain Grain(Caller caller, Guid id, IGrainFactory grains) => grains.GetGrain<ICallGrain>(caller.Key(id));
+}

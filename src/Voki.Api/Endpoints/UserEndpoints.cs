@@ -1,0 +1,116 @@
+using Voki.Api.Auth;
+using Voki.Api.Infrastructure;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+
+namespace Voki.Api.Endpoints;
+
+public static class UserEndpoints
+{
+    public sealed class UserRequest
+    {
+        public string? Name { get; set; }
+        public string? Email { get; set; }
+        public string? Password { get; set; }
+        public string? Role { get; set; }
+        public bool? Active { get; set; }
+        public string? AvatarUrl { get; set; }
+        public string? Locale { get; set; }
+    }
+
+    private static readonly Listing Sorting = new(
+        new Dictionary<string, string> { ["name"] = "name", ["email"] = "email", ["role"] = "role", ["inserted_at"] = "inserted_at" },
+        "name", DefaultDescending: false);
+
+    private static readonly string[] RoleNames = Enum.GetValues<Role>().Select(r => r.Name()).ToArray();
+    private static readonly string[] Locales = ["pt-BR", "en-US", "es", "fr"];
+
+    public static void MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/v1/users").WithTags("Users");
+        users.MapGet("/me", Me).RequireAuthorization(Policies.Attendant).WithSummary("The caller's own user");
+        users.MapGet("", List).RequireAuthorization(Policies.Manager)
+            .WithSummary("List users; filters search (name or e-mail), role, active; sort_by name|email|role|inserted_at");
+        users.MapPost("", Create).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
+            .WithSummary("Create a user (password at least 8 characters); nobody creates a role above their own; counts against the plan's users");
+        users.MapGet("/{id:guid}", Get).RequireAuthorization(Policies.Manager);
+        users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
+            .WithSummary("Update a user; there is no DELETE: set active=false");
+    }
+
+    private static async Task<IResult> Me(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        return Envelope.Ok((await grains.GetGrain<IUserGrain>(caller.Key(caller.UserId)).Get()).OrNotFound());
+    }
+
+    private static async Task<IResult> List(HttpContext http, UserRows users)
+    {
+        var caller = http.Caller();
+        var query = http.Request.Query;
+        var v = new Validator();
+        var role = QueryValues.OneOf(query, "role", RoleNames, v);
+        var active = QueryValues.Bool(query, "active", v);
+        v.ThrowIfInvalid();
+        Roles.TryParse(role, out var parsedRole);
+        var filter = new UserFilter(query["search"].FirstOrDefault(), role is null ? null : parsedRole, active);
+        return Envelope.List(await users.ListAsync(caller.Tenant, filter, Sorting.Parse(query)));
+    }
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        return Envelope.Ok((await grains.GetGrain<IUserGrain>(caller.Key(id)).Get()).OrNotFound());
+    }
+
+    private static async Task<IResult> Create(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<UserRequest>(http.Request, "user");
+        Validate(body, creating: true);
+        var role = ParseRole(body.Role) ?? Role.Attendant;
+        if (role > caller.Role) throw ApiException.Forbidden();
+        var user = await grains.GetGrain<IUserGrain>(caller.Key(Guid.NewGuid())).Create(new User
+        {
+            Name = body.Name!.Trim(),
+            Email = body.Email!.Trim(),
+            Role = role,
+            Active = body.Active ?? true,
+            AvatarUrl = body.AvatarUrl,
+            Locale = body.Locale ?? "pt-BR",
+        }, body.Password!).Unwrap();
+        return Envelope.Created(user);
+    }
+
+    private static async Task<IResult> Update(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<UserRequest>(http.Request, "user");
+        Validate(body, creating: false);
+        var user = await grains.GetGrain<IUserGrain>(caller.Key(id)).Update(new UserChanges
+        {
+            Name = body.Name?.Trim(),
+            Email = body.Email?.Trim(),
+            Password = body.Password,
+            Role = ParseRole(body.Role),
+            Active = body.Active,
+            AvatarUrl = body.AvatarUrl,
+            Locale = body.Locale,
+        }, caller.Actor).Unwrap();
+        return Envelope.Ok(user);
+    }
+
+    private static void Validate(UserRequest body, bool creating)
+    {
+        var v = new Validator();
+        if (creating) v.Required("name", body.Name).Required("email", body.Email).Required("password", body.Password);
+        v.NotBlankIfPresent("name", body.Name).MaxLength("name", body.Name, 200)
+            .NotBlankIfPresent("email", body.Email).Email("email", body.Email).MaxLength("email", body.Email, 254)
+            .MinLength("password", body.Password, 8).MaxLength("password", body.Password, 1024)
+            .OneOf("role", body.Role, RoleNames).OneOf("locale", body.Locale, Locales)
+            .ThrowIfInvalid();
+    }
+
+    private static Role? ParseRole(string? role) => Roles.TryParse(role, out var parsed) ? parsed : null;
+}

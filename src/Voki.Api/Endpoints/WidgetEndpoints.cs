@@ -1,0 +1,144 @@
+using Voki.Api.Auth;
+using Voki.Api.Infrastructure;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+
+namespace Voki.Api.Endpoints;
+
+/// <summary>The public customer entry flow (reference §2.11): no JWT, 30 requests/min per IP.</summary>
+public static class WidgetEndpoints
+{
+    public sealed class JoinRequest { public string? Name { get; set; } public string? Email { get; set; } public string? Phone { get; set; } public string? Reason { get; set; } }
+    public sealed class EvaluateRequest { public int? Rating { get; set; } public string? Comment { get; set; } }
+
+    /// <summary>Assumed handling time per customer ahead until the department has completed calls to average.</summary>
+    private const double DefaultHandlingSeconds = 180;
+
+    public static void MapWidgetEndpoints(this IEndpointRouteBuilder app)
+    {
+        var widget = app.MapGroup("/api/v1/call").WithTags("Widget (public)").RequireRateLimiting(RateLimits.PublicPolicy);
+        widget.MapGet("/{token}/validate", Validate)
+            .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
+        widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")
+            .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call");
+        widget.MapGet("/status/{callId:guid}", Status).WithSummary("Poll a call's status and queue position");
+        widget.MapPost("/evaluate/{callId:guid}", Evaluate).Accepts<EvaluateRequest>("application/json")
+            .WithSummary("Rate a completed call once: rating 1–5, comment optional");
+        widget.MapPost("/leave/{callId:guid}", Leave)
+            .WithSummary("The customer leaves the queue (call → missed). Authorization: Bearer <websocket_token from join>");
+    }
+
+    private static async Task<IResult> Validate(string token, IGrainFactory grains, AccessLinkRows links, CallRows calls, DepartmentRows departments)
+    {
+        var (tenant, link, department) = await UsableLink(token, grains, links);
+        var company = await grains.GetGrain<ICompanyGrain>(TenantKey.ForCompany(tenant)).Get();
+        var queueSize = await calls.QueueSizeAsync(tenant, department.Id);
+        var agents = await departments.CountActiveMembersAsync(tenant, department.Id);
+        return Envelope.Ok(new
+        {
+            valid = true,
+            department_name = department.Name,
+            company_name = company?.Name,
+            company_logo_url = company?.LogoUrl,
+            primary_color = company?.PrimaryColor,
+            queue_size = queueSize,
+            estimated_wait_time = await Estimate(tenant, department.Id, queueSize + 1, agents, calls),
+            online_agents = agents,
+            customer_name = link.CustomerName,
+            customer_email = link.CustomerEmail,
+            customer_phone = link.CustomerPhone,
+        });
+    }
+
+    private static async Task<IResult> Join(string token, HttpContext http, IGrainFactory grains, AccessLinkRows links, CallRows calls,
+        DepartmentRows departments, TokenService tokens)
+    {
+        var body = await RequestBody.ReadAsync<JoinRequest>(http.Request);
+        new Validator().Required("name", body.Name).MaxLength("name", body.Name, 200).Email("email", body.Email)
+            .Phone("phone", body.Phone).MaxLength("reason", body.Reason, 1000).ThrowIfInvalid();
+        var (tenant, link, _) = await UsableLink(token, grains, links);
+        var call = await grains.GetGrain<IAccessLinkGrain>(TenantKey.For(tenant, link.Id)).Join(new CustomerDetails
+        {
+            Name = body.Name!.Trim(), Email = body.Email, Phone = body.Phone, Reason = body.Reason,
+        }).Unwrap();
+        var position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.InsertedAt, call.Id);
+        var agents = await departments.CountActiveMembersAsync(tenant, call.DepartmentId);
+        var socketScheme = http.Request.IsHttps ? "wss" : "ws";
+        return Envelope.Ok(new
+        {
+            call_id = call.Id,
+            status = call.Status,
+            position,
+            estimated_wait_time = await Estimate(tenant, call.DepartmentId, position, agents, calls),
+            websocket_token = tokens.IssueCustomerToken(tenant, call.Id),
+            websocket_url = $"{socketScheme}://{http.Request.Host}/socket/websocket",
+            protocol = call.Protocol,
+        });
+    }
+
+    private static async Task<IResult> Status(Guid callId, IGrainFactory grains, CallRows calls, DepartmentRows departments)
+    {
+        var (tenant, call) = await FindCall(callId, grains, calls);
+        int? position = null, estimate = null;
+        if (call.Status == CallStatus.Queued)
+        {
+            position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.InsertedAt, call.Id);
+            estimate = await Estimate(tenant, call.DepartmentId, position.Value, await departments.CountActiveMembersAsync(tenant, call.DepartmentId), calls);
+        }
+        return Envelope.Ok(new
+        {
+            call_id = call.Id,
+            status = call.Status,
+            position,
+            estimated_wait_time = estimate,
+            user_name = call.UserName,
+            department_name = call.DepartmentName,
+        });
+    }
+
+    private static async Task<IResult> Evaluate(Guid callId, HttpRequest request, IGrainFactory grains, CallRows calls)
+    {
+        var body = await RequestBody.ReadAsync<EvaluateRequest>(request, "evaluation");
+        new Validator().Required("rating", body.Rating).Range("rating", body.Rating, 1, 5).MaxLength("comment", body.Comment, 2000).ThrowIfInvalid();
+        var (tenant, _) = await FindCall(callId, grains, calls);
+        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(tenant, callId)).Evaluate(body.Rating!.Value, body.Comment).Unwrap();
+        return Envelope.Ok(new { call_id = call.Id, rating = call.Rating, comment = call.RatingComment });
+    }
+
+    private static async Task<IResult> Leave(Guid callId, HttpRequest request, IGrainFactory grains, TokenService tokens)
+    {
+        var bearer = request.Headers.Authorization.FirstOrDefault();
+        var grant = bearer is not null && bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await tokens.ValidateCustomerToken(bearer["Bearer ".Length..].Trim()) : null;
+        if (grant is not { } customer || customer.CallId != callId) throw ApiException.Unauthorized();
+        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(customer.Tenant, callId)).EndWhileQueued(CallStatus.Missed).Unwrap();
+        return Envelope.Ok(new { call_id = call.Id, status = call.Status });
+    }
+
+    private static async Task<(string Tenant, AccessLink Link, Department Department)> UsableLink(string token, IGrainFactory grains, AccessLinkRows links)
+    {
+        var invalid = ApiException.NotFound(AccessLinkGrain.InvalidLinkDetail);
+        var found = token.Length is > 0 and <= 64 ? await links.FindByTokenAsync(token) : null;
+        if (found is not { } key) throw invalid;
+        var link = await grains.GetGrain<IAccessLinkGrain>(TenantKey.For(key.Tenant, key.Id)).Get();
+        if (link is null || link.Status != AccessLinkStatus.Active) throw invalid;
+        var department = await grains.GetGrain<IDepartmentGrain>(TenantKey.For(key.Tenant, link.DepartmentId)).Get();
+        if (department is not { Active: true }) throw invalid;
+        return (key.Tenant, link, department);
+    }
+
+    private static async Task<(string Tenant, Call Call)> FindCall(Guid callId, IGrainFactory grains, CallRows calls)
+    {
+        var tenant = await calls.FindTenantAsync(callId) ?? throw ApiException.NotFound("Call not found");
+        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(tenant, callId)).Get() ?? throw ApiException.NotFound("Call not found");
+        return (tenant, call);
+    }
+
+    /// <summary>Seconds until a customer at <paramref name="position"/> is served, from the department's recent handling times.</summary>
+    private static async Task<int> Estimate(string tenant, Guid departmentId, int position, long agents, CallRows calls)
+    {
+        var handling = await calls.AverageHandlingSecondsAsync(tenant, departmentId) ?? DefaultHandlingSeconds;
+        return (int)Math.Ceiling(Math.Max(0, position - 1) * handling / Math.Max(1, agents));
+    }
+}

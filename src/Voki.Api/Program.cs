@@ -1,0 +1,63 @@
+using Orleans.Dashboard;
+using Scalar.AspNetCore;
+using Voki.Api;
+using Voki.Api.Auth;
+using Voki.Api.Endpoints;
+using Voki.Api.Infrastructure;
+using Voki.Silo;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var authOptions = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+var usingDevelopmentKey = string.IsNullOrEmpty(authOptions.SigningKey);
+if (usingDevelopmentKey) authOptions.SigningKey = AuthOptions.DevelopmentSigningKey;
+builder.Services.Configure<AuthOptions>(o =>
+{
+    builder.Configuration.GetSection("Auth").Bind(o);
+    o.SigningKey = authOptions.SigningKey;
+});
+
+builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+builder.Services.AddVokiData(builder.Configuration);
+builder.Services.AddVokiAuth(authOptions);
+builder.Services.AddVokiRateLimits(builder.Configuration);
+builder.Services.AddVokiHealthChecks();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "Voki API";
+    document.Info.Version = "v4.0";
+    document.Info.Description = ApiDescription.Text;
+    return Task.CompletedTask;
+}));
+// Registered before the silo so the schema exists before Orleans opens its tables.
+builder.Services.AddHostedService<MigrationService>();
+builder.UseVokiSilo();
+
+var app = builder.Build();
+if (usingDevelopmentKey)
+    app.Logger.LogWarning("Auth:SigningKey is not set: using the DEVELOPMENT signing key \"{Key}\". Set Auth__SigningKey in production.",
+        AuthOptions.DevelopmentSigningKey);
+
+app.UseMiddleware<ErrorHandling>();
+app.UseStatusCodePages(ErrorHandling.WriteBodylessStatus);
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi("/openapi/v1.json");
+app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
+app.MapOrleansDashboard(routePrefix: "/dashboard");
+app.MapHealthEndpoints();
+app.MapSignupEndpoints();
+app.MapAuthEndpoints();
+app.MapCompanyEndpoints();
+app.MapUserEndpoints();
+app.MapDepartmentEndpoints();
+app.MapAccessLinkEndpoints();
+app.MapWidgetEndpoints();
+app.MapCallEndpoints();
+
+app.Run();
+
+public partial class Program;

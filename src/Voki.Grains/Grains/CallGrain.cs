@@ -1,0 +1,137 @@
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+
+namespace Voki.Grains.Grains;
+
+/// <summary>
+/// One call's lifecycle (decisions.md "Calls"). The wait limit is a reminder, so a call whose
+/// node dies while queued still turns <c>missed</c> on a surviving node.
+/// </summary>
+public sealed class CallGrain(
+    [PersistentState("call", "Default")] IPersistentState<Call> state,
+    CallRows rows, DepartmentRows departments, PlanCatalog plans) : Grain, ICallGrain, IRemindable
+{
+    private const string MaxWaitReminder = "max-wait";
+
+    private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
+
+    public async Task<Call> Open(Call draft)
+    {
+        if (state.State.Exists) return state.State;
+        await Save(draft);
+        var department = await GrainFactory.GetGrain<IDepartmentGrain>(TenantKey.For(Tenant, draft.DepartmentId)).Get();
+        if (department?.MaxWaitTime is > 0 and var seconds)
+            await this.RegisterOrUpdateReminder(MaxWaitReminder, TimeSpan.FromSeconds(seconds), TimeSpan.FromMinutes(1));
+        return state.State;
+    }
+
+    public Task<Call?> Get() => Task.FromResult(state.State.Exists ? state.State : null);
+
+    public async Task<Outcome<Call>> Assign(Actor actor, Guid? userId)
+    {
+        if (Refuse("assign", CallStatus.Queued) is { } refusal) return refusal;
+        var assignee = await CheckAssignee(actor, userId ?? actor.UserId);
+        if (assignee.Failure is { } failure) return failure;
+        var now = Clock.Now();
+        return await Save(state.State with { UserId = assignee.Value!.Id, UserName = assignee.Value.Name, AssignedAt = now, UpdatedAt = now });
+    }
+
+    public async Task<Outcome<Call>> Start(Actor actor)
+    {
+        if (Refuse("start", CallStatus.Queued) is { } refusal) return refusal;
+        var call = state.State;
+        var now = Clock.Now();
+        if (call.UserId is null)
+        {
+            var assignee = await CheckAssignee(actor, actor.UserId);
+            if (assignee.Failure is { } failure) return failure;
+            call = call with { UserId = actor.UserId, UserName = assignee.Value!.Name, AssignedAt = now };
+        }
+        else if (call.UserId != actor.UserId && actor.Role < Role.Supervisor) return Failure.Forbidden();
+
+        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
+        var limit = plans[company?.Plan ?? "free"].MaxConcurrentCalls;
+        var active = call with
+        {
+            Status = CallStatus.Active,
+            StartedAt = now,
+            WaitTime = (int)(now - call.InsertedAt).TotalSeconds,
+            UpdatedAt = now,
+        };
+        if (!await rows.TryActivateAsync(Tenant, active, limit))
+            return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active calls");
+        state.State = active;
+        await state.WriteStateAsync();
+        await ForgetWaitLimit();
+        return active;
+    }
+
+    public async Task<Outcome<Call>> Complete(Actor actor, string? notes)
+    {
+        if (Refuse("complete", CallStatus.Active) is { } refusal) return refusal;
+        if (state.State.UserId != actor.UserId && actor.Role < Role.Supervisor) return Failure.Forbidden();
+        var now = Clock.Now();
+        return await Save(state.State with
+        {
+            Status = CallStatus.Completed,
+            CompletedAt = now,
+            Duration = (int)(now - (state.State.StartedAt ?? now)).TotalSeconds,
+            Notes = notes ?? state.State.Notes,
+            UpdatedAt = now,
+        });
+    }
+
+    public Task<Outcome<Call>> Cancel(Actor actor) => EndWhileQueued(CallStatus.Cancelled);
+
+    public async Task<Outcome<Call>> EndWhileQueued(string finalStatus)
+    {
+        if (Refuse(finalStatus == CallStatus.Missed ? "miss" : "cancel", CallStatus.Queued) is { } refusal) return refusal;
+        await ForgetWaitLimit();
+        return await Save(state.State with { Status = finalStatus, UpdatedAt = Clock.Now() });
+    }
+
+    public async Task<Outcome<Call>> Evaluate(int rating, string? comment)
+    {
+        if (Refuse("evaluate", CallStatus.Completed) is { } refusal) return refusal;
+        if (state.State.Rating is not null) return Failure.Invalid("Call has already been evaluated");
+        return await Save(state.State with { Rating = rating, RatingComment = comment, UpdatedAt = Clock.Now() });
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != MaxWaitReminder) return;
+        if (state.State.Status == CallStatus.Queued) await EndWhileQueued(CallStatus.Missed);
+        else await ForgetWaitLimit();
+    }
+
+    private Failure? Refuse(string action, string requiredStatus)
+    {
+        if (!state.State.Exists) return Failure.NotFound();
+        return state.State.Status == requiredStatus ? null : Failure.Invalid($"Cannot {action} a call that is {state.State.Status}");
+    }
+
+    /// <summary>Attendants take calls only for themselves and only in their departments; supervisors and above assign any active member.</summary>
+    private async Task<Outcome<User>> CheckAssignee(Actor actor, Guid userId)
+    {
+        var self = userId == actor.UserId;
+        if (!self && actor.Role < Role.Supervisor) return Failure.Forbidden();
+        var isMember = await departments.IsActiveMemberAsync(Tenant, state.State.DepartmentId, userId);
+        if (!isMember && !(self && actor.Role >= Role.Supervisor))
+            return self ? Failure.Forbidden() : Failure.Field("user_id", "is not an active member of the department");
+        var user = await GrainFactory.GetGrain<IUserGrain>(TenantKey.For(Tenant, userId)).Get();
+        return user is { Active: true } ? user : Failure.Field("user_id", "is not an active member of the department");
+    }
+
+    private async Task ForgetWaitLimit()
+    {
+        if (await this.GetReminder(MaxWaitReminder) is { } reminder) await this.UnregisterReminder(reminder);
+    }
+
+    private async Task<Outcome<Call>> Save(Call call)
+    {
+        await rows.UpsertAsync(Tenant, call);
+        state.State = call;
+        await state.WriteStateAsync();
+        return call;
+    }
+}

@@ -1,0 +1,55 @@
+using Voki.Grains.Model;
+
+namespace Voki.Grains.Grains;
+
+/// <summary>Key "{tenant}/company": the tenant's settings and plan.</summary>
+public interface ICompanyGrain : IGrainWithStringKey
+{
+    Task<Outcome<Company>> Create(Company draft);
+    Task<Company?> Get();
+    Task<Outcome<Company>> Update(CompanyChanges changes);
+}
+
+/// <summary>Key "{tenant}/{userId}".</summary>
+public interface IUserGrain : IGrainWithStringKey
+{
+    Task<Outcome<User>> Create(User draft, string password);
+    Task<User?> Get();
+    Task<Outcome<User>> Update(UserChanges changes, Actor actor);
+    /// <summary>The user, when the password matches and the account is active; otherwise null.</summary>
+    Task<User?> CheckPassword(string password);
+}
+
+/// <summary>Key "{tenant}/{departmentId}".</summary>
+public interface IDepartmentGrain : IGrainWithStringKey
+{
+    Task<Outcome<Department>> Create(Department draft);
+    Task<Department?> Get();
+    Task<Outcome<Department>> Update(DepartmentChanges changes);
+    Task<Outcome<bool>> Delete();
+    Task<Outcome<Department>> SetMember(Guid userId, bool member);
+}
+
+/// <summary>Key "{tenant}/{accessLinkId}".</summary>
+public interface IAccessLinkGrain : IGrainWithStringKey
+{
+    Task<Outcome<AccessLink>> Create(NewAccessLink request);
+    Task<AccessLink?> Get();
+    Task<Outcome<AccessLink>> Cancel();
+    /// <summary>A customer joins the department's queue through this link: creates the call.</summary>
+    Task<Outcome<Call>> Join(CustomerDetails customer);
+}
+
+/// <summary>Key "{tenant}/{callId}": the call's lifecycle (and, with the media plane, its SFU session).</summary>
+public interface ICallGrain : IGrainWithStringKey
+{
+    Task<Call> Open(Call draft);
+    Task<Call?> Get();
+    Task<Outcome<Call>> Assign(Actor actor, Guid? userId);
+    Task<Outcome<Call>> Start(Actor actor);
+    Task<Outcome<Call>> Complete(Actor actor, string? notes);
+    Task<Outcome<Call>> Cancel(Actor actor);
+    /// <summary>The customer left the queue, or the link that created the call was cancelled.</summary>
+    Task<Outcome<Call>> EndWhileQueued(string finalStatus);
+    Task<Outcome<Call>> Evaluate(int rating, string? comment);
+}

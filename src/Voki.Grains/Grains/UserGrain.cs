@@ -1,0 +1,84 @@
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+using Voki.Grains.Security;
+
+namespace Voki.Grains.Grains;
+
+public sealed class UserGrain(
+    [PersistentState("user", "Default")] IPersistentState<User> state,
+    UserRows rows, PasswordHasher hasher, PlanCatalog plans) : Grain, IUserGrain
+{
+    private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
+
+    public async Task<Outcome<User>> Create(User draft, string password)
+    {
+        if (state.State.Exists) return Failure.Conflict("User already exists");
+        if (await UserLimitReached()) return Failure.Invalid(await UserLimitMessage());
+        var now = Clock.Now();
+        var user = draft with
+        {
+            Id = TenantKey.IdOf(this.GetPrimaryKeyString()),
+            PasswordHash = hasher.Hash(password),
+            InsertedAt = now,
+            UpdatedAt = now,
+        };
+        if (!await rows.TryUpsertAsync(Tenant, user)) return Failure.Field("email", "has already been taken");
+        state.State = user;
+        await state.WriteStateAsync();
+        return user;
+    }
+
+    public Task<User?> Get() => Task.FromResult(state.State.Exists ? state.State : null);
+
+    public async Task<Outcome<User>> Update(UserChanges c, Actor actor)
+    {
+        var s = state.State;
+        if (!s.Exists) return Failure.NotFound();
+        // Nobody grants or edits a role above their own.
+        if (s.Role > actor.Role || c.Role > actor.Role) return Failure.Forbidden();
+        if (actor.UserId == s.Id && (c.Active == false || (c.Role is { } r && r < s.Role)))
+            return Failure.Invalid("You cannot deactivate or demote yourself");
+        if (c.Active == true && !s.Active && await UserLimitReached()) return Failure.Invalid(await UserLimitMessage());
+
+        var updated = s with
+        {
+            Name = c.Name ?? s.Name,
+            Email = c.Email ?? s.Email,
+            Role = c.Role ?? s.Role,
+            Active = c.Active ?? s.Active,
+            AvatarUrl = c.AvatarUrl ?? s.AvatarUrl,
+            Locale = c.Locale ?? s.Locale,
+            PasswordHash = c.Password is { } password ? hasher.Hash(password) : s.PasswordHash,
+            UpdatedAt = Clock.Now(),
+        };
+        if (!await rows.TryUpsertAsync(Tenant, updated)) return Failure.Field("email", "has already been taken");
+        state.State = updated;
+        await state.WriteStateAsync();
+        return updated;
+    }
+
+    public Task<User?> CheckPassword(string password)
+    {
+        var s = state.State;
+        if (!s.Exists)
+        {
+            hasher.VerifyNothing(password);
+            return Task.FromResult<User?>(null);
+        }
+        return Task.FromResult(hasher.Verify(password, s.PasswordHash) && s.Active ? s : null);
+    }
+
+    private async Task<bool> UserLimitReached()
+    {
+        var limit = await Limit();
+        return limit is { } max && await rows.CountActiveAsync(Tenant) >= max;
+    }
+
+    private async Task<string> UserLimitMessage() => $"User limit reached: the plan allows {await Limit()} active users";
+
+    private async Task<int?> Limit()
+    {
+        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
+        return plans[company?.Plan ?? "free"].MaxUsers;
+    }
+}

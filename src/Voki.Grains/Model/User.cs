@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace Voki.Grains.Model;
+
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties)]
+public sealed record User
+{
+    public Guid Id { get; init; }
+    public string Name { get; init; } = "";
+    public string Email { get; init; } = "";
+    public Role Role { get; init; }
+    public bool Active { get; init; } = true;
+    public string? AvatarUrl { get; init; }
+    public bool MfaEnabled { get; init; }
+    public string Locale { get; init; } = "pt-BR";
+    public DateTime InsertedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+
+    [JsonIgnore] public string PasswordHash { get; init; } = "";
+    [JsonIgnore] public bool Exists => Id != Guid.Empty;
+}
+
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record UserChanges
+{
+    public string? Name { get; init; }
+    public string? Email { get; init; }
+    public string? Password { get; init; }
+    public Role? Role { get; init; }
+    public bool? Active { get; init; }
+    public string? AvatarUrl { get; init; }
+    public string? Locale { get; init; }
+}

@@ -1,0 +1,164 @@
+using Npgsql;
+using Voki.Grains.Model;
+
+namespace Voki.Grains.ReadModel;
+
+public sealed record CallFilter(
+    string? Status, Guid? DepartmentId, Guid? UserId, DateTime? From, DateTime? To, string? Search,
+    /// <summary>For attendants: only calls of these departments or assigned to <see cref="VisibleToUser"/>.</summary>
+    Guid[]? VisibleDepartments = null, Guid? VisibleToUser = null);
+
+public sealed class CallRows(NpgsqlDataSource db)
+{
+    private const string Columns = "c.id, c.status, c.protocol, c.department_id, COALESCE(d.name, c.department_name) AS department_name, c.user_id, " +
+        "COALESCE(u.name, c.user_name) AS user_name, c.customer_name, c.customer_email, c.customer_phone, c.reason, c.access_link_id, c.wait_time, " +
+        "c.duration, c.rating, c.rating_comment, c.notes, c.has_recording, c.recording_status, c.assigned_at, c.started_at, c.completed_at, " +
+        "c.inserted_at, c.updated_at";
+    private const string From = "calls c LEFT JOIN departments d ON d.tenant = c.tenant AND d.id = c.department_id " +
+        "LEFT JOIN users u ON u.tenant = c.tenant AND u.id = c.user_id";
+
+    public async Task UpsertAsync(string tenant, Call c)
+    {
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO calls (tenant, id, status, protocol, department_id, department_name, user_id, user_name, customer_name, customer_email,
+                               customer_phone, reason, access_link_id, wait_time, duration, rating, rating_comment, notes, has_recording,
+                               recording_status, assigned_at, started_at, completed_at, inserted_at, updated_at)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)
+            ON CONFLICT (tenant, id) DO UPDATE SET status = EXCLUDED.status, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
+              wait_time = EXCLUDED.wait_time, duration = EXCLUDED.duration, rating = EXCLUDED.rating, rating_comment = EXCLUDED.rating_comment,
+              notes = EXCLUDED.notes, has_recording = EXCLUDED.has_recording, recording_status = EXCLUDED.recording_status,
+              assigned_at = EXCLUDED.assigned_at, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
+              updated_at = EXCLUDED.updated_at
+            """);
+        var p = cmd.Parameters;
+        p.AddWithValue(tenant); p.AddWithValue(c.Id); p.AddWithValue(c.Status); p.AddWithValue(c.Protocol);
+        p.AddWithValue(c.DepartmentId); p.AddWithValue(c.DepartmentName.Db()); p.AddWithValue(c.UserId.Db()); p.AddWithValue(c.UserName.Db());
+        p.AddWithValue(c.CustomerName); p.AddWithValue(c.CustomerEmail.Db()); p.AddWithValue(c.CustomerPhone.Db()); p.AddWithValue(c.Reason.Db());
+        p.AddWithValue(c.AccessLinkId.Db()); p.AddWithValue(c.WaitTime.Db()); p.AddWithValue(c.Duration.Db()); p.AddWithValue(c.Rating.Db());
+        p.AddWithValue(c.RatingComment.Db()); p.AddWithValue(c.Notes.Db()); p.AddWithValue(c.HasRecording); p.AddWithValue(c.RecordingStatus);
+        p.AddWithValue(c.AssignedAt.Db()); p.AddWithValue(c.StartedAt.Db()); p.AddWithValue(c.CompletedAt.Db());
+        p.AddWithValue(c.InsertedAt); p.AddWithValue(c.UpdatedAt);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Moves a call to active only while the tenant is under its concurrent-call limit. The advisory lock
+    /// serialises starts of one tenant across every node, so two starts cannot both take the last slot.
+    /// </summary>
+    public async Task<bool> TryActivateAsync(string tenant, Call active, int? maxConcurrent)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx))
+        {
+            lockCmd.Parameters.AddWithValue("active-calls:" + tenant);
+            await lockCmd.ExecuteNonQueryAsync();
+        }
+        if (maxConcurrent is { } limit)
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM calls WHERE tenant = $1 AND status = 'active' AND id <> $2", connection, tx);
+            count.Parameters.AddWithValue(tenant);
+            count.Parameters.AddWithValue(active.Id);
+            if ((long)(await count.ExecuteScalarAsync())! >= limit) return false;
+        }
+        await using (var update = new NpgsqlCommand(
+            "UPDATE calls SET status = $3, user_id = $4, user_name = $5, assigned_at = $6, started_at = $7, wait_time = $8, updated_at = $9 WHERE tenant = $1 AND id = $2",
+            connection, tx))
+        {
+            var p = update.Parameters;
+            p.AddWithValue(tenant); p.AddWithValue(active.Id); p.AddWithValue(active.Status); p.AddWithValue(active.UserId.Db());
+            p.AddWithValue(active.UserName.Db()); p.AddWithValue(active.AssignedAt.Db()); p.AddWithValue(active.StartedAt.Db());
+            p.AddWithValue(active.WaitTime.Db()); p.AddWithValue(active.UpdatedAt);
+            await update.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return true;
+    }
+
+    /// <summary>The widget's status and evaluate endpoints know only the call id.</summary>
+    public async Task<string?> FindTenantAsync(Guid callId)
+    {
+        await using var cmd = db.CreateCommand("SELECT tenant FROM calls WHERE id = $1");
+        cmd.Parameters.AddWithValue(callId);
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
+    /// <summary>1-based position of a queued call among its department's queued calls, oldest first.</summary>
+    public async Task<int> QueuePositionAsync(string tenant, Guid departmentId, DateTime insertedAt, Guid callId)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT count(*) FROM calls WHERE tenant = $1 AND department_id = $2 AND status = 'queued'
+              AND (inserted_at < $3 OR (inserted_at = $3 AND id <= $4))
+            """);
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
+        cmd.Parameters.AddWithValue(insertedAt); cmd.Parameters.AddWithValue(callId);
+        return (int)(long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task<int> QueueSizeAsync(string tenant, Guid departmentId)
+    {
+        await using var cmd = db.CreateCommand("SELECT count(*) FROM calls WHERE tenant = $1 AND department_id = $2 AND status = 'queued'");
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
+        return (int)(long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Mean handling time of the department's last 20 completed calls; null before the first one.</summary>
+    public async Task<double?> AverageHandlingSecondsAsync(string tenant, Guid departmentId)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT avg(duration) FROM (SELECT duration FROM calls WHERE tenant = $1 AND department_id = $2 AND status = 'completed'
+              AND duration IS NOT NULL ORDER BY completed_at DESC LIMIT 20) recent
+            """);
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
+        return await cmd.ExecuteScalarAsync() is decimal avg ? (double)avg : null;
+    }
+
+    public async Task<bool> DepartmentHasRecordingsAsync(string tenant, Guid departmentId)
+    {
+        await using var cmd = db.CreateCommand("SELECT 1 FROM calls WHERE tenant = $1 AND department_id = $2 AND has_recording LIMIT 1");
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
+        return await cmd.ExecuteScalarAsync() is not null;
+    }
+
+    public Task<Page<Call>> ListAsync(string tenant, CallFilter f, ListRequest list)
+    {
+        var where = new SqlWhere(tenant, "c.tenant")
+            .AddIf(f.Status is not null, "c.status = {0}", f.Status ?? "")
+            .AddIf(f.DepartmentId is not null, "c.department_id = {0}", f.DepartmentId ?? Guid.Empty)
+            .AddIf(f.UserId is not null, "c.user_id = {0}", f.UserId ?? Guid.Empty)
+            .AddIf(f.From is not null, "c.inserted_at >= {0}", f.From ?? default)
+            .AddIf(f.To is not null, "c.inserted_at < {0}", f.To ?? default)
+            .AddIf(!string.IsNullOrWhiteSpace(f.Search), "(c.customer_name ILIKE {0} OR c.customer_email ILIKE {0})", $"%{Like.Escape(f.Search)}%");
+        if (f.VisibleDepartments is not null)
+            where.Add("(c.department_id = ANY({0}) OR c.user_id = {1})", f.VisibleDepartments, f.VisibleToUser ?? Guid.Empty);
+        return db.PageAsync(From, where, list, Columns, Map, "c.id");
+    }
+
+    private static Call Map(NpgsqlDataReader r) => new()
+    {
+        Id = r.Get<Guid>("id"),
+        Status = r.Get<string>("status"),
+        Protocol = r.Get<string>("protocol"),
+        DepartmentId = r.Get<Guid>("department_id"),
+        DepartmentName = r.Text("department_name"),
+        UserId = r.Nullable<Guid>("user_id"),
+        UserName = r.Text("user_name"),
+        CustomerName = r.Get<string>("customer_name"),
+        CustomerEmail = r.Text("customer_email"),
+        CustomerPhone = r.Text("customer_phone"),
+        Reason = r.Text("reason"),
+        AccessLinkId = r.Nullable<Guid>("access_link_id"),
+        WaitTime = r.Nullable<int>("wait_time"),
+        Duration = r.Nullable<int>("duration"),
+        Rating = r.Nullable<int>("rating"),
+        RatingComment = r.Text("rating_comment"),
+        Notes = r.Text("notes"),
+        HasRecording = r.Get<bool>("has_recording"),
+        RecordingStatus = r.Get<string>("recording_status"),
+        AssignedAt = r.Nullable<DateTime>("assigned_at"),
+        StartedAt = r.Nullable<DateTime>("started_at"),
+        CompletedAt = r.Nullable<DateTime>("completed_at"),
+        InsertedAt = r.Utc("inserted_at"),
+        UpdatedAt = r.Utc("updated_at"),
+    };
+}

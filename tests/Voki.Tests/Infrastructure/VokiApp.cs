@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Voki.Silo;
+
+namespace Voki.Tests.Infrastructure;
+
+/// <summary>
+/// One Voki node (API + silo) in process, on its own database. Starting one takes seconds, so test
+/// classes share it through <see cref="ApiCollection"/> and each test signs up its own tenant.
+/// </summary>
+public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    /// <summary>Settings a derived fixture overrides, e.g. the real rate limits.</summary>
+    protected virtual IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["RateLimits:AuthPerMinute"] = "100000",
+        ["RateLimits:PublicPerMinute"] = "100000",
+    };
+
+    public string ConnectionString => _database!.ConnectionString;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _ = Server; // start the host now, not inside the first test
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Voki", _database!.ConnectionString);
+        builder.UseSetting("Node:ClusterId", _database.Name);
+        builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
+        builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
+        // Hashing stays salted PBKDF2; fewer rounds only keep the suite fast.
+        builder.UseSetting("Auth:PasswordIterations", "1000");
+        builder.UseSetting("Auth:SigningKey", "test-signing-key-0123456789-0123456789-0123456789");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_database is not null) await _database.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<VokiApp>
+{
+    public const string Name = "api";
+}
