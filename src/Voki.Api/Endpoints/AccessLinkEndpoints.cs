@@ -32,7 +32,7 @@ public static class AccessLinkEndpoints
     public const int MaxBatch = 100;
 
     private static readonly Listing Sorting = new(
-        new Dictionary<string, string> { ["inserted_at"] = "l.inserted_at", ["expires_at"] = "l.expires_at", ["used_at"] = "l.used_at", ["customer_name"] = "l.customer_name" },
+        new Dictionary<string, string> { ["inserted_at"] = "l.inserted_at", ["expires_at"] = "l.expires_at", ["used_at"] = "l.used_at", ["customer_name"] = "lower(l.customer_name)" },
         "inserted_at", DefaultDescending: true);
 
     public static void MapAccessLinkEndpoints(this IEndpointRouteBuilder app)

@@ -17,7 +17,7 @@ public static class CallEndpoints
         new Dictionary<string, string>
         {
             ["inserted_at"] = "c.inserted_at", ["updated_at"] = "c.updated_at", ["started_at"] = "c.started_at",
-            ["completed_at"] = "c.completed_at", ["status"] = "c.status", ["customer_name"] = "c.customer_name",
+            ["completed_at"] = "c.completed_at", ["status"] = "c.status", ["customer_name"] = "lower(c.customer_name)",
             ["duration"] = "c.duration", ["wait_time"] = "c.wait_time", ["rating"] = "c.rating",
         },
         "inserted_at", DefaultDescending: true);

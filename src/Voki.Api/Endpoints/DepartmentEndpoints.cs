@@ -25,11 +25,11 @@ public static partial class DepartmentEndpoints
     public sealed class MemberRequest { public Guid? UserId { get; set; } }
 
     private static readonly Listing Sorting = new(
-        new Dictionary<string, string> { ["name"] = "d.name", ["identifier"] = "d.identifier", ["inserted_at"] = "d.inserted_at", ["updated_at"] = "d.updated_at" },
+        new Dictionary<string, string> { ["name"] = "lower(d.name)", ["identifier"] = "d.identifier", ["inserted_at"] = "d.inserted_at", ["updated_at"] = "d.updated_at" },
         "name", DefaultDescending: false);
 
     private static readonly Listing MemberSorting = new(
-        new Dictionary<string, string> { ["name"] = "u.name", ["email"] = "u.email", ["role"] = "u.role", ["inserted_at"] = "u.inserted_at" },
+        new Dictionary<string, string> { ["name"] = "lower(u.name)", ["email"] = "lower(u.email)", ["role"] = "u.role", ["inserted_at"] = "u.inserted_at" },
         "name", DefaultDescending: false);
 
     public static void MapDepartmentEndpoints(this IEndpointRouteBuilder app)

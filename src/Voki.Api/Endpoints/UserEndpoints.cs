@@ -20,7 +20,7 @@ public static class UserEndpoints
     }
 
     private static readonly Listing Sorting = new(
-        new Dictionary<string, string> { ["name"] = "name", ["email"] = "email", ["role"] = "role", ["inserted_at"] = "inserted_at" },
+        new Dictionary<string, string> { ["name"] = "lower(name)", ["email"] = "lower(email)", ["role"] = "role", ["inserted_at"] = "inserted_at" },
         "name", DefaultDescending: false);
 
     private static readonly string[] RoleNames = Enum.GetValues<Role>().Select(r => r.Name()).ToArray();

@@ -8,13 +8,20 @@ namespace Voki.Api.Infrastructure;
 /// </summary>
 public static class RequestBody
 {
+    private const int MaxBytes = 1 << 20;
+
     public static async Task<T> ReadAsync<T>(HttpRequest request, string? rootKey = null) where T : new()
     {
+        if (request.ContentLength > MaxBytes) throw new ApiException(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        if (buffer.Length > MaxBytes) throw new ApiException(StatusCodes.Status413PayloadTooLarge, "Request body too large");
+        if (buffer.Length == 0) return new T();
+        buffer.Position = 0;
         JsonDocument document;
         try
         {
-            if (request.ContentLength == 0) return new T();
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            document = await JsonDocument.ParseAsync(buffer, cancellationToken: request.HttpContext.RequestAborted);
         }
         catch (JsonException)
         {

@@ -11,7 +11,7 @@ public sealed partial class Validator
     public Validator Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
-        list.Add(message);
+        if (!list.Contains(message)) list.Add(message);
         return this;
     }
 

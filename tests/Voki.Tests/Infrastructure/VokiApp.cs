@@ -36,6 +36,8 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
         // Hashing stays salted PBKDF2; fewer rounds only keep the suite fast.
         builder.UseSetting("Auth:PasswordIterations", "1000");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Orleans.Runtime.Silo", "Warning");
         builder.UseSetting("Auth:SigningKey", "test-signing-key-0123456789-0123456789-0123456789");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
