@@ -7,7 +7,7 @@ namespace Voki.Grains.Grains;
 /// One call's lifecycle (decisions.md "Calls"). The wait limit is a reminder, so a call whose
 /// node dies while queued still turns <c>missed</c> on a surviving node.
 /// </summary>
-public sealed class CallGrain(
+public sealed partial class CallGrain(
     [PersistentState("call", "Default")] IPersistentState<Call> state,
     CallRows rows, DepartmentRows departments, PlanCatalog plans) : Grain, ICallGrain, IRemindable
 {

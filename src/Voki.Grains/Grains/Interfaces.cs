@@ -52,4 +52,10 @@ public interface ICallGrain : IGrainWithStringKey
     /// <summary>The customer left the queue, or the link that created the call was cancelled.</summary>
     Task<Outcome<Call>> EndWhileQueued(string finalStatus);
     Task<Outcome<Call>> Evaluate(int rating, string? comment);
+
+    // Media signalling (decisions.md "Real time"); the session lives on the node where this grain is active.
+    /// <summary>A browser's SDP: an offer gets the SFU's answer back; an answer (to an SFU offer) gets null.</summary>
+    Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp);
+    /// <summary>The participant left the call's channel or closed the page: their media stops.</summary>
+    Task LeaveMedia(string participantId);
 }
