@@ -1,0 +1,58 @@
+namespace Voki.Media.Sdp;
+
+/// <summary>One m= section (RFC 8866 §5.14) with its attributes.</summary>
+public sealed class MediaDescription
+{
+    public string Kind { get; init; } = "";
+    public int Port { get; set; }
+    public string Protocol { get; init; } = "";
+    public List<string> Formats { get; init; } = [];
+    public string? Connection { get; set; }
+    public List<SdpAttribute> Attributes { get; } = [];
+
+    public string? Mid => Attribute("mid");
+
+    public string Direction =>
+        Attributes.FirstOrDefault(a => a.Value is null && a.Name is "sendrecv" or "sendonly" or "recvonly" or "inactive")?.Name ?? "sendrecv";
+
+    public bool Sends => Direction is "sendrecv" or "sendonly";
+
+    public string? Attribute(string name) => Attributes.FirstOrDefault(a => a.Name == name)?.Value;
+
+    public IEnumerable<string> AttributeValues(string name) => Attributes.Where(a => a.Name == name && a.Value is not null).Select(a => a.Value!);
+
+    /// <summary>The payload type whose rtpmap names <paramref name="codec"/> (case-insensitive), e.g. "opus/48000/2".</summary>
+    public int? PayloadTypeOf(string codec)
+    {
+        foreach (var map in AttributeValues("rtpmap"))
+        {
+            var space = map.IndexOf(' ');
+            if (space > 0 && map[(space + 1)..].StartsWith(codec, StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(map[..space], out var pt) && Formats.Contains(map[..space]))
+                return pt;
+        }
+        return null;
+    }
+
+    /// <summary>The first SSRC the section announces (a=ssrc), the publisher's media source.</summary>
+    public uint? FirstSsrc
+    {
+        get
+        {
+            foreach (var value in AttributeValues("ssrc"))
+            {
+                var space = value.IndexOf(' ');
+                if (uint.TryParse(space < 0 ? value : value[..space], out var ssrc)) return ssrc;
+            }
+            return null;
+        }
+    }
+
+    public static MediaDescription ParseMediaLine(string value)
+    {
+        var parts = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 3 || !int.TryParse(parts[1].Split('/')[0], out var port) || port is < 0 or > 65535)
+            throw new SdpException("malformed m= line");
+        return new MediaDescription { Kind = parts[0], Port = port, Protocol = parts[2], Formats = parts.Skip(3).ToList() };
+    }
+}

@@ -1,0 +1,29 @@
+namespace Voki.Media.Sdp;
+
+/// <summary>Our side of one negotiated m= section: what we receive on it, or the forwarded track we send on it.</summary>
+public sealed class MediaLine
+{
+    public required string Mid { get; init; }
+    public required string Kind { get; init; }
+    public string Protocol { get; init; } = "UDP/TLS/RTP/SAVPF";
+    /// <summary>Payload type of our one codec (Opus or VP8) on this line; null when the line is rejected.</summary>
+    public int? PayloadType { get; set; }
+    /// <summary>sendonly, recvonly or inactive, from our side.</summary>
+    public string Direction { get; set; } = "recvonly";
+    /// <summary>The publisher's SSRC we receive on this line, when we receive.</summary>
+    public uint? RemoteSsrc { get; set; }
+    /// <summary>The SSRC and msid we send with, when this line carries a forwarded track.</summary>
+    public uint? LocalSsrc { get; set; }
+    public string? StreamId { get; set; }
+    public string? TrackId { get; set; }
+    public bool Rejected => PayloadType is null;
+}
+
+/// <summary>Codecs the SFU forwards (payload types are never hard-coded: they come from the peer's offer).</summary>
+public static class Codecs
+{
+    public const string OpusName = "opus/48000/2", Vp8Name = "VP8/90000";
+    public const int DefaultOpusPayloadType = 111, DefaultVp8PayloadType = 96;
+
+    public static string? NameFor(string kind) => kind switch { "audio" => OpusName, "video" => Vp8Name, _ => null };
+}
