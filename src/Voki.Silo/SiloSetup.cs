@@ -8,6 +8,7 @@ using Orleans.Dashboard;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Security;
+using Voki.Media.Sfu;
 
 namespace Voki.Silo;
 
@@ -30,6 +31,16 @@ public static class SiloSetup
         services.AddSingleton<RefreshTokenStore>();
         services.AddSingleton(new PasswordHasher(configuration.GetValue("Auth:PasswordIterations", PasswordHasher.DefaultIterations)));
         services.AddSingleton(PlanConfiguration.Load(configuration));
+        return services;
+    }
+
+    /// <summary>This node's media plane: one UDP port for every call whose grain is active here.</summary>
+    public static IServiceCollection AddVokiMedia(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Media").Get<MediaNodeOptions>() ?? new MediaNodeOptions();
+        services.AddSingleton(options);
+        services.AddSingleton(_ => new MediaNode(options));
+        services.AddHostedService<MediaNodeStarter>();
         return services;
     }
 

@@ -1,15 +1,94 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
 using Voki.Grains.Model;
+using Voki.Grains.Realtime;
+using Voki.Media.Sdp;
+using Voki.Media.Sfu;
 
 namespace Voki.Grains.Grains;
 
-/// <summary>The call's SFU session. Kept apart from the lifecycle so the two evolve independently.</summary>
+/// <summary>
+/// The call's SFU session, on the node where this grain is active: the browser's SDP reaches it by a
+/// grain call from whichever node holds the socket, and our offers and drops go back out as events.
+/// </summary>
 public sealed partial class CallGrain
 {
+    private const string DroppedEvent = "dropped", OfferEvent = "offer";
+    private SfuSession? _media;
+    private IGrainTimer? _keepAlive;
+
     public Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp)
     {
         if (!state.State.Exists) return Task.FromResult<Outcome<string?>>(Failure.NotFound("Call not found"));
-        return Task.FromResult<Outcome<string?>>(Failure.Invalid("The media plane is not available on this node"));
+        if (CallStatus.IsFinal(state.State.Status))
+            return Task.FromResult<Outcome<string?>>(Failure.Invalid($"Cannot negotiate media for a call that is {state.State.Status}"));
+        if (ServiceProvider.GetService<MediaNode>() is not { } node)
+            return Task.FromResult<Outcome<string?>>(Failure.Invalid("This node has no media plane"));
+        var session = Session(node);
+        try
+        {
+            Outcome<string?> result = type switch
+            {
+                "offer" => session.AcceptOffer(participant.Id, sdp),
+                "answer" => AcceptAnswer(session, participant.Id, sdp),
+                _ => Failure.Field("type", "must be offer or answer"),
+            };
+            return Task.FromResult(result);
+        }
+        catch (SdpException e)
+        {
+            return Task.FromResult<Outcome<string?>>(Failure.Invalid(e.Message));
+        }
     }
 
-    public Task LeaveMedia(string participantId) => Task.CompletedTask;
+    public Task LeaveMedia(string participantId)
+    {
+        _media?.Remove(participantId);
+        return Task.CompletedTask;
+    }
+
+    public async Task MediaEvent(string participantId, string kind, string? sdp)
+    {
+        var stream = this.GetStreamProvider(RealtimeStreams.Provider)
+            .GetStream<RealtimeEvent>(StreamId.Create(RealtimeStreams.Call, this.GetPrimaryKeyString()));
+        var realtime = kind == OfferEvent
+            ? new RealtimeEvent { Event = "signal", Payload = JsonSerializer.Serialize(new { type = "offer", sdp }), TargetParticipantId = participantId }
+            : new RealtimeEvent { Event = "participant_left", Payload = JsonSerializer.Serialize(new { participant_id = participantId, reason = sdp }) };
+        await stream.OnNextAsync(realtime);
+    }
+
+    private static string? AcceptAnswer(SfuSession session, string participantId, string sdp)
+    {
+        session.AcceptAnswer(participantId, sdp);
+        return null;
+    }
+
+    private SfuSession Session(MediaNode node)
+    {
+        if (_media is not null) return _media;
+        var self = this.AsReference<ICallGrain>();
+        _media = node.Session(this.GetPrimaryKeyString());
+        _media.OfferReady += (participant, offer) => self.MediaEvent(participant, OfferEvent, offer);
+        _media.ParticipantDropped += (participant, reason) => self.MediaEvent(participant, DroppedEvent, reason);
+        // The session lives in this activation: keep it from being collected while media flows.
+        _keepAlive ??= this.RegisterGrainTimer(() => Task.CompletedTask,
+            new GrainTimerCreationOptions { DueTime = TimeSpan.FromMinutes(1), Period = TimeSpan.FromMinutes(1), KeepAlive = true });
+        return _media;
+    }
+
+    /// <summary>Completing, cancelling or missing the call ends its media for everyone.</summary>
+    private void EndMedia()
+    {
+        _media?.Close();
+        _media = null;
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        EndMedia();
+        return Task.CompletedTask;
+    }
 }

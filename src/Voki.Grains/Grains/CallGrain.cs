@@ -132,6 +132,7 @@ public sealed partial class CallGrain(
         await rows.UpsertAsync(Tenant, call);
         state.State = call;
         await state.WriteStateAsync();
+        if (CallStatus.IsFinal(call.Status)) EndMedia();
         return call;
     }
 }

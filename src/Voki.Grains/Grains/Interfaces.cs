@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Voki.Grains.Model;
 
 namespace Voki.Grains.Grains;
@@ -58,4 +59,6 @@ public interface ICallGrain : IGrainWithStringKey
     Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp);
     /// <summary>The participant left the call's channel or closed the page: their media stops.</summary>
     Task LeaveMedia(string participantId);
+    /// <summary>The SFU session reports from its own threads through this, so events leave in the grain's order.</summary>
+    [OneWay] Task MediaEvent(string participantId, string kind, string? sdp);
 }

@@ -34,6 +34,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Node:ClusterId", _database.Name);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
+        builder.UseSetting("Media:Port", "0");
         // Hashing stays salted PBKDF2; fewer rounds only keep the suite fast.
         builder.UseSetting("Auth:PasswordIterations", "1000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

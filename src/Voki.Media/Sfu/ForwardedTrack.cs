@@ -1,0 +1,76 @@
+using Voki.Media.Rtp;
+
+namespace Voki.Media.Sfu;
+
+/// <summary>
+/// One published track as one subscriber receives it: our own SSRC, sequence and timestamp space, the
+/// subscriber's payload type, and recent packets kept for NACK retransmission (RFC 4585 §6.2.1).
+/// </summary>
+public sealed class ForwardedTrack
+{
+    private const int CacheSize = 512;
+
+    public PeerConnection Subscriber { get; }
+    public PublishedTrack Source { get; }
+    public uint LocalSsrc { get; }
+    public string Mid { get; }
+    public byte PayloadType { get; set; }
+    /// <summary>Set once the subscriber's answer includes this track's m= section.</summary>
+    public volatile bool Active;
+
+    private readonly ushort _sequenceOffset;
+    private readonly uint _timestampOffset;
+    private readonly byte[][]? _cache;
+    private readonly int[]? _cacheLengths;
+    private readonly ushort[]? _cacheSequences;
+    internal uint PacketsSent, OctetsSent;
+
+    public ForwardedTrack(PeerConnection subscriber, PublishedTrack source, string mid, byte payloadType)
+    {
+        Subscriber = subscriber;
+        Source = source;
+        Mid = mid;
+        PayloadType = payloadType;
+        LocalSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+        _sequenceOffset = (ushort)Random.Shared.Next(0, ushort.MaxValue);
+        _timestampOffset = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+        if (source.Kind == "video")
+        {
+            _cache = new byte[CacheSize][];
+            _cacheLengths = new int[CacheSize];
+            _cacheSequences = new ushort[CacheSize];
+        }
+    }
+
+    public uint TranslateTimestamp(uint sourceTimestamp) => unchecked(sourceTimestamp + _timestampOffset);
+
+    /// <summary>Rewrites the packet into <paramref name="destination"/> and remembers it for retransmission; returns its length.</summary>
+    internal int Rewrite(ReadOnlySpan<byte> packet, int headerLength, Span<byte> destination)
+    {
+        var sequence = unchecked((ushort)(RtpHeader.Sequence(packet) + _sequenceOffset));
+        var length = RtpHeader.WriteForwarded(packet, headerLength, destination, PayloadType, sequence,
+            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc);
+        if (_cache is not null)
+        {
+            var slot = sequence % CacheSize;
+            var entry = _cache[slot] ??= new byte[1500];
+            if (length <= entry.Length)
+            {
+                destination[..length].CopyTo(entry);
+                _cacheLengths![slot] = length;
+                _cacheSequences![slot] = sequence;
+            }
+        }
+        PacketsSent++;
+        OctetsSent += (uint)(length - RtpHeader.FixedLength);
+        return length;
+    }
+
+    /// <summary>A packet we sent earlier with this sequence number, if it is still cached.</summary>
+    internal ReadOnlySpan<byte> Cached(ushort sequence)
+    {
+        if (_cache is null) return default;
+        var slot = sequence % CacheSize;
+        return _cacheSequences![slot] == sequence && _cacheLengths![slot] > 0 ? _cache[slot].AsSpan(0, _cacheLengths[slot]) : default;
+    }
+}

@@ -1,0 +1,353 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
+using Org.BouncyCastle.Tls.Crypto.Impl.BC;
+using Voki.Media.Dtls;
+using Voki.Media.Ice;
+using Voki.Media.Rtp;
+using Voki.Media.Sdp;
+
+namespace Voki.Media.Sfu;
+
+/// <summary>
+/// The media plane of one node: one UDP port for every call, demultiplexed by first byte (RFC 7983),
+/// STUN USERNAME (ICE-lite, RFC 8445 §2.5) and then by the 5-tuple the STUN check came from.
+/// A receive thread does ICE, SRTP and forwarding; a timer thread sends RTCP and checks consent.
+/// </summary>
+public sealed class MediaNode : IDisposable
+{
+    private readonly MediaNodeOptions _options;
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<string, PeerConnection> _byUfrag = new();
+    private readonly ConcurrentDictionary<SocketAddress, PeerConnection> _byAddress = new();
+    private readonly ConcurrentDictionary<string, SfuSession> _sessions = new();
+    private readonly DtlsHandshakePool _handshakes;
+    private readonly BcTlsCrypto _crypto = new(new SecureRandom());
+    private readonly Thread _receiver, _timer;
+    private readonly byte[] _rtcpBuffer = new byte[1500];
+    private volatile bool _running = true;
+
+    public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
+    public MediaCounters Counters { get; } = new();
+    public int Port { get; }
+    public string AdvertisedAddress => _options.AdvertisedAddress;
+
+    public MediaNode(MediaNodeOptions options)
+    {
+        _options = options;
+        var bind = IPAddress.Parse(options.BindAddress);
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.ReceiveBufferSize = 4 << 20;
+        _socket.SendBufferSize = 4 << 20;
+        _socket.Bind(new IPEndPoint(bind, options.Port));
+        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        _handshakes = new DtlsHandshakePool(options.HandshakeWorkers);
+        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "media-receive", Priority = ThreadPriority.AboveNormal };
+        _timer = new Thread(TimerLoop) { IsBackground = true, Name = "media-rtcp" };
+        _receiver.Start();
+        _timer.Start();
+        WarmUp();
+    }
+
+    public SfuSession Session(string id) => _sessions.GetOrAdd(id, key => new SfuSession(key, this));
+
+    public SfuSession? ExistingSession(string id) => _sessions.GetValueOrDefault(id);
+
+    internal void CloseSession(SfuSession session) => _sessions.TryRemove(new KeyValuePair<string, SfuSession>(session.Id, session));
+
+    internal LocalTransport LocalTransport(PeerConnection peer) =>
+        new(peer.LocalUfrag, peer.LocalPassword, Certificate.FingerprintSha256, _options.AdvertisedAddress, Port);
+
+    internal void Register(PeerConnection peer) => _byUfrag[peer.LocalUfrag] = peer;
+
+    internal void Unregister(PeerConnection peer)
+    {
+        _byUfrag.TryRemove(peer.LocalUfrag, out _);
+        if (peer.Address is { } address) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(address, peer));
+        peer.Dtls?.Close();
+    }
+
+    private void ReceiveLoop()
+    {
+        var buffer = new byte[2048];
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (_running)
+        {
+            int length;
+            try
+            {
+                length = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException) { continue; }
+            catch (ObjectDisposedException) { return; }
+            try
+            {
+                var datagram = buffer.AsSpan(0, length);
+                if (length == 0) continue;
+                switch (datagram[0])
+                {
+                    case < 4: OnStun(datagram, from); break;
+                    case >= 20 and <= 63: OnDtls(datagram, from); break;
+                    case >= 128 and <= 191: OnMedia(buffer, length, from); break;
+                    default: Interlocked.Increment(ref Counters.UnknownDatagrams); break;
+                }
+            }
+            catch (Exception)
+            {
+                // Whatever one datagram does, the node keeps serving everyone else.
+                Interlocked.Increment(ref Counters.UnknownDatagrams);
+            }
+        }
+    }
+
+    private void OnStun(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        var message = StunMessage.TryParse(datagram);
+        if (message is null) { Interlocked.Increment(ref Counters.StunMalformed); return; }
+        if (message.Type != StunMessageType.BindingRequest) return;
+        var colon = message.Username?.IndexOf(':') ?? -1;
+        if (colon <= 0 || !_byUfrag.TryGetValue(message.Username![..colon], out var peer))
+        {
+            Interlocked.Increment(ref Counters.StunUnknownUser);
+            return;
+        }
+        if (!message.HasIntegrity || !message.VerifyIntegrity(peer.LocalPassword))
+        {
+            Interlocked.Increment(ref Counters.StunIntegrityFailures);
+            return;
+        }
+        var endpoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(from);
+        _socket.SendTo(StunMessage.BindingSuccess(message.TransactionId, endpoint, peer.LocalPassword), SocketFlags.None, from);
+        peer.LastConsent = DateTime.UtcNow;
+        if (peer.Address is null || (message.UseCandidate && !peer.Address.Equals(from)))
+        {
+            var address = new SocketAddress(from.Family, from.Size);
+            from.Buffer.CopyTo(address.Buffer);
+            if (peer.Address is { } old) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(old, peer));
+            peer.Address = address;
+            peer.RemoteEndPoint = endpoint;
+            _byAddress[address] = peer;
+        }
+    }
+
+    private void OnDtls(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        if (!_byAddress.TryGetValue(from, out var peer)) { Interlocked.Increment(ref Counters.DtlsUnknownSource); return; }
+        if (peer.State == PeerState.New) StartHandshake(peer);
+        peer.Dtls?.Deliver(datagram);
+    }
+
+    private void StartHandshake(PeerConnection peer)
+    {
+        peer.State = PeerState.Connecting;
+        var transport = peer.Dtls = new QueuedDatagramTransport(d => SendRaw(peer, d.Span));
+        var server = new DtlsSrtpServer(_crypto, Certificate, peer.RemoteFingerprint);
+        _handshakes.Enqueue(() =>
+        {
+            try
+            {
+                new DtlsServerProtocol().Accept(server, transport);
+                (peer.Inbound, peer.Outbound) = server.Keys!.ServerContexts();
+                peer.State = PeerState.Connected;
+                peer.Session.Connected(peer);
+            }
+            catch (Exception)
+            {
+                Interlocked.Increment(ref Counters.DtlsHandshakeFailures);
+                if (peer.State != PeerState.Closed) peer.Session.Drop(peer, "DTLS handshake failed");
+            }
+        });
+    }
+
+    private void OnMedia(byte[] buffer, int length, SocketAddress from)
+    {
+        if (!_byAddress.TryGetValue(from, out var peer) || peer.Inbound is not { } inbound) { Interlocked.Increment(ref Counters.DtlsUnknownSource); return; }
+        if (RtpHeader.IsRtcp(buffer.AsSpan(0, length)))
+        {
+            if (!inbound.TryUnprotectRtcp(buffer, length, out var rtcpLength)) { Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); return; }
+            OnRtcp(peer, buffer.AsSpan(0, rtcpLength));
+            return;
+        }
+        if (!inbound.TryUnprotectRtp(buffer, length, out var plainLength)) { Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); return; }
+        Interlocked.Increment(ref Counters.PacketsReceived);
+        var packet = buffer.AsSpan(0, plainLength);
+        if (!peer.Published.TryGetValue(RtpHeader.Ssrc(packet), out var track)) { Interlocked.Increment(ref Counters.RtpUnknownSsrc); return; }
+        track.Count(packet);
+        var headerLength = RtpHeader.Length(packet);
+        if (headerLength < 0) return;
+        if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
+        foreach (var forwarded in track.Subscribers)
+        {
+            if (!forwarded.Active) continue;
+            var subscriber = forwarded.Subscriber;
+            if (subscriber.Outbound is not { } outbound || subscriber.Address is not { } address) continue;
+            lock (subscriber.SendGate)
+            {
+                var written = forwarded.Rewrite(packet, headerLength, subscriber.SendBuffer);
+                var sent = outbound.ProtectRtp(subscriber.SendBuffer, written);
+                _socket.SendTo(subscriber.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
+            }
+            Interlocked.Increment(ref Counters.PacketsForwarded);
+            Interlocked.Add(ref Counters.BytesForwarded, plainLength);
+        }
+    }
+
+    private void OnRtcp(PeerConnection peer, ReadOnlySpan<byte> compound)
+    {
+        foreach (var (offset, length) in RtcpPacket.Split(compound))
+        {
+            var packet = new RtcpPacket(compound.Slice(offset, length));
+            switch (packet.Type)
+            {
+                case RtcpType.SenderReport when length >= 28:
+                    if (peer.Published.TryGetValue(packet.SenderSsrc, out var published))
+                    {
+                        (published.LastSrNtp, published.LastSrRtp) = RtcpPacket.SenderReportTimes(packet.Bytes);
+                        published.LastSrAt = DateTime.UtcNow;
+                    }
+                    break;
+                case RtcpType.PayloadFeedback when packet.Format is RtcpType.PliFormat or RtcpType.FirFormat:
+                    var media = packet.Format == RtcpType.PliFormat ? packet.MediaSsrc
+                        : length >= 20 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(packet.Bytes[12..]) : 0;
+                    if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.Source);
+                    break;
+                case RtcpType.TransportFeedback when packet.Format == RtcpType.NackFormat:
+                    if (peer.Forwarded.TryGetValue(packet.MediaSsrc, out var nacked)) Retransmit(peer, nacked, RtcpPacket.NackedSequences(packet.Bytes));
+                    break;
+            }
+        }
+    }
+
+    private void Retransmit(PeerConnection peer, ForwardedTrack track, List<ushort> sequences)
+    {
+        if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
+        lock (peer.SendGate)
+        {
+            foreach (var sequence in sequences)
+            {
+                var cached = track.Cached(sequence);
+                if (cached.IsEmpty) continue;
+                cached.CopyTo(peer.SendBuffer);
+                var sent = outbound.ProtectRtp(peer.SendBuffer, cached.Length);
+                _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
+                Interlocked.Increment(ref Counters.Retransmissions);
+            }
+        }
+    }
+
+    /// <summary>Asks the publisher for a keyframe (PLI), at most twice a second per track.</summary>
+    internal void RequestKeyframe(PublishedTrack track)
+    {
+        track.KeyframeWanted = true;
+        var now = DateTime.UtcNow;
+        if (now - track.LastKeyframeRequest < TimeSpan.FromMilliseconds(500)) return;
+        track.LastKeyframeRequest = now;
+        Span<byte> pli = stackalloc byte[12];
+        RtcpWriter.Pli(pli, 1, track.Ssrc);
+        SendRtcp(track.Publisher, pli);
+        Interlocked.Increment(ref Counters.KeyframeRequests);
+    }
+
+    private void SendRtcp(PeerConnection peer, ReadOnlySpan<byte> rtcp)
+    {
+        if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
+        lock (peer.SendGate)
+        {
+            rtcp.CopyTo(peer.SendBuffer);
+            var sent = outbound.ProtectRtcp(peer.SendBuffer, rtcp.Length);
+            _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
+        }
+    }
+
+    private void SendRaw(PeerConnection peer, ReadOnlySpan<byte> datagram)
+    {
+        if (peer.Address is { } address) _socket.SendTo(datagram, SocketFlags.None, address);
+    }
+
+    /// <summary>Once a second: receiver reports and REMB to publishers, sender reports to subscribers, consent checks.</summary>
+    private void TimerLoop()
+    {
+        while (_running)
+        {
+            Thread.Sleep(1000);
+            var now = DateTime.UtcNow;
+            foreach (var session in _sessions.Values)
+                foreach (var peer in session.PeersSnapshot())
+                {
+                    try
+                    {
+                        if (now - peer.LastConsent > _options.ConsentTimeout)
+                        {
+                            Interlocked.Increment(ref Counters.ConsentExpirations);
+                            session.Drop(peer, "consent expired");
+                            continue;
+                        }
+                        if (peer.State == PeerState.Connected) SendReports(peer, now);
+                    }
+                    catch (Exception)
+                    {
+                        // A report that fails to build is skipped; the next tick tries again.
+                    }
+                }
+        }
+    }
+
+    private void SendReports(PeerConnection peer, DateTime now)
+    {
+        var buffer = _rtcpBuffer.AsSpan();
+        var length = 0;
+        var video = new List<uint>();
+        foreach (var track in peer.Published.Values)
+        {
+            if (length + 32 > 1000) break;
+            var lost = (int)Math.Max(0, track.Expected - track.Received);
+            var lsr = (uint)(track.LastSrNtp >> 16);
+            var dlsr = track.LastSrAt == default ? 0u : (uint)((now - track.LastSrAt).TotalSeconds * 65536);
+            length += RtcpWriter.ReceiverReport(buffer[length..], 1, track.Ssrc, 0, lost, track.ExtendedHighest, 0, lsr, dlsr);
+            if (track.Kind == "video") video.Add(track.Ssrc);
+            if (track.KeyframeWanted && now - track.LastKeyframeRequest > TimeSpan.FromSeconds(1)) RequestKeyframe(track);
+        }
+        if (video.Count > 0) length += RtcpWriter.Remb(buffer[length..], 1, (ulong)_options.MaxPublisherBitrate, video.ToArray());
+        foreach (var forwarded in peer.Forwarded.Values)
+        {
+            var source = forwarded.Source;
+            if (!forwarded.Active || source.LastSrAt == default || length + 28 > 1200) continue;
+            // Carry the publisher's clock mapping into our timestamp space, advanced to now.
+            var elapsed = (now - source.LastSrAt).TotalSeconds;
+            var rtp = forwarded.TranslateTimestamp(unchecked(source.LastSrRtp + (uint)(elapsed * source.ClockRate)));
+            length += RtcpWriter.SenderReport(buffer[length..], forwarded.LocalSsrc, RtcpWriter.ToNtp(now), rtp, forwarded.PacketsSent, forwarded.OctetsSent);
+        }
+        if (length > 0) SendRtcp(peer, buffer[..length]);
+    }
+
+    /// <summary>Runs one DTLS handshake over loopback queues so the first caller does not pay for JIT and key setup.</summary>
+    private void WarmUp()
+    {
+        var client = DtlsCertificate.Generate();
+        QueuedDatagramTransport? serverSide = null, clientSide = null;
+        serverSide = new QueuedDatagramTransport(d => clientSide!.Deliver(d.Span));
+        clientSide = new QueuedDatagramTransport(d => serverSide.Deliver(d.Span));
+        var done = new ManualResetEventSlim();
+        _handshakes.Enqueue(() =>
+        {
+            try { new DtlsServerProtocol().Accept(new DtlsSrtpServer(_crypto, Certificate, client.FingerprintSha256), serverSide); }
+            finally { done.Set(); }
+        });
+        try
+        {
+            new DtlsClientProtocol().Connect(new DtlsSrtpClient(_crypto, client, Certificate.FingerprintSha256, Srtp.SrtpProfiles.Preference), clientSide);
+        }
+        catch (Exception) { /* warming is best effort */ }
+        done.Wait(TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose()
+    {
+        _running = false;
+        foreach (var session in _sessions.Values) session.Close();
+        _socket.Dispose();
+        _handshakes.Dispose();
+    }
+}

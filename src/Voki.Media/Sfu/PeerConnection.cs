@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Voki.Media.Dtls;
+using Voki.Media.Sdp;
+using Voki.Media.Srtp;
+
+namespace Voki.Media.Sfu;
+
+public enum PeerState { New, Connecting, Connected, Closed }
+
+/// <summary>
+/// One participant's transport to the SFU: ICE-lite credentials and the address learned from STUN,
+/// the DTLS handshake, the SRTP contexts, and the negotiated m= sections.
+/// </summary>
+public sealed class PeerConnection
+{
+    public string ParticipantId { get; }
+    public SfuSession Session { get; }
+    public string LocalUfrag { get; } = RandomToken(8);
+    public string LocalPassword { get; } = RandomToken(24);
+    public PeerState State { get; internal set; } = PeerState.New;
+    public IPEndPoint? RemoteEndPoint { get; internal set; }
+
+    internal string RemoteFingerprint = "";
+    internal SocketAddress? Address;
+    internal DateTime LastConsent = DateTime.UtcNow;
+    internal QueuedDatagramTransport? Dtls;
+    internal SrtpContext? Inbound, Outbound;
+    /// <summary>Serialises everything that protects and sends to this peer (the receive loop and the RTCP timer both do).</summary>
+    internal readonly object SendGate = new();
+    internal readonly byte[] SendBuffer = new byte[1600];
+
+    // Negotiation state, guarded by the session's lock.
+    internal readonly List<MediaLine> Lines = [];
+    internal readonly ulong SdpSessionId = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+    internal int SdpVersion;
+    internal bool OfferPending, NeedsOffer;
+    internal int OpusPayloadType = Codecs.DefaultOpusPayloadType, Vp8PayloadType = Codecs.DefaultVp8PayloadType;
+    internal int NextMid;
+
+    /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
+    internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();
+    /// <summary>What this participant receives, by our SSRC.</summary>
+    internal readonly ConcurrentDictionary<uint, ForwardedTrack> Forwarded = new();
+
+    internal PeerConnection(string participantId, SfuSession session)
+    {
+        ParticipantId = participantId;
+        Session = session;
+    }
+
+    public int PayloadTypeFor(string kind) => kind == "audio" ? OpusPayloadType : Vp8PayloadType;
+
+    private static string RandomToken(int length)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        return string.Create(length, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++) span[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        });
+    }
+}

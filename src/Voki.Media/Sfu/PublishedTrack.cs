@@ -1,0 +1,49 @@
+using Voki.Media.Rtp;
+
+namespace Voki.Media.Sfu;
+
+/// <summary>A track one participant sends us: its SSRC, codec, subscribers and the stats our reports need.</summary>
+public sealed class PublishedTrack(PeerConnection publisher, string kind, string mid, uint ssrc, int payloadType)
+{
+    public PeerConnection Publisher { get; } = publisher;
+    public string Kind { get; } = kind;
+    public string Mid { get; } = mid;
+    public uint Ssrc { get; } = ssrc;
+    public int PayloadType { get; } = payloadType;
+    public string TrackId { get; } = $"{publisher.ParticipantId}-{kind}";
+
+    /// <summary>Replaced, never mutated, so the receive loop reads it without a lock.</summary>
+    public volatile ForwardedTrack[] Subscribers = [];
+
+    // Receive statistics (RFC 3550 §6.4.1, A.3), touched only by the receive loop.
+    internal bool Started;
+    internal ushort BaseSequence, HighestSequence;
+    internal uint Cycles;
+    internal long Received;
+
+    // The publisher's last sender report: maps its RTP clock to wall-clock time for our own SRs.
+    internal ulong LastSrNtp;
+    internal uint LastSrRtp;
+    internal DateTime LastSrAt;
+
+    internal DateTime LastKeyframeRequest;
+    internal volatile bool KeyframeWanted;
+
+    public int ClockRate => Kind == "audio" ? 48000 : 90000;
+
+    internal void Count(ReadOnlySpan<byte> packet)
+    {
+        var sequence = RtpHeader.Sequence(packet);
+        Received++;
+        if (!Started) { Started = true; BaseSequence = HighestSequence = sequence; return; }
+        var delta = (ushort)(sequence - HighestSequence);
+        if (delta is > 0 and < 0x8000)
+        {
+            if (sequence < HighestSequence) Cycles += 0x10000;
+            HighestSequence = sequence;
+        }
+    }
+
+    internal uint ExtendedHighest => Cycles | HighestSequence;
+    internal long Expected => ExtendedHighest - BaseSequence + 1;
+}

@@ -1,0 +1,228 @@
+using Voki.Media.Sdp;
+
+namespace Voki.Media.Sfu;
+
+/// <summary>
+/// One call's routing: every participant's audio and video forwarded to every other participant.
+/// The browser offers what it publishes and we answer; when tracks come or go we send our own offer
+/// (JSEP renegotiation, RFC 8829 §5.2) with one sendonly m= section per forwarded track.
+/// </summary>
+public sealed class SfuSession
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, PeerConnection> _peers = [];
+    private bool _closed;
+
+    public string Id { get; }
+    public MediaNode Node { get; }
+
+    /// <summary>An SDP offer to deliver to one participant (a track was added or removed).</summary>
+    public event Action<string, string>? OfferReady;
+    /// <summary>A participant's media ended without them leaving: consent lost or DTLS failed.</summary>
+    public event Action<string, string>? ParticipantDropped;
+    /// <summary>A participant's DTLS handshake finished: media flows.</summary>
+    public event Action<string>? ParticipantConnected;
+
+    internal SfuSession(string id, MediaNode node)
+    {
+        Id = id;
+        Node = node;
+    }
+
+    public IReadOnlyCollection<string> Participants { get { lock (_gate) return _peers.Keys.ToArray(); } }
+
+    public PeerConnection? Peer(string participantId) { lock (_gate) return _peers.GetValueOrDefault(participantId); }
+
+    /// <summary>Applies a participant's offer and returns our answer. Throws <see cref="SdpException"/> for an unusable offer.</summary>
+    public string AcceptOffer(string participantId, string offerSdp)
+    {
+        var offer = SessionDescription.Parse(offerSdp);
+        var sections = offer.Media;
+        if (sections.Count == 0) throw new SdpException("no media sections");
+        var first = sections.FirstOrDefault(m => m.Kind is "audio" or "video") ?? throw new SdpException("no audio or video section");
+        var ufrag = offer.Find(first, "ice-ufrag") ?? throw new SdpException("missing a=ice-ufrag");
+        _ = offer.Find(first, "ice-pwd") ?? throw new SdpException("missing a=ice-pwd");
+        var fingerprint = offer.Find(first, "fingerprint") ?? throw new SdpException("missing a=fingerprint");
+        if (!fingerprint.StartsWith("sha-256 ", StringComparison.OrdinalIgnoreCase)) throw new SdpException("only sha-256 fingerprints are supported");
+        if (offer.Find(first, "setup") is "passive") throw new SdpException("a=setup:passive is not supported: the SFU is the DTLS server");
+        if (sections.Any(m => m.Mid is null)) throw new SdpException("every m= section needs a=mid");
+
+        string answer;
+        lock (_gate)
+        {
+            if (_closed) throw new InvalidOperationException("session closed");
+            if (!_peers.TryGetValue(participantId, out var peer))
+            {
+                peer = new PeerConnection(participantId, this);
+                _peers[participantId] = peer;
+                Node.Register(peer);
+                foreach (var other in _peers.Values.Where(p => p != peer))
+                    foreach (var track in other.Published.Values) Subscribe(peer, track);
+            }
+            peer.RemoteFingerprint = fingerprint[8..].Trim();
+            if (peer.OfferPending) { peer.OfferPending = false; peer.NeedsOffer = true; } // glare: theirs wins, ours is re-sent
+
+            var answered = new List<MediaLine>();
+            var publishing = new HashSet<uint>();
+            foreach (var section in sections)
+            {
+                var line = peer.Lines.FirstOrDefault(l => l.Mid == section.Mid);
+                if (line?.LocalSsrc is not null)
+                {
+                    // A section we offered earlier: keep sending on it while the browser still receives.
+                    line.Direction = section.Direction is "recvonly" or "sendrecv" && line.Direction == "sendonly" ? "sendonly" : "inactive";
+                    answered.Add(line);
+                    continue;
+                }
+                var codec = Codecs.NameFor(section.Kind);
+                var payloadType = codec is null ? null : section.PayloadTypeOf(codec);
+                if (payloadType is { } pt) { if (section.Kind == "audio") peer.OpusPayloadType = pt; else peer.Vp8PayloadType = pt; }
+                line ??= new MediaLine { Mid = section.Mid!, Kind = section.Kind, Protocol = section.Protocol };
+                if (!peer.Lines.Contains(line)) peer.Lines.Add(line);
+                line.PayloadType = payloadType;
+                line.Direction = section.Sends ? "recvonly" : "inactive";
+                line.RemoteSsrc = section.Sends ? section.FirstSsrc : null;
+                if (payloadType is { } publishedPt && line.RemoteSsrc is { } ssrc && section.Sends)
+                {
+                    publishing.Add(ssrc);
+                    if (!peer.Published.ContainsKey(ssrc))
+                    {
+                        var track = new PublishedTrack(peer, section.Kind, section.Mid!, ssrc, publishedPt);
+                        peer.Published[ssrc] = track;
+                        foreach (var other in _peers.Values.Where(p => p != peer)) Subscribe(other, track);
+                    }
+                }
+                answered.Add(line);
+            }
+            // Keep the browser's m= order; sections only we know of (not yet offered) follow.
+            var pending = peer.Lines.Where(l => !answered.Contains(l)).ToList();
+            peer.Lines.Clear();
+            peer.Lines.AddRange(answered.Concat(pending));
+            foreach (var gone in peer.Published.Values.Where(t => !publishing.Contains(t.Ssrc)).ToList()) Unpublish(gone);
+            if (peer.Lines.Any(l => l.LocalSsrc is not null && !answered.Contains(l))) peer.NeedsOffer = true;
+            answer = SdpWriter.Write(answered, Node.LocalTransport(peer), peer.SdpSessionId, ++peer.SdpVersion, isOffer: false);
+        }
+        ScheduleOffers(participantId);
+        return answer;
+    }
+
+    /// <summary>Applies a participant's answer to our offer: the forwarded tracks it accepted start flowing.</summary>
+    public void AcceptAnswer(string participantId, string answerSdp)
+    {
+        var answer = SessionDescription.Parse(answerSdp);
+        var keyframes = new List<PublishedTrack>();
+        lock (_gate)
+        {
+            if (!_peers.TryGetValue(participantId, out var peer)) throw new SdpException("no offer is pending for this participant");
+            peer.OfferPending = false;
+            foreach (var section in answer.Media)
+            {
+                var line = peer.Lines.FirstOrDefault(l => l.Mid == section.Mid && l.LocalSsrc is not null);
+                if (line is null || !peer.Forwarded.TryGetValue(line.LocalSsrc!.Value, out var forwarded)) continue;
+                var accepted = section.Port != 0 && section.Direction is "recvonly" or "sendrecv";
+                if (accepted && !forwarded.Active && forwarded.Source.Kind == "video") keyframes.Add(forwarded.Source);
+                forwarded.Active = accepted;
+            }
+        }
+        foreach (var track in keyframes) Node.RequestKeyframe(track);
+        ScheduleOffers(null);
+    }
+
+    /// <summary>The participant left: their tracks end for everyone else.</summary>
+    public void Remove(string participantId)
+    {
+        lock (_gate)
+        {
+            if (!_peers.Remove(participantId, out var peer)) return;
+            foreach (var track in peer.Published.Values.ToList()) Unpublish(track);
+            foreach (var forwarded in peer.Forwarded.Values)
+                forwarded.Source.Subscribers = forwarded.Source.Subscribers.Where(f => f != forwarded).ToArray();
+            peer.State = PeerState.Closed;
+            Node.Unregister(peer);
+        }
+        ScheduleOffers(null);
+    }
+
+    public void Close()
+    {
+        string[] everyone;
+        lock (_gate)
+        {
+            _closed = true;
+            everyone = [.. _peers.Keys];
+        }
+        foreach (var id in everyone) Remove(id);
+        Node.CloseSession(this);
+    }
+
+    internal void Drop(PeerConnection peer, string reason)
+    {
+        lock (_gate) { if (!_peers.TryGetValue(peer.ParticipantId, out var current) || current != peer) return; }
+        Remove(peer.ParticipantId);
+        ParticipantDropped?.Invoke(peer.ParticipantId, reason);
+    }
+
+    internal void Connected(PeerConnection peer)
+    {
+        foreach (var forwarded in peer.Forwarded.Values.Where(f => f.Active && f.Source.Kind == "video")) Node.RequestKeyframe(forwarded.Source);
+        ParticipantConnected?.Invoke(peer.ParticipantId);
+    }
+
+    internal IEnumerable<PeerConnection> PeersSnapshot() { lock (_gate) return [.. _peers.Values]; }
+
+    private void Subscribe(PeerConnection subscriber, PublishedTrack track)
+    {
+        var mid = $"{track.Kind[0]}{subscriber.NextMid++}";
+        var forwarded = new ForwardedTrack(subscriber, track, mid, (byte)subscriber.PayloadTypeFor(track.Kind));
+        subscriber.Forwarded[forwarded.LocalSsrc] = forwarded;
+        subscriber.Lines.Add(new MediaLine
+        {
+            Mid = mid,
+            Kind = track.Kind,
+            PayloadType = forwarded.PayloadType,
+            Direction = "sendonly",
+            LocalSsrc = forwarded.LocalSsrc,
+            StreamId = track.Publisher.ParticipantId,
+            TrackId = track.TrackId,
+        });
+        track.Subscribers = [.. track.Subscribers, forwarded];
+        subscriber.NeedsOffer = true;
+    }
+
+    private void Unpublish(PublishedTrack track)
+    {
+        track.Publisher.Published.TryRemove(track.Ssrc, out _);
+        foreach (var forwarded in track.Subscribers)
+        {
+            forwarded.Active = false;
+            forwarded.Subscriber.Forwarded.TryRemove(forwarded.LocalSsrc, out _);
+            var line = forwarded.Subscriber.Lines.FirstOrDefault(l => l.LocalSsrc == forwarded.LocalSsrc);
+            if (line is not null) line.Direction = "inactive";
+            forwarded.Subscriber.NeedsOffer = true;
+        }
+        track.Subscribers = [];
+    }
+
+    /// <summary>Sends an offer to every participant whose forwarded tracks changed and who has none outstanding.</summary>
+    private void ScheduleOffers(string? justAnswered)
+    {
+        var offers = new List<(string Participant, string Sdp)>();
+        lock (_gate)
+        {
+            foreach (var peer in _peers.Values.Where(p => p.NeedsOffer && !p.OfferPending))
+            {
+                // A peer whose own offer we never answered has no transport yet to negotiate over.
+                if (peer.SdpVersion == 0) continue;
+                peer.NeedsOffer = false;
+                peer.OfferPending = true;
+                offers.Add((peer.ParticipantId, SdpWriter.Write(peer.Lines, Node.LocalTransport(peer), peer.SdpSessionId, ++peer.SdpVersion, isOffer: true)));
+            }
+        }
+        foreach (var (participant, sdp) in offers)
+        {
+            // The participant that just offered must get our answer before our own offer.
+            if (participant == justAnswered) _ = Task.Delay(150).ContinueWith(_ => OfferReady?.Invoke(participant, sdp));
+            else OfferReady?.Invoke(participant, sdp);
+        }
+    }
+}
