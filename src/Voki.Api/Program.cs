@@ -48,7 +48,11 @@ app.UseRateLimiter();
 
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
-app.MapOrleansDashboard(routePrefix: "/dashboard");
+// The dashboard answers anyone, without a token, with any grain's state in any tenant (/dashboard/GrainState):
+// mapped by default only in Development (./voki run listens on loopback); elsewhere only with Dashboard:Enabled,
+// behind the operator's own access control.
+if (app.Configuration.GetValue("Dashboard:Enabled", app.Environment.IsDevelopment()))
+    app.MapOrleansDashboard(routePrefix: "/dashboard");
 app.MapHealthEndpoints();
 app.MapSignupEndpoints();
 app.MapAuthEndpoints();

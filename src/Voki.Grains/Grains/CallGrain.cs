@@ -12,6 +12,7 @@ public sealed partial class CallGrain(
     CallRows rows, DepartmentRows departments, PlanCatalog plans) : Grain, ICallGrain, IRemindable
 {
     private const string MaxWaitReminder = "max-wait";
+    public const string NotFoundDetail = "Call not found";
 
     private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
 
@@ -106,7 +107,7 @@ public sealed partial class CallGrain(
 
     private Failure? Refuse(string action, string requiredStatus)
     {
-        if (!state.State.Exists) return Failure.NotFound();
+        if (!state.State.Exists) return Failure.NotFound(NotFoundDetail);
         return state.State.Status == requiredStatus ? null : Failure.Invalid($"Cannot {action} a call that is {state.State.Status}");
     }
 
