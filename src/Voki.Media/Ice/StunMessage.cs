@@ -131,5 +131,41 @@ public sealed class StunMessage
         return message;
     }
 
+    /// <summary>A Binding request as a controlling ICE agent sends it (RFC 8445 §7.1.1), for our client-mode peer.</summary>
+    public static byte[] BindingRequest(ReadOnlySpan<byte> transactionId, string username, string password, uint priority, ulong tieBreaker, bool useCandidate)
+    {
+        var user = Encoding.UTF8.GetBytes(username);
+        var userPadded = (user.Length + 3) & ~3;
+        var length = HeaderLength + 4 + userPadded + 8 + 12 + (useCandidate ? 4 : 0) + 24 + 8;
+        var message = new byte[length];
+        var span = message.AsSpan();
+        BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)StunMessageType.BindingRequest);
+        BinaryPrimitives.WriteUInt32BigEndian(span[4..], MagicCookie);
+        transactionId.CopyTo(span[8..]);
+        var offset = HeaderLength;
+        void Attribute(StunAttributeType type, ReadOnlySpan<byte> value, int padded, Span<byte> target)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(target[offset..], (ushort)type);
+            BinaryPrimitives.WriteUInt16BigEndian(target[(offset + 2)..], (ushort)value.Length);
+            value.CopyTo(target[(offset + 4)..]);
+            offset += 4 + padded;
+        }
+        Attribute(StunAttributeType.Username, user, userPadded, span);
+        Span<byte> number = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(number, priority);
+        Attribute(StunAttributeType.Priority, number[..4], 4, span);
+        BinaryPrimitives.WriteUInt64BigEndian(number, tieBreaker);
+        Attribute(StunAttributeType.IceControlling, number, 8, span);
+        if (useCandidate) Attribute(StunAttributeType.UseCandidate, [], 0, span);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)(offset + 24 - HeaderLength));
+        var hmac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(password), span[..offset]);
+        Attribute(StunAttributeType.MessageIntegrity, hmac, 20, span);
+        BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)(offset + 8 - HeaderLength));
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc(span[..offset]));
+        Attribute(StunAttributeType.Fingerprint, crc, 4, span);
+        return message;
+    }
+
     private static uint Crc(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(data) ^ FingerprintXor;
 }

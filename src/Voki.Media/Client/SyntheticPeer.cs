@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Tls;
+using Org.BouncyCastle.Tls.Crypto.Impl.BC;
+using Voki.Media.Dtls;
+using Voki.Media.Ice;
+using Voki.Media.Rtp;
+using Voki.Media.Sdp;
+using Voki.Media.Srtp;
+
+namespace Voki.Media.Client;
+
+/// <summary>A packet a synthetic peer received: who sent it (SSRC), its sequence and timestamp, and when it arrived.</summary>
+public readonly record struct ReceivedPacket(uint Ssrc, byte PayloadType, ushort Sequence, uint Timestamp, int PayloadLength, long ArrivalTicks, long SentTicks);
+
+/// <summary>
+/// Our own stack in the browser's place (client mode): offers audio and video, runs ICE as the
+/// controlling agent, DTLS as the client, then sends and receives SRTP. The SFU tests and the
+/// load tool (bench/sfu) use it, so they exercise every protocol layer a browser does.
+/// </summary>
+public sealed class SyntheticPeer : IDisposable
+{
+    public const int OpusPayloadType = 111, Vp8PayloadType = 96;
+
+    private readonly Socket _socket;
+    private readonly DtlsCertificate _certificate = DtlsCertificate.Generate("synthetic");
+    private readonly string _ufrag = Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
+    private readonly string _password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    private readonly QueuedDatagramTransport _dtls;
+    private readonly Thread _receiver;
+    private readonly object _sendGate = new();
+    private readonly byte[] _sendBuffer = new byte[1600];
+    private IPEndPoint? _server;
+    private SrtpContext? _inbound, _outbound;
+    private volatile bool _running = true;
+    private TaskCompletionSource _stunAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ushort _audioSequence, _videoSequence;
+
+    public uint AudioSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+    public uint VideoSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+    public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
+    public event Action<ReceivedPacket>? PacketReceived;
+    public long RtcpReceived;
+    public long PliReceived;
+
+    public SyntheticPeer()
+    {
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _dtls = new QueuedDatagramTransport(d => { if (_server is not null) _socket.SendTo(d.Span, SocketFlags.None, _server); });
+        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "synthetic-peer" };
+        _receiver.Start();
+    }
+
+    /// <summary>A Unified Plan offer publishing one Opus and one VP8 track, as a browser writes it.</summary>
+    public string CreateOffer()
+    {
+        var sdp = new StringBuilder();
+        void Line(string text) => sdp.Append(text).Append("\r\n");
+        Line("v=0");
+        Line($"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 1 IN IP4 127.0.0.1");
+        Line("s=-");
+        Line("t=0 0");
+        Line("a=group:BUNDLE 0 1");
+        foreach (var (mid, kind, pt, codec, ssrc) in new[] { ("0", "audio", OpusPayloadType, "opus/48000/2", AudioSsrc), ("1", "video", Vp8PayloadType, "VP8/90000", VideoSsrc) })
+        {
+            Line($"m={kind} 9 UDP/TLS/RTP/SAVPF {pt}");
+            Line("c=IN IP4 0.0.0.0");
+            Line($"a=ice-ufrag:{_ufrag}");
+            Line($"a=ice-pwd:{_password}");
+            Line($"a=fingerprint:sha-256 {_certificate.FingerprintSha256}");
+            Line("a=setup:actpass");
+            Line($"a=mid:{mid}");
+            Line("a=sendrecv");
+            Line("a=rtcp-mux");
+            Line($"a=rtpmap:{pt} {codec}");
+            Line($"a=ssrc:{ssrc} cname:synthetic");
+        }
+        return sdp.ToString();
+    }
+
+    /// <summary>Answers an SFU offer: every section it sends on, we receive.</summary>
+    public string CreateAnswer(string offerSdp)
+    {
+        var offer = SessionDescription.Parse(offerSdp);
+        var sdp = new StringBuilder();
+        void Line(string text) => sdp.Append(text).Append("\r\n");
+        Line("v=0");
+        Line($"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 2 IN IP4 127.0.0.1");
+        Line("s=-");
+        Line("t=0 0");
+        foreach (var m in offer.Media)
+        {
+            Line($"m={m.Kind} {(m.Port == 0 ? 0 : 9)} {m.Protocol} {string.Join(' ', m.Formats)}");
+            Line($"a=mid:{m.Mid}");
+            Line($"a=ice-ufrag:{_ufrag}");
+            Line($"a=ice-pwd:{_password}");
+            Line($"a=fingerprint:sha-256 {_certificate.FingerprintSha256}");
+            Line("a=setup:active");
+            Line(m.Direction switch { "sendonly" => "a=recvonly", "recvonly" => "a=sendonly", "inactive" => "a=inactive", _ => "a=sendrecv" });
+            Line("a=rtcp-mux");
+        }
+        return sdp.ToString();
+    }
+
+    /// <summary>ICE (nominating the SFU's one candidate) then the DTLS handshake; afterwards SRTP flows.</summary>
+    public async Task ConnectAsync(string answerSdp, TimeSpan timeout)
+    {
+        var answer = SessionDescription.Parse(answerSdp);
+        var media = answer.Media.First(m => m.Port != 0);
+        var remoteUfrag = answer.Find(media, "ice-ufrag")!;
+        var remotePassword = answer.Find(media, "ice-pwd")!;
+        var serverFingerprint = answer.Find(media, "fingerprint")![8..].Trim();
+        var candidate = media.AttributeValues("candidate").First().Split(' ');
+        _server = new IPEndPoint(IPAddress.Parse(candidate[4]), int.Parse(candidate[5]));
+
+        var deadline = Stopwatch.StartNew();
+        while (!_stunAnswered.Task.IsCompleted)
+        {
+            if (deadline.Elapsed > timeout) throw new TimeoutException("no STUN answer from the SFU");
+            _socket.SendTo(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remoteUfrag}:{_ufrag}", remotePassword,
+                0x6E0001FF, 42, useCandidate: true), SocketFlags.None, _server);
+            await Task.WhenAny(_stunAnswered.Task, Task.Delay(100));
+        }
+        var client = new DtlsSrtpClient(new BcTlsCrypto(new SecureRandom()), _certificate, serverFingerprint, OfferedProfiles);
+        await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
+        (_inbound, _outbound) = client.Keys!.ClientContexts();
+        _ = Task.Run(async () =>
+        {
+            // Consent freshness (RFC 7675): keep answering the SFU's expectations while we run.
+            while (_running)
+            {
+                await Task.Delay(2000);
+                if (_running) _socket.SendTo(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remoteUfrag}:{_ufrag}", remotePassword,
+                    0x6E0001FF, 42, useCandidate: false), SocketFlags.None, _server);
+            }
+        });
+    }
+
+    public bool Connected => _outbound is not null;
+
+    /// <summary>Sends one RTP packet on the audio or video SSRC; the payload's first 8 bytes carry the send time for latency figures.</summary>
+    public void Send(bool video, ReadOnlySpan<byte> payload, uint timestamp, bool marker)
+    {
+        if (_outbound is null || _server is null) return;
+        lock (_sendGate)
+        {
+            var packet = _sendBuffer.AsSpan();
+            packet[0] = 0x80;
+            packet[1] = (byte)((marker ? 0x80 : 0) | (video ? Vp8PayloadType : OpusPayloadType));
+            var sequence = video ? _videoSequence++ : _audioSequence++;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[2..], sequence);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[4..], timestamp);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[8..], video ? VideoSsrc : AudioSsrc);
+            payload.CopyTo(packet[12..]);
+            if (payload.Length >= 8) System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(packet[12..], Stopwatch.GetTimestamp());
+            var length = _outbound.ProtectRtp(_sendBuffer, 12 + payload.Length);
+            _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, _server);
+        }
+    }
+
+    /// <summary>Sends a raw datagram to the SFU as-is: for robustness tests.</summary>
+    public void SendRaw(ReadOnlySpan<byte> datagram)
+    {
+        if (_server is not null) _socket.SendTo(datagram, SocketFlags.None, _server);
+    }
+
+    private void ReceiveLoop()
+    {
+        var buffer = new byte[2048];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        while (_running)
+        {
+            int length;
+            try { length = _socket.ReceiveFrom(buffer, ref from); }
+            catch (SocketException) { continue; }
+            catch (ObjectDisposedException) { return; }
+            if (length == 0) continue;
+            var arrival = Stopwatch.GetTimestamp();
+            var first = buffer[0];
+            if (first < 4)
+            {
+                if (StunMessage.TryParse(buffer.AsSpan(0, length)) is { Type: StunMessageType.BindingSuccess }) _stunAnswered.TrySetResult();
+            }
+            else if (first is >= 20 and <= 63) _dtls.Deliver(buffer.AsSpan(0, length));
+            else if (first is >= 128 and <= 191 && _inbound is { } inbound)
+            {
+                if (RtpHeader.IsRtcp(buffer.AsSpan(0, length)))
+                {
+                    if (!inbound.TryUnprotectRtcp(buffer, length, out var rtcpLength)) continue;
+                    Interlocked.Increment(ref RtcpReceived);
+                    foreach (var (offset, size) in RtcpPacket.Split(buffer.AsSpan(0, rtcpLength)))
+                        if (buffer[offset + 1] == RtcpType.PayloadFeedback && (buffer[offset] & 0x1F) == RtcpType.PliFormat) Interlocked.Increment(ref PliReceived);
+                    continue;
+                }
+                if (!inbound.TryUnprotectRtp(buffer, length, out var plain)) continue;
+                var packet = buffer.AsSpan(0, plain);
+                var header = RtpHeader.Length(packet);
+                var sent = plain - header >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(packet[header..]) : 0;
+                PacketReceived?.Invoke(new ReceivedPacket(RtpHeader.Ssrc(packet), RtpHeader.PayloadType(packet), RtpHeader.Sequence(packet),
+                    RtpHeader.Timestamp(packet), plain - header, arrival, sent));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _running = false;
+        _dtls.Close();
+        _socket.Dispose();
+    }
+}
