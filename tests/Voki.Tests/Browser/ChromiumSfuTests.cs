@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Playwright;
+using Voki.Media.Sfu;
+
+namespace Voki.Tests.Browser;
+
+/// <summary>
+/// Real Chromium peers against our SFU with nothing in between but SDP handed over by the test:
+/// ICE-lite, DTLS, SRTP and forwarding as a browser sees them.
+/// </summary>
+public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
+{
+    private const string PeerPage = """
+        <!doctype html><html><body><div id="remote"></div><script>
+        window.pc = new RTCPeerConnection();
+        window.remoteTracks = 0;
+        pc.ontrack = e => {
+          window.remoteTracks++;
+          const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
+          el.autoplay = true; el.muted = true; el.playsInline = true;
+          el.srcObject = new MediaStream([e.track]);
+          document.getElementById('remote').appendChild(el);
+        };
+        window.publish = async () => {
+          const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+          stream.getTracks().forEach(t => pc.addTrack(t, stream));
+          await pc.setLocalDescription(await pc.createOffer());
+          return pc.localDescription.sdp;
+        };
+        window.acceptAnswer = sdp => pc.setRemoteDescription({ type: 'answer', sdp });
+        window.answerOffer = async sdp => {
+          await pc.setRemoteDescription({ type: 'offer', sdp });
+          await pc.setLocalDescription(await pc.createAnswer());
+          return pc.localDescription.sdp;
+        };
+        window.inbound = async () => {
+          const out = { video: 0, audio: 0, streams: 0 };
+          (await pc.getStats()).forEach(r => {
+            if (r.type !== 'inbound-rtp') return;
+            out.streams++;
+            if (r.kind === 'video') out.video += r.framesDecoded || 0;
+            if (r.kind === 'audio') out.audio += r.packetsReceived || 0;
+          });
+          out.state = pc.connectionState;
+          return out;
+        };
+        </script></body></html>
+        """;
+
+    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
+
+    public void Dispose() => _node.Dispose();
+
+    [Fact]
+    public async Task Two_chromium_peers_see_and_hear_each_other_through_the_sfu()
+    {
+        var session = _node.Session("tenant/browser-call");
+        var customer = await Join(session, "customer");
+        var attendant = await Join(session, "attendant");
+
+        var (customerStats, attendantStats) = await WaitForMedia(customer, attendant, minFrames: 15, minAudioPackets: 50);
+        Assert.True(customerStats.Video >= 15 && customerStats.Audio >= 50, $"customer: {customerStats}; node: {_node.Counters}");
+        Assert.True(attendantStats.Video >= 15 && attendantStats.Audio >= 50, $"attendant: {attendantStats}; node: {_node.Counters}");
+    }
+
+    [Fact]
+    public async Task A_third_chromium_peer_receives_two_remote_streams_and_everyone_keeps_decoding()
+    {
+        var session = _node.Session("tenant/browser-call-3");
+        var peers = new[] { await Join(session, "customer"), await Join(session, "attendant"), await Join(session, "supervisor") };
+        foreach (var peer in peers)
+        {
+            var stats = await WaitFor(peer, s => s.Streams >= 4 && s.Video >= 20);
+            Assert.True(stats.Streams >= 4 && stats.Video >= 20, $"{stats}; node: {_node.Counters}");
+        }
+    }
+
+    private async Task<IPage> Join(SfuSession session, string participant)
+    {
+        var page = await chromium.PageAsync(PeerPage);
+        // Our renegotiation offers arrive on the SFU's threads; apply them one at a time on the page.
+        var offers = Channel.CreateUnbounded<string>();
+        session.OfferReady += (who, sdp) => { if (who == participant) offers.Writer.TryWrite(sdp); };
+        _ = Task.Run(async () =>
+        {
+            await foreach (var offer in offers.Reader.ReadAllAsync())
+            {
+                try { session.AcceptAnswer(participant, await page.EvaluateAsync<string>("sdp => answerOffer(sdp)", offer)); }
+                catch (PlaywrightException) { return; }
+            }
+        });
+        var localOffer = await page.EvaluateAsync<string>("() => publish()");
+        await page.EvaluateAsync("sdp => acceptAnswer(sdp)", session.AcceptOffer(participant, localOffer));
+        return page;
+    }
+
+    private static async Task<(Inbound, Inbound)> WaitForMedia(IPage a, IPage b, int minFrames, int minAudioPackets)
+    {
+        bool Enough(Inbound s) => s.Video >= minFrames && s.Audio >= minAudioPackets;
+        return (await WaitFor(a, Enough), await WaitFor(b, Enough));
+    }
+
+    private static async Task<Inbound> WaitFor(IPage page, Func<Inbound, bool> enough)
+    {
+        Inbound stats = default;
+        for (var i = 0; i < 60; i++)
+        {
+            var json = await page.EvaluateAsync<JsonElement>("() => inbound()");
+            stats = new Inbound(json.GetProperty("video").GetInt32(), json.GetProperty("audio").GetInt32(),
+                json.GetProperty("streams").GetInt32(), json.GetProperty("state").GetString());
+            if (enough(stats)) break;
+            await Task.Delay(500);
+        }
+        return stats;
+    }
+
+    private readonly record struct Inbound(int Video, int Audio, int Streams, string? State);
+}
