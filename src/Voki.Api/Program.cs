@@ -62,6 +62,7 @@ app.MapDepartmentEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
+app.MapTurnEndpoints();
 
 app.Run();
 

@@ -114,7 +114,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         "POST /api/signup/register",
         "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout",
         "GET /api/v1/call/{token}/validate", "POST /api/v1/call/{token}/join", "GET /api/v1/call/status/{callId:guid}",
-        "POST /api/v1/call/evaluate/{callId:guid}", "POST /api/v1/call/leave/{callId:guid}",
+        "POST /api/v1/call/evaluate/{callId:guid}", "POST /api/v1/call/leave/{callId:guid}", "GET /api/v1/call/turn-credentials",
     ];
 
     [Fact]
