@@ -1,0 +1,30 @@
+// Drives Debian's Firefox ESR over WebDriver BiDi (puppeteer-core) as one participant of a call.
+// Usage: node firefox-peer.mjs <page-url> <participant> <seconds>
+// Prints one JSON line of inbound statistics per second: {"video":frames,"audio":packets,"streams":n,"state":"..."}.
+import puppeteer from 'puppeteer-core';
+
+const [url, participant, seconds = '20'] = process.argv.slice(2);
+const browser = await puppeteer.launch({
+  browser: 'firefox',
+  executablePath: '/usr/bin/firefox-esr',
+  headless: true,
+  extraPrefsFirefox: {
+    'media.navigator.streams.fake': true,
+    'media.navigator.permission.disabled': true,
+    'permissions.default.camera': 1,
+    'permissions.default.microphone': 1,
+    'media.peerconnection.ice.loopback': true,
+    'media.autoplay.default': 0,
+  },
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.evaluate(p => window.start(p), participant);
+  for (let i = 0; i < Number(seconds); i++) {
+    await new Promise(r => setTimeout(r, 1000));
+    console.log(JSON.stringify(await page.evaluate(() => window.inbound())));
+  }
+} finally {
+  await browser.close();
+}
