@@ -38,6 +38,21 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         await using var survivor = new InProcessNode(database.ConnectionString, clusterId);
         var survivorHttp = survivor.CreateClient();
         await using var victim = NodeProcess.Start(database.ConnectionString, clusterId);
+        try
+        {
+            await Crash(survivor, survivorHttp, victim);
+        }
+        catch
+        {
+            output.WriteLine("membership as the survivor sees it: " + string.Join(", ",
+                survivor.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Select(m => $"{m.SiloAddress} {m.Status}")));
+            output.WriteLine("log of the node that crashed:\n" + victim.Log);
+            throw;
+        }
+    }
+
+    private async Task Crash(InProcessNode survivor, HttpClient survivorHttp, NodeProcess victim)
+    {
         await victim.WaitReadyAsync(TimeSpan.FromSeconds(90));
         var membership = survivor.Services.GetRequiredService<IClusterMembershipService>();
         var self = survivor.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
@@ -166,12 +181,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         Assert.True(declaredDead < TimeSpan.FromSeconds(5), $"the crashed node was declared dead only after {declaredDead.TotalSeconds:F1} s");
 
         // The queued customers of the dead node still turn missed once they have waited max_wait_time.
-        var missed = new string?[waiting.Count];
-        await Eventually(async () =>
-        {
-            for (var i = 0; i < waiting.Count; i++) missed[i] ??= (await s.Owner.Get($"/api/v1/calls/{waiting[i]}")).Data["status"]!.GetValue<string>() == "missed" ? "missed" : null;
-            return missed.All(m => m is not null);
-        }, TimeSpan.FromSeconds(20));
+        await Eventually(async () => (await Task.WhenAll(waiting.Select(id => s.Owner.Get($"/api/v1/calls/{id}"))))
+            .All(r => r.Data["status"]!.GetValue<string>() == "missed"), TimeSpan.FromSeconds(20));
         output.WriteLine($"queued calls past max_wait_time (5 s) all missed {waitingSince.Elapsed.TotalSeconds:F1} s after joining");
 
         // Afterwards every call is served by the survivor, as it was.
