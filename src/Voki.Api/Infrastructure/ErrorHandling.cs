@@ -61,13 +61,14 @@ public sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling> l
             _ when IsClusterUnavailable(e) => (StatusCodes.Status503ServiceUnavailable, Envelope.Error("Service temporarily unavailable; retry shortly")),
             _ => (StatusCodes.Status500InternalServerError, Envelope.Error("Internal Server Error")),
         };
+        // Clear() drops headers too: it comes before the ones this answer sets.
+        http.Response.Clear();
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning(e, "Cluster unavailable for {Path}", http.Request.Path);
             http.Response.Headers.RetryAfter = "2";
         }
         else if (status >= 500) logger.LogError(e, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
-        http.Response.Clear();
         http.Response.StatusCode = status;
         await http.Response.WriteAsJsonAsync(body);
     }

@@ -60,7 +60,7 @@ public sealed partial class CallGrain(
             UpdatedAt = now,
         };
         if (!await rows.TryActivateAsync(Tenant, active, limit))
-            return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active calls");
+            return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active call{(limit == 1 ? "" : "s")}");
         state.State = active;
         await state.WriteStateAsync();
         await ForgetWaitLimit();
