@@ -68,6 +68,7 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var (key, value) in ClusterSettings.For(connectionString, clusterId)) start.Environment[key.Replace(":", "__")] = value;
         start.Environment["Node__SiloPort"] = FreePorts.Next().ToString();
         start.Environment["Node__GatewayPort"] = FreePorts.Next().ToString();
+        start.Environment["Media__Port"] = "0";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
