@@ -24,6 +24,7 @@ public sealed class PeerConnection
     public IPEndPoint? RemoteEndPoint { get; internal set; }
 
     internal string RemoteFingerprint = "";
+    internal string RemoteUfrag = "";
     internal SocketAddress? Address;
     internal DateTime LastConsent = DateTime.UtcNow;
     internal QueuedDatagramTransport? Dtls;

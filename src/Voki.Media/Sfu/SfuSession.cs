@@ -47,6 +47,11 @@ public sealed class SfuSession
         if (offer.Find(first, "setup") is "passive") throw new SdpException("a=setup:passive is not supported: the SFU is the DTLS server");
         if (sections.Any(m => m.Mid is null)) throw new SdpException("every m= section needs a=mid");
 
+        // A new ICE username means a new RTCPeerConnection (a reloaded page): start that participant afresh.
+        bool replaced;
+        lock (_gate) replaced = _peers.TryGetValue(participantId, out var existing) && existing.RemoteUfrag != ufrag;
+        if (replaced) Remove(participantId);
+
         string answer;
         lock (_gate)
         {
@@ -60,6 +65,7 @@ public sealed class SfuSession
                     foreach (var track in other.Published.Values) Subscribe(peer, track);
             }
             peer.RemoteFingerprint = fingerprint[8..].Trim();
+            peer.RemoteUfrag = ufrag;
             if (peer.OfferPending) { peer.OfferPending = false; peer.NeedsOffer = true; } // glare: theirs wins, ours is re-sent
 
             var answered = new List<MediaLine>();

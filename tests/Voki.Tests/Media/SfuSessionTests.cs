@@ -90,6 +90,20 @@ public sealed class SfuSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_participant_who_reconnects_with_a_new_peer_connection_gets_media_again()
+    {
+        var session = _node.Session("tenant/call-6");
+        var (_, aliceGot) = await Join(session, "alice");
+        var (firstBob, _) = await Join(session, "bob");
+        firstBob.Dispose(); // the page reloads: same participant, new RTCPeerConnection
+        var (bob, bobGot) = await Join(session, "bob");
+        aliceGot.Clear();
+        await Publish([bob], TimeSpan.FromSeconds(1));
+        Assert.NotEmpty(aliceGot);
+        Assert.Equal(2, session.Participants.Count);
+    }
+
+    [Fact]
     public void A_malformed_offer_is_refused_with_its_reason()
     {
         var session = _node.Session("tenant/call-5");
