@@ -47,17 +47,19 @@ public sealed class SyntheticPeer : IDisposable
     public long RtcpReceived;
     public long PliReceived;
 
-    public SyntheticPeer()
+    /// <param name="bind">Loopback by default; a server that only listens on the machine's own interface (Janus) needs Any.</param>
+    public SyntheticPeer(IPAddress? bind = null)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
         _dtls = new QueuedDatagramTransport(d => { if (_server is not null) _socket.SendTo(d.Span, SocketFlags.None, _server); });
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "synthetic-peer" };
         _receiver.Start();
     }
 
     /// <summary>A Unified Plan offer publishing one Opus and one VP8 track, as a browser writes it.</summary>
-    public string CreateOffer()
+    /// <param name="dtlsClient">Insist on being the DTLS client (a=setup:active), for servers that would otherwise pick the client role.</param>
+    public string CreateOffer(bool dtlsClient = false)
     {
         var sdp = new StringBuilder();
         void Line(string text) => sdp.Append(text).Append("\r\n");
@@ -73,7 +75,7 @@ public sealed class SyntheticPeer : IDisposable
             Line($"a=ice-ufrag:{_ufrag}");
             Line($"a=ice-pwd:{_password}");
             Line($"a=fingerprint:sha-256 {_certificate.FingerprintSha256}");
-            Line("a=setup:actpass");
+            Line(dtlsClient ? "a=setup:active" : "a=setup:actpass");
             Line($"a=mid:{mid}");
             Line("a=sendrecv");
             Line("a=rtcp-mux");
