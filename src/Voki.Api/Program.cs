@@ -22,6 +22,7 @@ builder.Services.AddVokiData(builder.Configuration);
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
 builder.Services.AddVokiHealthChecks();
+builder.Services.AddVokiRealtime(builder.Configuration);
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "Voki API";
@@ -44,6 +45,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseWebSockets();
 
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
@@ -57,6 +59,7 @@ app.MapDepartmentEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
+app.MapRealtimeEndpoints();
 
 app.Run();
 

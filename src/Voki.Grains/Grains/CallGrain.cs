@@ -60,9 +60,11 @@ public sealed partial class CallGrain(
         };
         if (!await rows.TryActivateAsync(Tenant, active, limit))
             return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active calls");
+        var before = state.State;
         state.State = active;
         await state.WriteStateAsync();
         await ForgetWaitLimit();
+        await Announce(before, active);
         return active;
     }
 
@@ -130,8 +132,10 @@ public sealed partial class CallGrain(
     private async Task<Outcome<Call>> Save(Call call)
     {
         await rows.UpsertAsync(Tenant, call);
+        var before = state.State;
         state.State = call;
         await state.WriteStateAsync();
+        await Announce(before, call);
         return call;
     }
 }
