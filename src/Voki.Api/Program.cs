@@ -27,7 +27,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "Voki API";
     document.Info.Version = "v4.0";
-    document.Info.Description = ApiDescription.Text;
+    document.Info.Description = ApiDescription.Text + Voki.Api.Realtime.RealtimeDescription.Text;
     return Task.CompletedTask;
 }));
 // Registered before the silo so the schema exists before Orleans opens its tables.
