@@ -46,6 +46,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseWebSockets();
+app.UseVokiStaticFiles();
 
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
@@ -60,6 +61,7 @@ app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
 app.MapRealtimeEndpoints();
+app.MapPageEndpoints();
 
 app.Run();
 
