@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Voki.Tests.Infrastructure;
@@ -30,7 +29,7 @@ public sealed class OfficialClientTests(KestrelVokiApp app)
             ["callId"] = customer.CallId,
             ["departmentId"] = department,
         };
-        var seen = await RunNode("official-client.mjs", arguments.ToJsonString());
+        var seen = await NodeScripts.Run("official-client.mjs", arguments);
 
         Assert.Equal("customer", seen["joinReply"]!["participant_id"]!.GetValue<string>());
         Assert.Equal(attendantId, seen["joined"]!["participant_id"]!.GetValue<string>());
@@ -41,37 +40,5 @@ public sealed class OfficialClientTests(KestrelVokiApp app)
         Assert.Equal("error", seen["refusal"]!["status"]!.GetValue<string>());
         Assert.True(seen["latency"]!.GetValue<double>() >= 0);
         Assert.Equal(attendantId, seen["left"]!["participant_id"]!.GetValue<string>());
-    }
-
-    private static async Task<JsonNode> RunNode(string script, string argument)
-    {
-        var folder = Path.Combine(RepositoryRoot(), "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "phoenix")),
-            "tests/js/node_modules/phoenix is missing: ./voki test installs it (npm ci --prefix tests/js)");
-        var start = new ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(argument);
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw;
-        }
-        Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await stderr}\n{await stdout}");
-        return JsonNode.Parse((await stdout).Trim().Split('\n')[^1])!;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Voki.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Voki.sln not found above " + AppContext.BaseDirectory);
     }
 }

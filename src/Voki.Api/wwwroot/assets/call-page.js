@@ -246,7 +246,7 @@ function stopMedia() {
   state.media = null;
   local.stop();
   remotes.clear();
-  $("local-video").srcObject = null;
+  local.detach($("local-video"));
 }
 
 function closeChannel() {

@@ -369,7 +369,7 @@ function leaveCall() {
   state.media = null;
   local.stop();
   remotes.clear();
-  $("local-video").srcObject = null;
+  local.detach($("local-video"));
   $("media-retry").hidden = true;
   state.callChannel?.leave();
   state.callChannel = null;

@@ -24,6 +24,12 @@ export class LocalMedia {
   attach(video) {
     video.muted = true;
     video.srcObject = this.stream;
+    video.hidden = !this.has("video");
+  }
+
+  detach(video) {
+    video.srcObject = null;
+    video.hidden = true;
   }
 
   has(kind) {
