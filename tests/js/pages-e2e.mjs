@@ -67,6 +67,8 @@ try {
       seen.customerMedia = await testid(customer, "alert").textContent();
     }),
   ]);
+  await customer.waitForTimeout(2000);
+  seen.offers = await customer.evaluate(() => window.voki.media?.offers ?? 0);
   seen.localVideoPlaying = await customer.evaluate(() => {
     const video = document.querySelector('[data-testid="local-video"]');
     return !!video.srcObject && video.srcObject.getTracks().length > 0;

@@ -233,6 +233,10 @@ async function startCall() {
         $("media-retry").hidden = false;
       }
     },
+    onNegotiated: () => {
+      showAlert("");
+      $("media-retry").hidden = true;
+    },
     onFailure: (reason) => {
       showAlert(`Audio and video could not start: ${reason}`);
       $("media-retry").hidden = false;

@@ -329,6 +329,10 @@ async function openCall(c) {
         $("media-retry").hidden = false;
       }
     },
+    onNegotiated: () => {
+      showAlert("");
+      $("media-retry").hidden = true;
+    },
     onFailure: (reason) => {
       showAlert(`Audio and video could not start: ${reason}`);
       $("media-retry").hidden = false;

@@ -61,6 +61,9 @@ export class MediaSession {
     this.queue = Promise.resolve();
     this.closed = false;
     this.bindings = [];
+    this.offers = 0; // offers sent, for tests
+    this.halted = false;
+    this.retries = 0;
   }
 
   start() {
@@ -81,16 +84,32 @@ export class MediaSession {
     ];
   }
 
-  /** Sends our offer; the answer arrives as a "signal" push. A refusal rolls the offer back so renegotiation can go on. */
+  /**
+   * Sends our offer; the answer arrives as a "signal" push. A refusal rolls the offer back (so an SFU
+   * offer can still be taken) and halts our own offers, which the browser would otherwise repeat at
+   * once: they resume after a growing delay, a few times, or when the user asks (restart).
+   */
   async offer() {
-    if (this.closed) return;
+    if (this.closed || this.halted) return;
+    this.offers += 1;
     try {
       await this.pc.setLocalDescription();
       await push(this.channel, "signal", { type: "offer", sdp: this.pc.localDescription.sdp });
     } catch (error) {
-      this.options.onFailure?.(error.message);
+      this.halted = true;
       if (!this.closed && this.pc.signalingState === "have-local-offer") await this.pc.setLocalDescription({ type: "rollback" }).catch(() => {});
+      this.options.onFailure?.(error.message);
+      this.retryLater();
     }
+  }
+
+  retryLater() {
+    const delays = [3000, 10000, 30000];
+    if (this.closed || this.retries >= delays.length) return;
+    this.retryTimer = setTimeout(() => {
+      this.halted = false;
+      this.serially(() => this.offer());
+    }, delays[this.retries++]);
   }
 
   async receive({ type, sdp }) {
@@ -102,6 +121,8 @@ export class MediaSession {
         await this.pc.setLocalDescription();
         await push(this.channel, "signal", { type: "answer", sdp: this.pc.localDescription.sdp });
       }
+      this.retries = 0;
+      this.options.onNegotiated?.();
     } catch (error) {
       this.options.onFailure?.(error.message);
     }
@@ -122,12 +143,15 @@ export class MediaSession {
   restart() {
     this.close();
     this.closed = false;
+    this.halted = false;
+    this.retries = 0;
     this.queue = Promise.resolve();
     this.start();
   }
 
   close() {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     for (const [event, ref] of this.bindings) this.channel.off(event, ref);
     this.bindings = [];
     this.pc?.close();
