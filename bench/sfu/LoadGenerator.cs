@@ -53,7 +53,7 @@ public static class LoadGenerator
             _ = AnswerOffers(http, participant, stop.Token);
         }
 
-        var sender = Task.Run(() => Send(participants, clip, stop.Token));
+        var sender = Task.Run(() => Send(participants.Select(p => p.Peer).ToList(), clip, stop.Token));
         await Task.Delay(TimeSpan.FromSeconds(3)); // warm-up: renegotiation settles, keyframes arrive
         var before = await Counters(http);
         var cpuBefore = CpuSeconds(serverPid);
@@ -69,22 +69,30 @@ public static class LoadGenerator
         var forwardedPps = (after.Forwarded - before.Forwarded) / elapsed;
         var receivedPps = (after.Received - before.Received) / elapsed;
         var streams = rooms * size * (size - 1) * 2;
-        var sorted = latencies.OrderBy(x => x).ToArray();
-        var joins = participants.Where(p => p.FirstPacket > 0).Select(p => Stopwatch.GetElapsedTime(p.JoinStarted, p.FirstPacket).TotalMilliseconds).OrderBy(x => x).ToArray();
-        Console.WriteLine($"rooms={rooms} participants/room={size} forwarded streams={streams} clip={clip.BitsPerSecond / 1000:F0} kbps@{clip.FramesPerSecond}fps window={elapsed:F1}s");
-        Console.WriteLine($"received by SFU: {receivedPps:F0} pkt/s   forwarded: {forwardedPps:F0} pkt/s");
-        if (serverPid > 0)
-        {
-            var cores = cpu / elapsed;
-            Console.WriteLine($"SFU CPU: {cores * 100:F1}% of one core   forwarded per core-second: {forwardedPps / Math.Max(cores, 1e-9):F0} pkt/s   CPU per forwarded stream: {cores * 100 / streams:F2}% of a core");
-        }
-        Console.WriteLine($"one-way latency through the SFU (sender → SFU → receiver, loopback): p50={Percentile(sorted, 0.50):F2} ms  p99={Percentile(sorted, 0.99):F2} ms  (n={sorted.Length})");
-        Console.WriteLine($"join to first forwarded packet: p50={Percentile(joins, 0.50):F0} ms  max={(joins.Length > 0 ? joins[^1] : double.NaN):F0} ms  ({joins.Length}/{participants.Count} received media)");
+        var joins = participants.Where(p => p.FirstPacket > 0).Select(p => Stopwatch.GetElapsedTime(p.JoinStarted, p.FirstPacket).TotalMilliseconds).ToArray();
+        Report("Voki SFU", rooms, size, streams, clip, elapsed, receivedPps, forwardedPps, cpu, serverPid, latencies, joins, participants.Count);
         foreach (var participant in participants) participant.Peer.Dispose();
         return joins.Length == participants.Count ? 0 : 1;
     }
 
-    private static async Task Send(List<Participant> participants, Vp8Clip clip, CancellationToken stop)
+    /// <summary>Prints one run's figures; forwarded packets/s is what subscribers received where the server has no counters (Janus).</summary>
+    internal static void Report(string server, int rooms, int size, int streams, Vp8Clip clip, double elapsed, double? receivedPps, double forwardedPps,
+        double cpu, int serverPid, IEnumerable<double> latencies, double[] joins, int participants)
+    {
+        var sorted = latencies.OrderBy(x => x).ToArray();
+        Array.Sort(joins);
+        Console.WriteLine($"[{server}] rooms={rooms} participants/room={size} forwarded streams={streams} clip={clip.BitsPerSecond / 1000:F0} kbps@{clip.FramesPerSecond}fps window={elapsed:F1}s");
+        Console.WriteLine($"[{server}] {(receivedPps is { } r ? $"received by SFU: {r:F0} pkt/s   " : "")}forwarded: {forwardedPps:F0} pkt/s");
+        if (serverPid > 0)
+        {
+            var cores = cpu / elapsed;
+            Console.WriteLine($"[{server}] CPU: {cores * 100:F1}% of one core   forwarded per core-second: {forwardedPps / Math.Max(cores, 1e-9):F0} pkt/s   CPU per forwarded stream: {cores * 100 / streams:F3}% of a core");
+        }
+        Console.WriteLine($"[{server}] one-way latency sender → SFU → receiver (loopback): p50={Percentile(sorted, 0.50):F2} ms  p99={Percentile(sorted, 0.99):F2} ms  (n={sorted.Length})");
+        Console.WriteLine($"[{server}] join to first forwarded packet: p50={Percentile(joins, 0.50):F0} ms  max={(joins.Length > 0 ? joins[^1] : double.NaN):F0} ms  ({joins.Length}/{participants} received media)");
+    }
+
+    internal static async Task Send(List<SyntheticPeer> peers, Vp8Clip clip, CancellationToken stop)
     {
         var audio = new byte[100];
         Random.Shared.NextBytes(audio);
@@ -95,13 +103,13 @@ public static class LoadGenerator
         var frameIndex = 0;
         while (!stop.IsCancellationRequested)
         {
-            foreach (var p in participants) p.Peer.Send(video: false, audio, (uint)(tick * 960), marker: false);
+            foreach (var peer in peers) peer.Send(video: false, audio, (uint)(tick * 960), marker: false);
             while (clock.Elapsed.TotalMilliseconds >= nextFrame)
             {
                 var packets = clip.Frames[frameIndex % clip.Frames.Count];
                 var timestamp = (uint)(frameIndex * 90000L / clip.FramesPerSecond);
-                foreach (var p in participants)
-                    for (var i = 0; i < packets.Length; i++) p.Peer.Send(video: true, packets[i], timestamp, marker: i == packets.Length - 1);
+                foreach (var peer in peers)
+                    for (var i = 0; i < packets.Length; i++) peer.Send(video: true, packets[i], timestamp, marker: i == packets.Length - 1);
                 frameIndex++;
                 nextFrame += framePeriod;
             }

@@ -22,8 +22,22 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$HTTP_PORT/counters" >/dev/null && break; sleep 0.2; done
 
+JANUS=""
+if command -v janus >/dev/null; then
+  IFACE=$(ip -o -4 route show to default | awk '{print $5; exit}')
+  JANUS=$("$ROOT/bench/sfu/janus.sh" "$OUT/janus" "${IFACE:-eth0}")
+  trap 'kill $SERVER $JANUS 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do curl -sf -XPOST http://127.0.0.1:8088/janus -d '{"janus":"ping","transaction":"x"}' >/dev/null && break; sleep 0.2; done
+  say "Janus $(janus --version 2>/dev/null | head -1 | awk '{print $NF}') started (VideoRoom, ICE-lite on ${IFACE:-eth0})"
+else
+  say "Janus is not installed (Debian package janus): measuring Voki alone"
+fi
+
 run() {
   say "load: $1 room(s) × $2 participants, $3 s measured"
   dotnet "$BIN" load --target "http://127.0.0.1:$HTTP_PORT" --rooms "$1" --participants "$2" --seconds "$3" --clip "$OUT/clip.ivf" --server-pid $SERVER
+  if [ -n "$JANUS" ]; then
+    dotnet "$BIN" janus --janus http://127.0.0.1:8088/janus --rooms "$1" --participants "$2" --seconds "$3" --clip "$OUT/clip.ivf" --server-pid $JANUS || say "the Janus run failed"
+  fi
 }
 if [ $# -ge 3 ]; then run "$1" "$2" "$3"; else run 1 2 20; run 4 3 20; run 10 2 20; fi

@@ -23,11 +23,12 @@ builder.Services.AddVokiMedia(builder.Configuration);
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
 builder.Services.AddVokiHealthChecks();
+builder.Services.AddVokiRealtime(builder.Configuration);
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 {
     document.Info.Title = "Voki API";
     document.Info.Version = "v4.0";
-    document.Info.Description = ApiDescription.Text;
+    document.Info.Description = ApiDescription.Text + Voki.Api.Realtime.RealtimeDescription.Text;
     return Task.CompletedTask;
 }));
 // Registered before the silo so the schema exists before Orleans opens its tables.
@@ -45,6 +46,8 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseWebSockets();
+app.UseVokiStaticFiles();
 
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
@@ -63,6 +66,8 @@ app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
 app.MapTurnEndpoints();
+app.MapRealtimeEndpoints();
+app.MapPageEndpoints();
 
 app.Run();
 

@@ -30,6 +30,8 @@ public static class UserEndpoints
     {
         var users = app.MapGroup("/api/v1/users").WithTags("Users");
         users.MapGet("/me", Me).RequireAuthorization(Policies.Attendant).WithSummary("The caller's own user");
+        users.MapGet("/me/departments", MyDepartments).RequireAuthorization(Policies.Attendant)
+            .WithSummary("The active departments the caller is a member of (whose queue: and presence: topics they may join)");
         users.MapGet("", List).RequireAuthorization(Policies.Manager)
             .WithSummary("List users; filters search (name or e-mail), role, active; sort_by name|email|role|inserted_at");
         users.MapPost("", Create).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
@@ -43,6 +45,14 @@ public static class UserEndpoints
     {
         var caller = http.Caller();
         return Envelope.Ok((await grains.GetGrain<IUserGrain>(caller.Key(caller.UserId)).Get()).OrNotFound());
+    }
+
+    private static async Task<IResult> MyDepartments(HttpContext http, IGrainFactory grains, DepartmentRows memberships)
+    {
+        var caller = http.Caller();
+        var ids = await memberships.DepartmentsOfAsync(caller.Tenant, caller.UserId);
+        var departments = await Task.WhenAll(ids.Select(id => grains.GetGrain<IDepartmentGrain>(caller.Key(id)).Get()));
+        return Envelope.Ok(departments.Where(d => d is { Active: true }).OrderBy(d => d!.Name, StringComparer.OrdinalIgnoreCase).ToArray());
     }
 
     private static async Task<IResult> List(HttpContext http, UserRows users)

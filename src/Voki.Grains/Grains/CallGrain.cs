@@ -61,9 +61,11 @@ public sealed partial class CallGrain(
         };
         if (!await rows.TryActivateAsync(Tenant, active, limit))
             return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active call{(limit == 1 ? "" : "s")}");
+        var before = state.State;
         state.State = active;
         await state.WriteStateAsync();
         await ForgetWaitLimit();
+        await Announce(before, active);
         return active;
     }
 
@@ -131,9 +133,11 @@ public sealed partial class CallGrain(
     private async Task<Outcome<Call>> Save(Call call)
     {
         await rows.UpsertAsync(Tenant, call);
+        var before = state.State;
         state.State = call;
         await state.WriteStateAsync();
         if (CallStatus.IsFinal(call.Status)) EndMedia();
+        await Announce(before, call);
         return call;
     }
 }

@@ -11,6 +11,14 @@ namespace Voki.Tests.Infrastructure;
 public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
+    private readonly VokiApp? _cluster;
+
+    public VokiApp() { }
+
+    /// <summary>A further node of <paramref name="cluster"/>'s cluster: same database and cluster id, its own ports.</summary>
+    protected VokiApp(VokiApp cluster) => _cluster = cluster;
+
+    public static VokiApp JoiningClusterOf(VokiApp cluster) => new(cluster);
 
     /// <summary>Settings a derived fixture overrides, e.g. the real rate limits.</summary>
     protected virtual IDictionary<string, string> Settings => new Dictionary<string, string>
@@ -19,19 +27,24 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["RateLimits:PublicPerMinute"] = "100000",
     };
 
-    public string ConnectionString => _database!.ConnectionString;
+    public string ConnectionString => _cluster?.ConnectionString ?? _database!.ConnectionString;
+
+    private string ClusterId => _cluster?.ClusterId ?? _database!.Name;
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync();
-        _ = Server; // start the host now, not inside the first test
+        if (_cluster is null) _database = await TestDatabase.CreateAsync();
+        StartHost();
     }
+
+    /// <summary>Starts the host now, not inside the first test; a Kestrel-hosted fixture starts its real server instead.</summary>
+    protected virtual void StartHost() => _ = Server;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:Voki", _database!.ConnectionString);
-        builder.UseSetting("Node:ClusterId", _database.Name);
+        builder.UseSetting("ConnectionStrings:Voki", ConnectionString);
+        builder.UseSetting("Node:ClusterId", ClusterId);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Media:Port", "0");

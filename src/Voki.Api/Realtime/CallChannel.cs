@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Grains.Realtime;
+
+namespace Voki.Api.Realtime;
+
+/// <summary>
+/// <c>call:{call_id}</c> (reference §3.3): signalling between a browser and the call's SFU session, and
+/// call control. Joining announces <c>participant_joined</c> to the others; leaving (or the socket
+/// closing) announces <c>participant_left</c> and ends the participant's media. <c>signal</c> goes to
+/// <see cref="ICallGrain.Negotiate"/>: an offer is answered with <c>signal {type:"answer"}</c> to this
+/// socket after the ok; the SFU's own offers arrive on the call's stream addressed to one participant.
+/// </summary>
+public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic parsed, string? joinRef)
+    : TopicChannel(socket, topic, parsed, joinRef)
+{
+    private const int MaxSdpLength = 128 * 1024;
+    private static readonly HashSet<string> PerParticipantEvents = ["participant_joined", "participant_left", "mute"];
+
+    private Participant? _me;
+
+    private ICallGrain Call => Services.Grains.GetGrain<ICallGrain>(StreamKey);
+
+    protected override string? OwnParticipantId => _me?.Id;
+
+    public override async Task<ChannelReply> JoinAsync(JsonElement payload)
+    {
+        if (await Services.Authorization.CallParticipant(Who, Parsed.Id) is not var (call, me)) return ChannelReply.Failure(ChannelReply.Unauthorized);
+        _me = me;
+        await FollowStreamAsync();
+        return ChannelReply.Success(new { participant_id = me.Id, role = me.Role, name = me.Name, call_id = call.Id, status = call.Status }) with
+        {
+            Then = () => PublishAsync(RealtimePublisher.Event("participant_joined", Describe(me))),
+        };
+    }
+
+    public override Task<ChannelReply> HandleInAsync(string @event, JsonElement payload) => @event switch
+    {
+        "signal" => Signal(payload),
+        "ice_candidate" => Task.FromResult(IceCandidate(payload)),
+        "mute" => Mute(payload),
+        _ => base.HandleInAsync(@event, payload),
+    };
+
+    private async Task<ChannelReply> Signal(JsonElement payload)
+    {
+        var type = Text(payload, "type");
+        if (type is not ("offer" or "answer")) return ChannelReply.Failure("type must be offer or answer");
+        var sdp = Text(payload, "sdp");
+        if (string.IsNullOrWhiteSpace(sdp) || sdp.Length > MaxSdpLength) return ChannelReply.Failure("sdp is invalid");
+        Outcome<string?> outcome;
+        try
+        {
+            outcome = await Call.Negotiate(_me!, type, sdp);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Services.Logger.LogWarning(e, "Negotiate failed for call {Call}", Parsed.Id);
+            return ChannelReply.Failure("media unavailable, retry shortly");
+        }
+        if (outcome.Failure is { } failure)
+            return ChannelReply.Failure(failure.Detail ?? failure.Fields?.SelectMany(f => f.Value.Select(m => $"{f.Key} {m}")).FirstOrDefault() ?? "refused");
+        if (type == "offer" && outcome.Value is { } answer)
+            return ChannelReply.Success() with
+            {
+                Then = () =>
+                {
+                    Push("signal", JsonSerializer.Serialize(new { type = "answer", sdp = answer }));
+                    return Task.CompletedTask;
+                },
+            };
+        return ChannelReply.Success();
+    }
+
+    /// <summary>
+    /// Trickled candidates are accepted and not needed: the SFU is ICE-lite and learns each browser's
+    /// address from its STUN checks. A null or empty candidate marks the end of gathering.
+    /// </summary>
+    private static ChannelReply IceCandidate(JsonElement payload)
+    {
+        if (payload.ValueKind != JsonValueKind.Object) return ChannelReply.Failure("candidate is invalid");
+        return payload.TryGetProperty("candidate", out var candidate) && candidate.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
+            ? ChannelReply.Failure("candidate is invalid")
+            : ChannelReply.Success();
+    }
+
+    private async Task<ChannelReply> Mute(JsonElement payload)
+    {
+        var type = Text(payload, "type");
+        if (type is not ("audio" or "video")) return ChannelReply.Failure("type must be audio or video");
+        if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty("muted", out var muted)
+            || muted.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return ChannelReply.Failure("muted must be true or false");
+        await PublishAsync(RealtimePublisher.Event("mute", new { participant_id = _me!.Id, type, muted = muted.GetBoolean() }));
+        return ChannelReply.Success();
+    }
+
+    protected override async Task OnLeaveAsync()
+    {
+        if (_me is not { } me) return;
+        try
+        {
+            await PublishAsync(RealtimePublisher.Event("participant_left", Describe(me)));
+            await Call.LeaveMedia(me.Id);
+        }
+        catch (Exception e)
+        {
+            Services.Logger.LogWarning(e, "Leaving call {Call} for participant {Participant} failed", Parsed.Id, me.Id);
+        }
+    }
+
+    /// <summary>Targeted events go to their participant only; a participant's own join, leave and mute are not echoed back.</summary>
+    protected override bool Accepts(RealtimeEvent e)
+    {
+        if (!base.Accepts(e)) return false;
+        if (!PerParticipantEvents.Contains(e.Event) || _me is null) return true;
+        using var document = JsonDocument.Parse(e.Payload);
+        return !(document.RootElement.TryGetProperty("participant_id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == _me.Id);
+    }
+
+    private static object Describe(Participant p) => new { participant_id = p.Id, role = p.Role, name = p.Name };
+
+    private static string? Text(JsonElement payload, string property) =>
+        payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString() : null;
+}

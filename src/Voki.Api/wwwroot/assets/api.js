@@ -1,0 +1,40 @@
+// Calls to the Voki REST API; errors carry the documented envelope ({"errors": {"detail"} | {field: [..]}}).
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const errors = body?.errors ?? {};
+    super(typeof errors.detail === "string" ? errors.detail : `Request failed (${status})`);
+    this.status = status;
+    this.body = body;
+    this.fields = typeof errors.detail === "string" ? {} : errors;
+  }
+}
+
+export async function api(method, path, { body, token, tenant } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (tenant) headers["X-Tenant"] = tenant;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { errors: { detail: "The server cannot be reached. Check your connection and try again." } });
+  }
+  let json = null;
+  if (response.status !== 204) {
+    try { json = await response.json(); } catch { json = null; }
+  }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+/** ICE servers from the widget's TURN endpoint when it has one; the SFU itself needs none on a reachable network. */
+export async function iceServers() {
+  try {
+    const { data } = await api("GET", "/api/v1/call/turn-credentials");
+    return data?.urls ? [{ urls: data.urls, username: data.username, credential: data.credential }] : [];
+  } catch {
+    return [];
+  }
+}

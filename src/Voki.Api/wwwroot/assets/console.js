@@ -1,0 +1,381 @@
+// The attendant console, /app: log in, follow the queues of one's departments live (queue:{id},
+// presence:{id}), take a call (assign + start), talk over WebRTC through the SFU, complete it.
+import { api, iceServers } from "./api.js";
+import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, setPressed } from "./ui.js";
+import { connect, join, Presence } from "./realtime.js";
+import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
+
+const SESSION_KEY = "voki:session";
+const ROLES = ["attendant", "supervisor", "manager", "owner"];
+const local = new LocalMedia();
+const remotes = new RemoteVideos($("remote-videos"), $("remote-empty"));
+const state = {
+  session: JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null"),
+  socket: null,
+  departments: [],
+  queues: [],
+  presences: new Map(),
+  call: null,
+  callChannel: null,
+  media: null,
+  names: new Map(),
+  refreshing: null,
+  refreshTimer: null,
+  queueTimer: null,
+  pollTimer: null,
+};
+window.voki = state; // for automated tests: the console's live state
+
+$("login-form").addEventListener("submit", onLogin);
+$("logout").addEventListener("click", logout);
+$("complete-form").addEventListener("submit", onComplete);
+$("toggle-mic").addEventListener("click", () => toggle("audio", $("toggle-mic")));
+$("toggle-camera").addEventListener("click", () => toggle("video", $("toggle-camera")));
+$("media-retry").addEventListener("click", () => {
+  $("media-retry").hidden = true;
+  showAlert("");
+  state.media?.restart();
+});
+
+if (state.session) start();
+else showView("login");
+
+// ---- session ---------------------------------------------------------------------------------
+
+async function onLogin(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  clearFieldErrors(form);
+  showAlert("");
+  const body = { tenant: $("login-tenant").value.trim().toLowerCase(), email: $("login-email").value.trim(), password: $("login-password").value };
+  const missing = Object.fromEntries(Object.entries(body).filter(([, v]) => !v).map(([k]) => [k, ["can't be blank"]]));
+  if (Object.keys(missing).length) {
+    showFieldErrors(form, missing);
+    return;
+  }
+  $("login-submit").disabled = true;
+  try {
+    const { data } = await api("POST", "/api/auth/login", { body });
+    saveSession({ tenant: body.tenant, ...data });
+    $("login-password").value = "";
+    await start();
+  } catch (error) {
+    if (error.status === 422 && showFieldErrors(form, error.fields)) return;
+    showAlert(error.status === 401 ? "The company, e-mail or password is not right." : error.message);
+  } finally {
+    $("login-submit").disabled = false;
+  }
+}
+
+function saveSession({ tenant, access_token, refresh_token, expires_in, user }) {
+  state.session = { tenant, access_token, refresh_token, user: user ?? state.session?.user };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+  // Renew before the access token expires, so a socket reconnect always has a valid token.
+  clearTimeout(state.refreshTimer);
+  if (expires_in) state.refreshTimer = setTimeout(renew, Math.max(30, expires_in * 0.8) * 1000);
+}
+
+function renew() {
+  state.refreshing ??= api("POST", "/api/auth/refresh", { body: { refresh_token: state.session.refresh_token } })
+    .then(({ data }) => { saveSession({ tenant: state.session.tenant, ...data }); return true; })
+    .catch(() => false)
+    .finally(() => { state.refreshing = null; });
+  return state.refreshing;
+}
+
+/** The API as the signed-in user; an expired access token is renewed once with the refresh token. */
+async function call(method, path, body) {
+  const send = () => api(method, path, { body, token: state.session.access_token, tenant: state.session.tenant });
+  try {
+    return await send();
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    if (await renew()) return send();
+    signedOut("Your session has ended. Please log in again.");
+    throw error;
+  }
+}
+
+async function logout() {
+  const refresh = state.session?.refresh_token;
+  signedOut("You are logged out.");
+  if (refresh) await api("POST", "/api/auth/logout", { body: { refresh_token: refresh } }).catch(() => {});
+}
+
+function signedOut(message) {
+  leaveCall();
+  clearTimeout(state.refreshTimer);
+  clearInterval(state.pollTimer);
+  state.socket?.disconnect();
+  state.socket = null;
+  state.session = null;
+  sessionStorage.removeItem(SESSION_KEY);
+  $("whoami").hidden = true;
+  $("logout").hidden = true;
+  showView("login");
+  announce(message);
+}
+
+// ---- queue -----------------------------------------------------------------------------------
+
+const atLeast = (role) => ROLES.indexOf(state.session.user?.role) >= ROLES.indexOf(role);
+
+async function start() {
+  try {
+    const { data: me } = await call("GET", "/api/v1/users/me");
+    state.session.user = me;
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+    $("whoami").textContent = `${me.name} (${me.role})`;
+    $("whoami").hidden = false;
+    $("logout").hidden = false;
+    state.departments = atLeast("supervisor")
+      ? (await call("GET", "/api/v1/departments?active=true&page_size=100&sort_by=name&sort_order=asc")).data
+      : (await call("GET", "/api/v1/users/me/departments")).data;
+  } catch (error) {
+    if (state.session) showAlert(error.message);
+    return;
+  }
+  $("queue-departments").textContent = state.departments.length
+    ? `Departments: ${state.departments.map((d) => d.name).join(", ")}`
+    : "You are not a member of any department yet.";
+  showView("queue");
+  state.socket = connect(() => ({ token: state.session?.access_token }));
+  for (const department of state.departments) follow(department);
+  clearInterval(state.pollTimer);
+  state.pollTimer = setInterval(refreshQueue, 15000); // the live events make this a safety net only
+  await refreshQueue();
+}
+
+function follow(department) {
+  const queue = state.socket.channel(`queue:${department.id}`, {});
+  queue.on("customer_joined", (p) => {
+    announce(`${p.customer_name} is waiting in ${department.name}.`);
+    scheduleRefresh();
+  });
+  queue.on("customer_left", scheduleRefresh);
+  queue.on("call_assigned", scheduleRefresh);
+  join(queue).catch((error) => showAlert(`The queue of ${department.name} is not live: ${error.message}`));
+  state.queues.push(queue);
+
+  const channel = state.socket.channel(`presence:${department.id}`, {});
+  const presence = new Presence(channel);
+  presence.onSync(() => renderPresence(department, presence));
+  join(channel).catch(() => {});
+  state.presences.set(department.id, { department, presence });
+}
+
+function renderPresence(department, presence) {
+  const holder = $("presence");
+  let block = holder.querySelector(`[data-department-id="${department.id}"]`);
+  if (!block) {
+    block = document.createElement("div");
+    block.dataset.departmentId = department.id;
+    const title = document.createElement("h4");
+    title.textContent = department.name;
+    const list = document.createElement("ul");
+    list.className = "online";
+    block.append(title, list);
+    holder.append(block);
+  }
+  const list = block.querySelector("ul");
+  list.replaceChildren(...presence.list((id, { metas }) => {
+    const item = document.createElement("li");
+    item.dataset.userId = id;
+    item.textContent = metas[0].name + (metas.length > 1 ? ` (${metas.length} devices)` : "");
+    return item;
+  }));
+}
+
+function scheduleRefresh() {
+  clearTimeout(state.queueTimer);
+  state.queueTimer = setTimeout(refreshQueue, 250);
+}
+
+async function refreshQueue() {
+  if (!state.session) return;
+  try {
+    const [queued, mine] = await Promise.all([
+      call("GET", "/api/v1/calls?status=queued&page_size=100&sort_by=inserted_at&sort_order=asc"),
+      call("GET", `/api/v1/calls?status=active&user_id=${state.session.user.id}&page_size=100`),
+    ]);
+    renderQueue(queued.data);
+    renderMine(mine.data);
+  } catch (error) {
+    if (state.session) showAlert(error.message);
+  }
+}
+
+function renderQueue(calls) {
+  $("queue-empty").hidden = calls.length > 0;
+  $("queue-list").replaceChildren(...calls.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "queue-item";
+    item.dataset.callId = c.id;
+    const text = document.createElement("div");
+    const who = document.createElement("p");
+    who.className = "who";
+    who.textContent = c.customer_name;
+    const meta = document.createElement("p");
+    meta.className = "meta";
+    const waited = Math.max(0, Math.round((Date.now() - Date.parse(c.inserted_at)) / 60000));
+    meta.textContent = [c.department_name, `waiting ${waited} min`, c.reason, c.user_name ? `assigned to ${c.user_name}` : null]
+      .filter(Boolean).join(" · ");
+    text.append(who, meta);
+    const take = document.createElement("button");
+    take.type = "button";
+    take.textContent = "Take call";
+    take.dataset.testid = "take-call";
+    take.setAttribute("aria-label", `Take the call of ${c.customer_name}`);
+    take.disabled = !!c.user_id && c.user_id !== state.session.user.id && !atLeast("supervisor");
+    take.addEventListener("click", () => takeCall(c, take));
+    item.append(text, take);
+    return item;
+  }));
+}
+
+function renderMine(calls) {
+  $("mine").hidden = calls.length === 0;
+  $("active-list").replaceChildren(...calls.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.callId = c.id;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = c.customer_name;
+    const resume = document.createElement("button");
+    resume.type = "button";
+    resume.textContent = "Resume";
+    resume.dataset.testid = "resume-call";
+    resume.setAttribute("aria-label", `Resume the call with ${c.customer_name}`);
+    resume.addEventListener("click", () => openCall(c));
+    item.append(who, resume);
+    return item;
+  }));
+}
+
+async function takeCall(queued, button) {
+  button.disabled = true;
+  showAlert("");
+  try {
+    if (queued.user_id !== state.session.user.id) await call("POST", `/api/v1/calls/${queued.id}/assign`, {});
+    const { data } = await call("POST", `/api/v1/calls/${queued.id}/start`);
+    await openCall(data);
+  } catch (error) {
+    showAlert(error.message);
+    button.disabled = false;
+    scheduleRefresh();
+  }
+}
+
+// ---- call ------------------------------------------------------------------------------------
+
+async function openCall(c) {
+  state.call = c;
+  $("call-title").textContent = `Call with ${c.customer_name}`;
+  $("call-protocol").textContent = c.protocol ?? "";
+  $("call-department").textContent = c.department_name ?? "";
+  $("call-email").textContent = c.customer_email ?? "—";
+  $("call-phone").textContent = c.customer_phone ?? "—";
+  $("call-reason").textContent = c.reason ?? "—";
+  $("call-notes").value = c.notes ?? "";
+  $("call-participants").textContent = "";
+  setPressed($("toggle-mic"), false);
+  setPressed($("toggle-camera"), false);
+  showView("call");
+
+  const channel = (state.callChannel = state.socket.channel(`call:${c.id}`, {}));
+  channel.on("participant_joined", (p) => {
+    state.names.set(p.participant_id, p.name);
+    remotes.setName(p.participant_id, p.name);
+    $("call-participants").textContent = `${p.name} is in the call.`;
+    announce(`${p.name} joined the call.`);
+  });
+  channel.on("participant_left", (p) => {
+    $("call-participants").textContent = `${p.name} left the call.`;
+    announce(`${p.name} left the call.`);
+  });
+  channel.on("mute", (p) => {
+    const what = p.type === "audio" ? "microphone" : "camera";
+    announce(`${state.names.get(p.participant_id) ?? "The customer"} turned their ${what} ${p.muted ? "off" : "on"}.`);
+  });
+  channel.on("call_ended", (p) => {
+    if (state.call?.id !== c.id) return;
+    leaveCall();
+    showView("queue");
+    announce(`The call with ${c.customer_name} is ${p.status}.`);
+    scheduleRefresh();
+  });
+  try {
+    await join(channel);
+  } catch (error) {
+    showAlert(`Could not join the call: ${error.message}`);
+    return;
+  }
+  try {
+    await local.start();
+    local.attach($("local-video"));
+  } catch {
+    showAlert("Your camera and microphone are blocked or missing; the customer will not see or hear you.");
+  }
+  const servers = await iceServers();
+  if (state.callChannel !== channel) return;
+  state.media = new MediaSession(channel, {
+    localStream: local.stream,
+    iceServers: servers,
+    onTrack: (stream) => remotes.add(stream),
+    onState: (connection) => {
+      if (connection === "connected") announce("Connected.");
+      if (connection === "failed") {
+        announce("The connection was lost.");
+        $("media-retry").hidden = false;
+      }
+    },
+    onNegotiated: () => {
+      showAlert("");
+      $("media-retry").hidden = true;
+    },
+    onFailure: (reason) => {
+      showAlert(`Audio and video could not start: ${reason}`);
+      $("media-retry").hidden = false;
+    },
+  });
+  state.media.start();
+}
+
+function toggle(kind, button) {
+  const muted = button.getAttribute("aria-pressed") !== "true";
+  if (state.media) state.media.setMuted(kind, muted);
+  else local.setEnabled(kind, !muted);
+  setPressed(button, muted);
+  announce(`${kind === "audio" ? "Microphone" : "Camera"} ${muted ? "off" : "on"}.`);
+}
+
+async function onComplete(event) {
+  event.preventDefault();
+  if (!state.call) return;
+  $("complete-call").disabled = true;
+  try {
+    const notes = $("call-notes").value.trim();
+    await call("POST", `/api/v1/calls/${state.call.id}/complete`, notes ? { notes } : {});
+    const name = state.call.customer_name;
+    leaveCall();
+    showView("queue");
+    announce(`The call with ${name} is completed.`);
+    scheduleRefresh();
+  } catch (error) {
+    showAlert(error.message);
+  } finally {
+    $("complete-call").disabled = false;
+  }
+}
+
+function leaveCall() {
+  state.media?.close();
+  state.media = null;
+  local.stop();
+  remotes.clear();
+  local.detach($("local-video"));
+  $("media-retry").hidden = true;
+  state.callChannel?.leave();
+  state.callChannel = null;
+  state.call = null;
+}
