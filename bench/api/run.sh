@@ -104,15 +104,24 @@ api GET "/api/v1/calls/$CALL" "" "${AUTH[@]}" | jq -e '.data.status == "queued"'
 export BENCH_TOKEN="$TOKEN"
 say "call $CALL is queued; GET /api/v1/calls/$CALL answers 200 with the owner's token"
 
+# CPU time (user + system, in clock ticks) the node has used so far: on a shared machine the node's CPU
+# per request is a steadier figure than requests/s, which depend on what else runs.
+node_cpu_ticks() { awk '{print $14 + $15}' "/proc/$NODE_PID/stat"; }
+CLK_TCK="$(getconf CLK_TCK)"
+
 RESULTS=()
 measure() { # measure NAME SCRIPT PATH
-  local name="$1" script="$2" path="$3" line
+  local name="$1" script="$2" path="$3" line t0 t1 w0 w1
   local opts=(-t"$THREADS" -c"$CONNECTIONS" --timeout 30s -s "$BENCH_DIR/$script")
   say "$name: warm-up $WARMUP, then wrk ${opts[*]} -d$DURATION --latency $BASE$path"
   BENCH_NAME="$name" wrk "${opts[@]}" -d"$WARMUP" "$BASE$path" >/dev/null
+  t0="$(node_cpu_ticks)" w0="$(date +%s.%N)"
   BENCH_NAME="$name" wrk "${opts[@]}" -d"$DURATION" --latency "$BASE$path" | tee "$BENCH_DATA/$name.txt" | grep -v '^RESULT'
+  t1="$(node_cpu_ticks)" w1="$(date +%s.%N)"
   line="$(grep '^RESULT' "$BENCH_DATA/$name.txt")"
-  RESULTS+=("$line")
+  # append: node CPU ms per request, CPU cores the node used on average
+  RESULTS+=("$line $(awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" -v n="$(echo "$line" | awk '{print $6}')" -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" \
+    'BEGIN {printf "%.3f %.2f", t / hz * 1000 / (n > 0 ? n : 1), t / hz / w}')")
 }
 
 # pbkdf2_cpu_ms ITERATIONS: CPU milliseconds of one PBKDF2-HMAC-SHA256 (OpenSSL, the library .NET calls on
@@ -133,12 +142,14 @@ measure call get_call.lua "/api/v1/calls/$CALL"
 measure login login.lua /api/auth/login
 
 say "summary ($THREADS threads, $CONNECTIONS connections, $DURATION after a $WARMUP warm-up; load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
-printf '%-8s %12s %10s %10s %10s %8s %8s\n' target 'requests/s' 'p50 ms' 'p99 ms' requests non-2xx errors
+printf '%-8s %12s %10s %10s %10s %8s %8s %14s %10s\n' target 'requests/s' 'p50 ms' 'p99 ms' requests non-2xx errors 'node CPU ms/req' 'node cores'
 for line in "${RESULTS[@]}"; do
-  read -r _ name rps p50 p99 total non2xx errors <<<"$line"
-  printf '%-8s %12s %10s %10s %10s %8s %8s\n' "$name" "$rps" "$p50" "$p99" "$total" "$non2xx" "$errors"
+  read -r _ name rps p50 p99 total non2xx errors cpu cores <<<"$line"
+  printf '%-8s %12s %10s %10s %10s %8s %8s %14s %10s\n' "$name" "$rps" "$p50" "$p99" "$total" "$non2xx" "$errors" "$cpu" "$cores"
 done
-rps_of() { printf '%s\n' "${RESULTS[@]}" | awk -v n="$1" '$2 == n {print $3}'; }
-say "GET /api/v1/calls/:id runs at $(awk -v a="$(rps_of call)" -v b="$(rps_of healthz)" 'BEGIN {printf "%.0f%%", 100*a/b}') of /healthz's rate (the cost of auth + grain)"
-say "login: $(awk -v a="$(rps_of login)" -v n="$(nproc)" 'BEGIN {printf "%.1f logins/s per core", a/n}') on $(nproc) cores$(
-  [ -z "$PBKDF2_MS" ] || awk -v m="$PBKDF2_MS" -v n="$(nproc)" 'BEGIN {printf "; PBKDF2 alone caps it at %.0f per core, %.0f on %d cores", 1000/m, n*1000/m, n}')"
+field_of() { printf '%s\n' "${RESULTS[@]}" | awk -v n="$1" -v f="$2" '$2 == n {print $f}'; }
+say "GET /api/v1/calls/:id vs /healthz: $(awk -v a="$(field_of call 3)" -v b="$(field_of healthz 3)" -v c="$(field_of call 9)" -v d="$(field_of healthz 9)" \
+  'BEGIN {printf "%.0f%% of the requests/s, %.1fx the node CPU per request", 100 * a / b, c / d}') (the cost of auth + grain)"
+say "login: $(awk -v a="$(field_of login 3)" -v c="$(field_of login 9)" -v n="$(nproc)" \
+  'BEGIN {printf "%.1f/s on %d cores; %.1f ms of node CPU per login, so at most %.0f logins/s per core", a, n, c, 1000 / c}')$(
+  [ -z "$PBKDF2_MS" ] || awk -v m="$PBKDF2_MS" 'BEGIN {printf " (PBKDF2 alone: %.1f ms, %.0f per core)", m, 1000 / m}')"
