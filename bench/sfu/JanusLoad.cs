@@ -32,6 +32,10 @@ public static class JanusLoad
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var latencies = new ConcurrentBag<double>();
         var members = new List<(int Room, Member Member)>();
+        // Janus only gathers on the machine's own interface, so our peers name that address too.
+        var local = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(i => i.Name == options.Get("iface", "eth0")).SelectMany(i => i.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 
         for (var r = 0; r < rooms; r++)
         {
@@ -40,7 +44,7 @@ public static class JanusLoad
             for (var p = 0; p < size; p++)
             {
                 var session = await JanusSession.CreateAsync(http, baseUrl);
-                var member = new Member { Session = session, Publisher = new SyntheticPeer(IPAddress.Any), Subscriber = new SyntheticPeer(IPAddress.Any) };
+                var member = new Member { Session = session, Publisher = new SyntheticPeer(IPAddress.Any, local), Subscriber = new SyntheticPeer(IPAddress.Any, local) };
                 member.Subscriber.PacketReceived += packet =>
                 {
                     if (Interlocked.Increment(ref member.Received) == 1) member.FirstPacket = packet.ArrivalTicks;
@@ -53,6 +57,7 @@ public static class JanusLoad
                 member.PublisherId = joined.Data!["id"]!.GetValue<long>();
                 var configured = await session.MessageAsync(publisherHandle, new JsonObject { ["request"] = "publish", ["audio"] = true, ["video"] = true },
                     new JsonObject { ["type"] = "offer", ["sdp"] = member.Publisher.CreateOffer(dtlsClient: true) });
+                await session.TrickleCompletedAsync(publisherHandle);
                 await member.Publisher.ConnectAsync(configured.Jsep!, TimeSpan.FromSeconds(20));
                 roomMembers.Add(member);
                 members.Add((r, member));
@@ -65,6 +70,7 @@ public static class JanusLoad
                 var offer = attached.Jsep!;
                 await member.Session.MessageAsync(handle, new JsonObject { ["request"] = "start" },
                     new JsonObject { ["type"] = "answer", ["sdp"] = member.Subscriber.CreateAnswer(offer) });
+                await member.Session.TrickleCompletedAsync(handle);
                 await member.Subscriber.ConnectAsync(offer, TimeSpan.FromSeconds(20));
             }
         }
@@ -118,6 +124,10 @@ public sealed class JanusSession : IDisposable
 
     public async Task<long> AttachAsync() =>
         (await Post(_http, _url, new JsonObject { ["janus"] = "attach", ["plugin"] = "janus.plugin.videoroom" }))["data"]!["id"]!.GetValue<long>();
+
+    /// <summary>Janus waits for the end of trickling even when the SDP carries every candidate (a=end-of-candidates).</summary>
+    public Task TrickleCompletedAsync(long handle) =>
+        Post(_http, $"{_url}/{handle}", new JsonObject { ["janus"] = "trickle", ["candidate"] = new JsonObject { ["completed"] = true } });
 
     /// <summary>A synchronous plugin request (create): the answer comes in the HTTP response.</summary>
     public Task<JsonNode> RequestAsync(long handle, JsonObject body) =>

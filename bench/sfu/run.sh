@@ -37,7 +37,7 @@ run() {
   say "load: $1 room(s) × $2 participants, $3 s measured"
   dotnet "$BIN" load --target "http://127.0.0.1:$HTTP_PORT" --rooms "$1" --participants "$2" --seconds "$3" --clip "$OUT/clip.ivf" --server-pid $SERVER
   if [ -n "$JANUS" ]; then
-    dotnet "$BIN" janus --janus http://127.0.0.1:8088/janus --rooms "$1" --participants "$2" --seconds "$3" --clip "$OUT/clip.ivf" --server-pid $JANUS || say "the Janus run failed"
+    dotnet "$BIN" janus --janus http://127.0.0.1:8088/janus --rooms "$1" --participants "$2" --seconds "$3" --clip "$OUT/clip.ivf" --server-pid $JANUS --iface "${IFACE:-eth0}" || say "the Janus run failed"
   fi
 }
 if [ $# -ge 3 ]; then run "$1" "$2" "$3"; else run 1 2 20; run 4 3 20; run 10 2 20; fi

@@ -35,6 +35,7 @@ public sealed class SyntheticPeer : IDisposable
     private readonly object _sendGate = new();
     private readonly byte[] _sendBuffer = new byte[1600];
     private IPEndPoint? _server;
+    private readonly string _candidate;
     private SrtpContext? _inbound, _outbound;
     private volatile bool _running = true;
     private TaskCompletionSource _stunAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,10 +49,14 @@ public sealed class SyntheticPeer : IDisposable
     public long PliReceived;
 
     /// <param name="bind">Loopback by default; a server that only listens on the machine's own interface (Janus) needs Any.</param>
-    public SyntheticPeer(IPAddress? bind = null)
+    /// <param name="advertise">The address our host candidate names (default: the bound one, or loopback for Any).</param>
+    public SyntheticPeer(IPAddress? bind = null, IPAddress? advertise = null)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(bind ?? IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        var address = advertise ?? (bind is null || bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind);
+        _candidate = $"a=candidate:1 1 udp 2130706431 {address} {port} typ host";
         _dtls = new QueuedDatagramTransport(d => { if (_server is not null) _socket.SendTo(d.Span, SocketFlags.None, _server); });
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "synthetic-peer" };
         _receiver.Start();
@@ -81,6 +86,8 @@ public sealed class SyntheticPeer : IDisposable
             Line("a=rtcp-mux");
             Line($"a=rtpmap:{pt} {codec}");
             Line($"a=ssrc:{ssrc} cname:synthetic");
+            Line(_candidate);
+            Line("a=end-of-candidates");
         }
         return sdp.ToString();
     }
@@ -105,6 +112,7 @@ public sealed class SyntheticPeer : IDisposable
             Line("a=setup:active");
             Line(m.Direction switch { "sendonly" => "a=recvonly", "recvonly" => "a=sendonly", "inactive" => "a=inactive", _ => "a=sendrecv" });
             Line("a=rtcp-mux");
+            if (m.Port != 0) { Line(_candidate); Line("a=end-of-candidates"); }
         }
         return sdp.ToString();
     }
