@@ -62,7 +62,7 @@ public static class WidgetEndpoints
         {
             Name = body.Name!.Trim(), Email = body.Email, Phone = body.Phone, Reason = body.Reason,
         }).Unwrap();
-        var position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.InsertedAt, call.Id);
+        var position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.Id);
         var agents = await departments.CountActiveMembersAsync(tenant, call.DepartmentId);
         var socketScheme = http.Request.IsHttps ? "wss" : "ws";
         return Envelope.Ok(new
@@ -83,7 +83,7 @@ public static class WidgetEndpoints
         int? position = null, estimate = null;
         if (call.Status == CallStatus.Queued)
         {
-            position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.InsertedAt, call.Id);
+            position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.Id);
             estimate = await Estimate(tenant, call.DepartmentId, position.Value, await departments.CountActiveMembersAsync(tenant, call.DepartmentId), calls);
         }
         return Envelope.Ok(new

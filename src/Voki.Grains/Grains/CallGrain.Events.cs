@@ -18,7 +18,7 @@ public sealed partial class CallGrain
             {
                 call_id = after.Id,
                 customer_name = after.CustomerName,
-                position = await rows.QueuePositionAsync(Tenant, after.DepartmentId, after.InsertedAt, after.Id),
+                position = await rows.QueuePositionAsync(Tenant, after.DepartmentId, after.Id),
                 inserted_at = RealtimePublisher.Timestamp(after.InsertedAt),
                 department_id = after.DepartmentId,
                 reason = after.Reason,

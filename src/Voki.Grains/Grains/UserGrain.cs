@@ -57,15 +57,18 @@ public sealed class UserGrain(
         return updated;
     }
 
-    public Task<User?> CheckPassword(string password)
+    public async Task<User?> CheckPassword(string password)
     {
+        // PBKDF2 costs tens of milliseconds of CPU: run it on the thread pool, not on the silo's scheduler,
+        // so a burst of logins cannot delay other grains (or the membership probes).
         var s = state.State;
         if (!s.Exists)
         {
-            hasher.VerifyNothing(password);
-            return Task.FromResult<User?>(null);
+            await Task.Run(() => hasher.VerifyNothing(password));
+            return null;
         }
-        return Task.FromResult(hasher.Verify(password, s.PasswordHash) && s.Active ? s : null);
+        var matches = await Task.Run(() => hasher.Verify(password, s.PasswordHash));
+        return matches && state.State.Active ? state.State : null;
     }
 
     private async Task<bool> UserLimitReached()

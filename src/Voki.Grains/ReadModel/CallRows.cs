@@ -83,15 +83,14 @@ public sealed class CallRows(NpgsqlDataSource db)
         return await cmd.ExecuteScalarAsync() as string;
     }
 
-    /// <summary>1-based position of a queued call among its department's queued calls, oldest first.</summary>
-    public async Task<int> QueuePositionAsync(string tenant, Guid departmentId, DateTime insertedAt, Guid callId)
+    /// <summary>1-based position of a queued call among its department's queued calls, in the order they joined.</summary>
+    public async Task<int> QueuePositionAsync(string tenant, Guid departmentId, Guid callId)
     {
         await using var cmd = db.CreateCommand("""
             SELECT count(*) FROM calls WHERE tenant = $1 AND department_id = $2 AND status = 'queued'
-              AND (inserted_at < $3 OR (inserted_at = $3 AND id <= $4))
+              AND queue_order <= (SELECT queue_order FROM calls WHERE tenant = $1 AND id = $3)
             """);
-        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
-        cmd.Parameters.AddWithValue(insertedAt); cmd.Parameters.AddWithValue(callId);
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId); cmd.Parameters.AddWithValue(callId);
         return (int)(long)(await cmd.ExecuteScalarAsync())!;
     }
 

@@ -178,6 +178,7 @@ public sealed class MediaNode : IDisposable
         var headerLength = RtpHeader.Length(packet);
         if (headerLength < 0) return;
         if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
+        if (track.Recorder is { } recorder && recorder.Write(packet)) RequestKeyframe(track);
         foreach (var forwarded in track.Subscribers)
         {
             if (!forwarded.Active) continue;
@@ -206,6 +207,7 @@ public sealed class MediaNode : IDisposable
                     {
                         (published.LastSrNtp, published.LastSrRtp) = RtcpPacket.SenderReportTimes(packet.Bytes);
                         published.LastSrAt = DateTime.UtcNow;
+                        published.Recorder?.SenderReport(published.LastSrNtp, published.LastSrRtp);
                     }
                     break;
                 case RtcpType.PayloadFeedback when packet.Format is RtcpType.PliFormat or RtcpType.FirFormat:
@@ -273,6 +275,11 @@ public sealed class MediaNode : IDisposable
         {
             Thread.Sleep(1000);
             var now = DateTime.UtcNow;
+            foreach (var session in _sessions.Values)
+            {
+                try { session.Capture?.Flush(); }
+                catch (IOException) { /* a full disk must not stop the media; the next tick tries again */ }
+            }
             foreach (var session in _sessions.Values)
                 foreach (var peer in session.PeersSnapshot())
                 {

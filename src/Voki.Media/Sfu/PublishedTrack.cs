@@ -26,6 +26,9 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
     internal uint LastSrRtp;
     internal DateTime LastSrAt;
 
+    /// <summary>Set while the call is captured for its recording.</summary>
+    internal volatile Recording.TrackRecorder? Recorder;
+
     internal DateTime LastKeyframeRequest;
     internal volatile bool KeyframeWanted;
 

@@ -15,6 +15,8 @@ public sealed class SfuSession
 
     public string Id { get; }
     public MediaNode Node { get; }
+    /// <summary>The capture for the call's recording, once <see cref="StartCapture"/> was called.</summary>
+    public Recording.CallCapture? Capture { get; private set; }
 
     /// <summary>An SDP offer to deliver to one participant (a track was added or removed).</summary>
     public event Action<string, string>? OfferReady;
@@ -94,6 +96,7 @@ public sealed class SfuSession
                     if (!peer.Published.ContainsKey(ssrc))
                     {
                         var track = new PublishedTrack(peer, section.Kind, section.Mid!, ssrc, publishedPt);
+                        track.Recorder = Capture?.Record(track);
                         peer.Published[ssrc] = track;
                         foreach (var other in _peers.Values.Where(p => p != peer)) Subscribe(other, track);
                     }
@@ -149,6 +152,18 @@ public sealed class SfuSession
         ScheduleOffers(null);
     }
 
+    /// <summary>Starts writing every published track (present and future) into <paramref name="directory"/>.</summary>
+    public Recording.CallCapture StartCapture(string directory)
+    {
+        lock (_gate)
+        {
+            if (Capture is not null) return Capture;
+            Capture = new Recording.CallCapture(directory);
+            foreach (var track in _peers.Values.SelectMany(p => p.Published.Values)) track.Recorder = Capture.Record(track);
+            return Capture;
+        }
+    }
+
     public void Close()
     {
         string[] everyone;
@@ -158,6 +173,7 @@ public sealed class SfuSession
             everyone = [.. _peers.Keys];
         }
         foreach (var id in everyone) Remove(id);
+        Capture?.Dispose();
         Node.CloseSession(this);
     }
 
@@ -198,6 +214,8 @@ public sealed class SfuSession
     private void Unpublish(PublishedTrack track)
     {
         track.Publisher.Published.TryRemove(track.Ssrc, out _);
+        track.Recorder?.Dispose();
+        track.Recorder = null;
         foreach (var forwarded in track.Subscribers)
         {
             forwarded.Active = false;

@@ -44,6 +44,7 @@ public sealed class TenantIsolationTests(VokiApp app)
     [
         // Users
         new("GET /api/v1/users/me", _ => "/api/v1/users/me", 200),
+        new("GET /api/v1/users/me/departments", _ => "/api/v1/users/me/departments", 200),
         new("GET /api/v1/users", _ => "/api/v1/users?page_size=100", 200),
         // E-mail addresses are unique per tenant: A's member's address is free in B.
         new("POST /api/v1/users", _ => "/api/v1/users", 201,

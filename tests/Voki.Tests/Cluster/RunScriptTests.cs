@@ -56,7 +56,9 @@ public sealed class RunScriptTests(ITestOutputHelper output)
         string Log() { lock (log) return log.ToString(); }
         try
         {
+            // setsid makes the script its own group leader a moment after it starts.
             var group = getpgid(script.Id);
+            for (var i = 0; i < 100 && group != script.Id && !script.HasExited; i++) { await Task.Delay(20); group = getpgid(script.Id); }
             Assert.Equal(script.Id, group);
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(5) };
