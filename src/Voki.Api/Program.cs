@@ -20,6 +20,7 @@ builder.Services.Configure<AuthOptions>(o =>
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddVokiData(builder.Configuration);
 builder.Services.AddVokiMedia(builder.Configuration);
+builder.Services.AddHttpClient(RecordingProxy.ClientName);
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
 builder.Services.AddVokiHealthChecks();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Voki.Grains.Grains;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Security;
@@ -40,6 +41,11 @@ public static class SiloSetup
         var options = configuration.GetSection("Media").Get<MediaNodeOptions>() ?? new MediaNodeOptions();
         services.AddSingleton(options);
         services.AddSingleton(_ => new MediaNode(options));
+        var recordings = configuration.GetSection("Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
+        if (string.IsNullOrEmpty(recordings.Root)) recordings.Root = Path.Combine(Path.GetTempPath(), "voki-recordings");
+        recordings.NodeUrl ??= configuration["Urls"]?.Split(';')[0] ?? configuration["ASPNETCORE_URLS"]?.Split(';')[0];
+        services.AddSingleton(recordings);
+        services.AddSingleton<RecordingRows>();
         services.AddHostedService<MediaNodeStarter>();
         return services;
     }

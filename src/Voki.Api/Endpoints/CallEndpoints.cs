@@ -3,6 +3,7 @@ using Voki.Api.Infrastructure;
 using Voki.Grains.Grains;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Recording = Voki.Grains.Model.Recording;
 
 namespace Voki.Api.Endpoints;
 
@@ -38,6 +39,8 @@ public static class CallEndpoints
         calls.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Supervisor).WithSummary("queued → cancelled");
         calls.MapGet("/{id:guid}/recording", Recording)
             .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished");
+        calls.MapGet("/{id:guid}/recording/download", Download)
+            .WithSummary("The WebM (video/webm) with byte ranges (206/416), ETag and Content-Disposition; every download is written to the audit log");
         calls.MapDelete("/{id:guid}/recording", RecordingsCannotBeDeleted)
             .WithSummary("Always 405: recordings are never deleted one by one; retention purges them");
     }
@@ -93,13 +96,50 @@ public static class CallEndpoints
         return Envelope.Ok(await Grain(caller, id, grains).Cancel(caller.Actor).Unwrap());
     }
 
-    /// <summary>Recordings arrive with the recordings issue; until then every visible call answers the documented 404.</summary>
+    /// <summary>The documented recording object once the WebM is finished; the documented 404 before, after a purge, or without one.</summary>
     private static async Task<IResult> Recording(Guid id, HttpContext http, IGrainFactory grains)
+    {
+        var (caller, recording) = await ReadyRecording(http, id, grains);
+        return Envelope.Ok(new
+        {
+            id = recording.Id,
+            call_id = recording.CallId,
+            format = "webm",
+            duration = recording.DurationSeconds,
+            file_size = recording.FileSize,
+            download_url = $"/api/v1/calls/{recording.CallId}/recording/download",
+            transcription = (object?)null,
+            created_at = recording.CreatedAt,
+        });
+    }
+
+    /// <summary>The WebM itself: byte ranges (206/416), ETag, Content-Disposition; every download is audited.</summary>
+    private static async Task<IResult> Download(Guid id, HttpContext http, IGrainFactory grains, RecordingRows rows, RecordingOptions options,
+        IHttpClientFactory clients)
+    {
+        var (caller, recording) = await ReadyRecording(http, id, grains);
+        var range = http.Request.Headers.Range.FirstOrDefault();
+        await rows.AuditAsync(caller.Tenant, id, caller.UserId, "download", range, null);
+        var name = $"call-{id}.webm";
+        if (File.Exists(recording.OutputPath))
+        {
+            var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{recording.Id:N}-{recording.FileSize}\"");
+            return Results.File(recording.OutputPath, "video/webm", name, lastModified: recording.CreatedAt, entityTag: tag, enableRangeProcessing: true);
+        }
+        // Another node's disk holds the file: stream it through from there.
+        if (recording.NodeUrl is { Length: > 0 } node && !string.Equals(node, options.NodeUrl, StringComparison.OrdinalIgnoreCase))
+            return await RecordingProxy.StreamAsync(http, clients, node, id, caller);
+        throw ApiException.NotFound(RecordingNotFound);
+    }
+
+    private static async Task<(Caller, Recording)> ReadyRecording(HttpContext http, Guid id, IGrainFactory grains)
     {
         var caller = http.Caller();
         var call = await Grain(caller, id, grains).Get() ?? throw ApiException.NotFound(RecordingNotFound);
         if (!caller.AtLeast(Role.Supervisor) && call.UserId != caller.UserId) throw ApiException.Forbidden();
-        throw ApiException.NotFound(RecordingNotFound);
+        var recording = await grains.GetGrain<IRecordingGrain>(caller.Key(id)).Get();
+        if (recording is not { Status: RecordingStatus.Ready }) throw ApiException.NotFound(RecordingNotFound);
+        return (caller, recording);
     }
 
     private static IResult RecordingsCannotBeDeleted(HttpResponse response)

@@ -56,7 +56,7 @@ public static class CompanyEndpoints
         return Envelope.Ok(updated);
     }
 
-    private static async Task<IResult> BillingPlan(HttpContext http, IGrainFactory grains, PlanCatalog plans, CompanyRows companies)
+    private static async Task<IResult> BillingPlan(HttpContext http, IGrainFactory grains, PlanCatalog plans, CompanyRows companies, RecordingRows recordings)
     {
         var caller = http.Caller();
         var company = (await CompanyOf(caller, grains)).OrNotFound();
@@ -81,7 +81,7 @@ public static class CompanyEndpoints
                 active_users = usage.ActiveUsers,
                 active_departments = usage.ActiveDepartments,
                 calls_this_month = usage.CallsThisMonth,
-                recording_storage_mb = 0,
+                recording_storage_mb = (long)Math.Ceiling(await recordings.StorageBytesAsync(caller.Tenant) / 1_048_576.0),
             },
         });
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 using Voki.Grains.Model;
 using Voki.Grains.Realtime;
+using Voki.Media.Recording;
 using Voki.Media.Sdp;
 using Voki.Media.Sfu;
 
@@ -18,32 +19,38 @@ public sealed partial class CallGrain
     private SfuSession? _media;
     private IGrainTimer? _keepAlive;
 
-    public Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp)
+    public async Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp)
     {
-        if (!state.State.Exists) return Task.FromResult<Outcome<string?>>(Failure.NotFound("Call not found"));
-        if (CallStatus.IsFinal(state.State.Status))
-            return Task.FromResult<Outcome<string?>>(Failure.Invalid($"Cannot negotiate media for a call that is {state.State.Status}"));
-        if (ServiceProvider.GetService<MediaNode>() is not { } node)
-            return Task.FromResult<Outcome<string?>>(Failure.Invalid("This node has no media plane"));
+        if (!state.State.Exists) return Failure.NotFound("Call not found");
+        if (CallStatus.IsFinal(state.State.Status)) return Failure.Invalid($"Cannot negotiate media for a call that is {state.State.Status}");
+        if (ServiceProvider.GetService<MediaNode>() is not { } node) return Failure.Invalid("This node has no media plane");
         var session = Session(node);
+        await CaptureIfRecorded(session);
         try
         {
-            Outcome<string?> result = type switch
+            switch (type)
             {
-                "offer" => session.AcceptOffer(participant.Id, sdp),
-                "answer" => AcceptAnswer(session, participant.Id, sdp),
-                _ => Failure.Field("type", "must be offer or answer"),
-            };
-            return Task.FromResult(result);
+                case "offer":
+                    var joining = session.Peer(participant.Id) is null;
+                    var answer = session.AcceptOffer(participant.Id, sdp);
+                    if (joining) Timeline(new TimelineEvent { Type = "join", Participant = participant.Id, Name = participant.Name, Role = participant.Role });
+                    return answer;
+                case "answer":
+                    session.AcceptAnswer(participant.Id, sdp);
+                    return (string?)null;
+                default:
+                    return Failure.Field("type", "must be offer or answer");
+            }
         }
         catch (SdpException e)
         {
-            return Task.FromResult<Outcome<string?>>(Failure.Invalid(e.Message));
+            return Failure.Invalid(e.Message);
         }
     }
 
     public Task LeaveMedia(string participantId)
     {
+        if (_media?.Peer(participantId) is not null) Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
         _media?.Remove(participantId);
         return Task.CompletedTask;
     }
@@ -55,13 +62,8 @@ public sealed partial class CallGrain
         var realtime = kind == OfferEvent
             ? new RealtimeEvent { Event = "signal", Payload = JsonSerializer.Serialize(new { type = "offer", sdp }), TargetParticipantId = participantId }
             : new RealtimeEvent { Event = "participant_left", Payload = JsonSerializer.Serialize(new { participant_id = participantId, reason = sdp }) };
+        if (kind != OfferEvent) Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
         await stream.OnNextAsync(realtime);
-    }
-
-    private static string? AcceptAnswer(SfuSession session, string participantId, string sdp)
-    {
-        session.AcceptAnswer(participantId, sdp);
-        return null;
     }
 
     private SfuSession Session(MediaNode node)

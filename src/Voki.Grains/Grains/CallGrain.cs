@@ -74,14 +74,19 @@ public sealed partial class CallGrain(
         if (Refuse("complete", CallStatus.Active) is { } refusal) return refusal;
         if (state.State.UserId != actor.UserId && actor.Role < Role.Supervisor) return Failure.Forbidden();
         var now = Clock.Now();
-        return await Save(state.State with
+        var capture = _media?.Capture?.Directory;
+        var completed = await Save(state.State with
         {
             Status = CallStatus.Completed,
             CompletedAt = now,
             Duration = (int)(now - (state.State.StartedAt ?? now)).TotalSeconds,
             Notes = notes ?? state.State.Notes,
+            HasRecording = capture is not null || state.State.HasRecording,
+            RecordingStatus = capture is not null ? Model.RecordingStatus.Processing : state.State.RecordingStatus,
             UpdatedAt = now,
         });
+        if (capture is not null) await HandOverRecording(capture);
+        return completed;
     }
 
     public Task<Outcome<Call>> Cancel(Actor actor) => EndWhileQueued(CallStatus.Cancelled);

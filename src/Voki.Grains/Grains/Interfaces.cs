@@ -59,6 +59,15 @@ public interface ICallGrain : IGrainWithStringKey
     Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp);
     /// <summary>The participant left the call's channel or closed the page: their media stops.</summary>
     Task LeaveMedia(string participantId);
+    /// <summary>The recording grain reports its progress (processing, ready, failed, expired) for the call object.</summary>
+    [OneWay] Task RecordingChanged(string recordingStatus);
     /// <summary>The SFU session reports from its own threads through this, so events leave in the grain's order.</summary>
     [OneWay] Task MediaEvent(string participantId, string kind, string? sdp);
+}
+
+/// <summary>Key "{tenant}/{callId}": the call's WebM, from composition to its purge by retention.</summary>
+public interface IRecordingGrain : IGrainWithStringKey
+{
+    Task Begin(RecordingRequest request);
+    [AlwaysInterleave] Task<Recording?> Get();
 }

@@ -112,6 +112,14 @@ public sealed class CallRows(NpgsqlDataSource db)
         return await cmd.ExecuteScalarAsync() is decimal avg ? (double)avg : null;
     }
 
+    /// <summary>The recording's progress as call objects report it (recording_status, has_recording).</summary>
+    public async Task SetRecordingStatusAsync(string tenant, Guid callId, string status)
+    {
+        await using var cmd = db.CreateCommand("UPDATE calls SET recording_status = $3, has_recording = true, updated_at = now() WHERE tenant = $1 AND id = $2");
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(callId); cmd.Parameters.AddWithValue(status);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async Task<bool> DepartmentHasRecordingsAsync(string tenant, Guid departmentId)
     {
         await using var cmd = db.CreateCommand("SELECT 1 FROM calls WHERE tenant = $1 AND department_id = $2 AND has_recording LIMIT 1");

@@ -83,6 +83,8 @@ public sealed class RoleMatrixTests(VokiApp app)
         // No recording exists before the media plane: the documented 404 for whoever may read it.
         new("GET /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording"), 404, "Recording not found"),
+        new("GET /api/v1/calls/{id:guid}/recording/download", Role.Attendant,
+            async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording/download"), 404, "Recording not found"),
         new("DELETE /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/recording"), 405, "Recordings cannot be deleted"),
 

@@ -96,6 +96,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             _ => new { notes = "Hijacked" }, Detail: "Call not found"),
         new("POST /api/v1/calls/{id:guid}/cancel", t => $"/api/v1/calls/{t.Foreign.Call}/cancel", 404, Detail: "Call not found"),
         new("GET /api/v1/calls/{id:guid}/recording", t => $"/api/v1/calls/{t.Foreign.Call}/recording", 404, Detail: "Recording not found"),
+        new("GET /api/v1/calls/{id:guid}/recording/download", t => $"/api/v1/calls/{t.Foreign.Call}/recording/download", 404, Detail: "Recording not found"),
         // Recordings are never deleted one by one (decisions.md): 405 for every ID, A's included.
         new("DELETE /api/v1/calls/{id:guid}/recording", t => $"/api/v1/calls/{t.Foreign.Call}/recording", 405,
             Detail: "Recordings cannot be deleted"),

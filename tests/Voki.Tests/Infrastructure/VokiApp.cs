@@ -31,6 +31,9 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     private string ClusterId => _cluster?.ClusterId ?? _database!.Name;
 
+    /// <summary>This node's recordings directory (captures and WebMs), private to the fixture.</summary>
+    public string RecordingsRoot { get; } = Path.Combine(Path.GetTempPath(), $"voki-test-recordings-{Guid.NewGuid():N}");
+
     public async Task InitializeAsync()
     {
         if (_cluster is null) _database = await TestDatabase.CreateAsync();
@@ -48,6 +51,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Media:Port", "0");
+        builder.UseSetting("Recordings:Root", RecordingsRoot);
         // Hashing stays salted PBKDF2; fewer rounds only keep the suite fast.
         builder.UseSetting("Auth:PasswordIterations", "1000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -60,6 +64,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
+        if (Directory.Exists(RecordingsRoot)) Directory.Delete(RecordingsRoot, recursive: true);
     }
 }
 

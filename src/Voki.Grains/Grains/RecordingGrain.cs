@@ -1,0 +1,132 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+
+namespace Voki.Grains.Grains;
+
+/// <summary>
+/// Composes the call's capture into one WebM, retrying a bounded number of times, and purges it when
+/// the plan's retention has passed. Reminders make both survive a silo restart. Placed beside the call
+/// grain that creates it, whose node holds the capture on its disk.
+/// </summary>
+[PreferLocalPlacement]
+public sealed class RecordingGrain(
+    [PersistentState("recording", "Default")] IPersistentState<Recording> state,
+    RecordingRows rows, CallRows calls, ILogger<RecordingGrain> logger) : Grain, IRecordingGrain, IRemindable
+{
+    public const int MaxAttempts = 3;
+    private const string ComposeReminder = "compose", RetentionReminder = "retention";
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+    private Task? _composition;
+
+    private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
+
+    public async Task Begin(RecordingRequest request)
+    {
+        if (state.State.Exists) return;
+        state.State = new Recording
+        {
+            Id = Guid.NewGuid(),
+            CallId = TenantKey.IdOf(this.GetPrimaryKeyString()),
+            CaptureDirectory = request.CaptureDirectory,
+            OutputPath = request.OutputPath,
+            RetentionDays = request.RetentionDays,
+            NodeUrl = request.NodeUrl,
+        };
+        await Save();
+        // The reminder retries composition after a crash or a failed attempt; the first attempt starts now.
+        await this.RegisterOrUpdateReminder(ComposeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _composition = Compose();
+    }
+
+    public Task<Recording?> Get() => Task.FromResult(state.State.Exists ? state.State : null);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var recording = state.State;
+        if (reminderName == ComposeReminder)
+        {
+            if (recording.Status != RecordingStatus.Processing) await Forget(ComposeReminder);
+            else if (_composition is null || _composition.IsCompleted) _composition = Compose();
+        }
+        else if (reminderName == RetentionReminder && recording.Status == RecordingStatus.Ready && recording.ExpiresAt <= DateTime.UtcNow)
+            await Purge();
+    }
+
+    private async Task Compose()
+    {
+        var recording = state.State;
+        try
+        {
+            var composer = ServiceProvider.GetService<IRecordingComposer>() ?? throw new InvalidOperationException("this node has no recording composer");
+            if (!Directory.Exists(recording.CaptureDirectory))
+                throw new DirectoryNotFoundException($"the capture is not on this node ({recording.CaptureDirectory})");
+            var (duration, size) = await composer.ComposeAsync(recording.CaptureDirectory, recording.OutputPath, CancellationToken.None);
+            var created = Clock.Now();
+            state.State = state.State with
+            {
+                Status = RecordingStatus.Ready,
+                DurationSeconds = duration,
+                FileSize = size,
+                Attempts = recording.Attempts + 1,
+                FailureReason = null,
+                CreatedAt = created,
+                ExpiresAt = recording.RetentionDays is { } days ? created.AddDays(days) : null,
+            };
+            await Save();
+            await Forget(ComposeReminder);
+            if (state.State.ExpiresAt is { } expiry) await ScheduleRetention(expiry);
+            logger.LogInformation("Recording of {Call} ready: {Duration} s, {Size} bytes", this.GetPrimaryKeyString(), duration, size);
+        }
+        catch (Exception e)
+        {
+            var attempts = recording.Attempts + 1;
+            var failed = attempts >= MaxAttempts;
+            logger.LogWarning(e, "Composition {Attempt}/{Max} of {Call} failed", attempts, MaxAttempts, this.GetPrimaryKeyString());
+            state.State = state.State with
+            {
+                Attempts = attempts,
+                FailureReason = e.Message,
+                Status = failed ? RecordingStatus.Failed : RecordingStatus.Processing,
+            };
+            await Save();
+            if (failed) await Forget(ComposeReminder);
+        }
+    }
+
+    private async Task ScheduleRetention(DateTime expiry)
+    {
+        var due = expiry - DateTime.UtcNow;
+        await this.RegisterOrUpdateReminder(RetentionReminder, due < LongestWait ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : LongestWait, LongestWait);
+    }
+
+    /// <summary>Retention is the only way a recording disappears, and every purge is audited.</summary>
+    private async Task Purge()
+    {
+        var recording = state.State;
+        foreach (var path in new[] { recording.OutputPath })
+            if (File.Exists(path)) File.Delete(path);
+        if (Directory.Exists(recording.CaptureDirectory)) Directory.Delete(recording.CaptureDirectory, recursive: true);
+        state.State = recording with { Status = RecordingStatus.Expired };
+        await Save();
+        await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
+        await Forget(RetentionReminder);
+        logger.LogInformation("Recording of {Call} purged by retention", this.GetPrimaryKeyString());
+    }
+
+    private async Task Save()
+    {
+        await rows.UpsertAsync(Tenant, state.State);
+        await calls.SetRecordingStatusAsync(Tenant, state.State.CallId, state.State.Status);
+        await state.WriteStateAsync();
+        // One-way: the call grain may be the one waiting on Begin.
+        _ = GrainFactory.GetGrain<ICallGrain>(this.GetPrimaryKeyString()).RecordingChanged(state.State.Status);
+    }
+
+    private async Task Forget(string name)
+    {
+        if (await this.GetReminder(name) is { } reminder) await this.UnregisterReminder(reminder);
+    }
+}

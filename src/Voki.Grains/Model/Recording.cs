@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace Voki.Grains.Model;
+
+/// <summary>A call's recording as its grain tracks it, from capture to the finished WebM and its purge.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties)]
+public sealed record Recording
+{
+    public Guid Id { get; init; }
+    public Guid CallId { get; init; }
+    /// <summary>processing → ready | failed; ready → expired when retention purges the file.</summary>
+    public string Status { get; init; } = RecordingStatus.Processing;
+    public string CaptureDirectory { get; init; } = "";
+    public string OutputPath { get; init; } = "";
+    public int? DurationSeconds { get; init; }
+    public long? FileSize { get; init; }
+    public int Attempts { get; init; }
+    public string? FailureReason { get; init; }
+    public int? RetentionDays { get; init; }
+    public DateTime? CreatedAt { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+    /// <summary>The HTTP base of the node whose disk holds the file, for downloads through other nodes.</summary>
+    public string? NodeUrl { get; init; }
+
+    [JsonIgnore] public bool Exists => Id != Guid.Empty;
+}
+
+/// <summary>What the call grain hands over when the call completes with a capture.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record RecordingRequest
+{
+    public string CaptureDirectory { get; init; } = "";
+    public string OutputPath { get; init; } = "";
+    public int? RetentionDays { get; init; }
+    public string? NodeUrl { get; init; }
+}
