@@ -57,8 +57,11 @@ public static class JanusLoad
                 member.PublisherId = joined.Data!["id"]!.GetValue<long>();
                 var configured = await session.MessageAsync(publisherHandle, new JsonObject { ["request"] = "publish", ["audio"] = true, ["video"] = true },
                     new JsonObject { ["type"] = "offer", ["sdp"] = member.Publisher.CreateOffer(dtlsClient: true) });
-                await session.TrickleCompletedAsync(publisherHandle);
-                await member.Publisher.ConnectAsync(configured.Jsep!, TimeSpan.FromSeconds(20));
+                try { await ConnectThenEndTrickle(member.Publisher, configured.Jsep!, session, publisherHandle); }
+                catch (TimeoutException e)
+                {
+                    throw new TimeoutException($"{e.Message}; Janus answered:\n{configured.Jsep}", e);
+                }
                 roomMembers.Add(member);
                 members.Add((r, member));
             }
@@ -70,8 +73,7 @@ public static class JanusLoad
                 var offer = attached.Jsep!;
                 await member.Session.MessageAsync(handle, new JsonObject { ["request"] = "start" },
                     new JsonObject { ["type"] = "answer", ["sdp"] = member.Subscriber.CreateAnswer(offer) });
-                await member.Session.TrickleCompletedAsync(handle);
-                await member.Subscriber.ConnectAsync(offer, TimeSpan.FromSeconds(20));
+                await ConnectThenEndTrickle(member.Subscriber, offer, member.Session, handle);
             }
         }
 
@@ -96,6 +98,18 @@ public static class JanusLoad
         LoadGenerator.Report("Janus VideoRoom", rooms, size, streams, clip, elapsed, null, forwardedPps, cpu, serverPid, latencies, joins, members.Count);
         foreach (var (_, member) in members) { member.Publisher.Dispose(); member.Subscriber.Dispose(); member.Session.Dispose(); }
         return joins.Length == members.Count ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Janus's ICE-lite agent gives up when told "no more candidates" before any check arrived, so our
+    /// checks start first and the end of trickling follows.
+    /// </summary>
+    private static async Task ConnectThenEndTrickle(SyntheticPeer peer, string remoteSdp, JanusSession session, long handle)
+    {
+        var connecting = peer.ConnectAsync(remoteSdp, TimeSpan.FromSeconds(20));
+        await Task.Delay(300);
+        await session.TrickleCompletedAsync(handle);
+        await connecting;
     }
 }
 
