@@ -44,7 +44,7 @@ public static class JanusLoad
             for (var p = 0; p < size; p++)
             {
                 var session = await JanusSession.CreateAsync(http, baseUrl);
-                var member = new Member { Session = session, Publisher = new SyntheticPeer(IPAddress.Any, local), Subscriber = new SyntheticPeer(IPAddress.Any, local) };
+                var member = new Member { Session = session, Publisher = new SyntheticPeer(IPAddress.Any, local) { StampSendTime = true }, Subscriber = new SyntheticPeer(IPAddress.Any, local) { StampSendTime = true } };
                 member.Subscriber.PacketReceived += packet =>
                 {
                     if (Interlocked.Increment(ref member.Received) == 1) member.FirstPacket = packet.ArrivalTicks;

@@ -36,7 +36,7 @@ public static class LoadGenerator
         for (var r = 0; r < rooms; r++)
             for (var p = 0; p < size; p++)
             {
-                var participant = new Participant(new SyntheticPeer(), $"run{Environment.ProcessId}-room{r}", $"p{p}");
+                var participant = new Participant(new SyntheticPeer { StampSendTime = true }, $"run{Environment.ProcessId}-room{r}", $"p{p}");
                 participant.Peer.PacketReceived += packet =>
                 {
                     if (Interlocked.Increment(ref participant.Received) == 1) participant.FirstPacket = packet.ArrivalTicks;

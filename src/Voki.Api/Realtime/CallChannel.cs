@@ -92,6 +92,7 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         if (payload.ValueKind != JsonValueKind.Object || !payload.TryGetProperty("muted", out var muted)
             || muted.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) return ChannelReply.Failure("muted must be true or false");
         await PublishAsync(RealtimePublisher.Event("mute", new { participant_id = _me!.Id, type, muted = muted.GetBoolean() }));
+        await Call.Muted(_me.Id, type, muted.GetBoolean());
         return ChannelReply.Success();
     }
 

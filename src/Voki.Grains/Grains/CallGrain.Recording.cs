@@ -25,6 +25,12 @@ public sealed partial class CallGrain
         await state.WriteStateAsync();
     }
 
+    public Task Muted(string participantId, string kind, bool muted)
+    {
+        Timeline(new TimelineEvent { Type = "mute", Participant = participantId, Kind = kind, Muted = muted });
+        return Task.CompletedTask;
+    }
+
     /// <summary>Captures the call when the company turned recording on and its plan allows it.</summary>
     private async Task CaptureIfRecorded(SfuSession session)
     {

@@ -59,6 +59,8 @@ public interface ICallGrain : IGrainWithStringKey
     Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp);
     /// <summary>The participant left the call's channel or closed the page: their media stops.</summary>
     Task LeaveMedia(string participantId);
+    /// <summary>A participant muted or unmuted their audio or video: the recording's timeline notes it.</summary>
+    [OneWay] Task Muted(string participantId, string kind, bool muted);
     /// <summary>The recording grain reports its progress (processing, ready, failed, expired) for the call object.</summary>
     [OneWay] Task RecordingChanged(string recordingStatus);
     /// <summary>The SFU session reports from its own threads through this, so events leave in the grain's order.</summary>

@@ -44,6 +44,8 @@ public sealed class SyntheticPeer : IDisposable
     public uint AudioSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     public uint VideoSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
+    /// <summary>Overwrite each payload's last 8 bytes with the send time (and read them on receipt), for latency figures.</summary>
+    public bool StampSendTime { get; init; }
     public event Action<ReceivedPacket>? PacketReceived;
     public long RtcpReceived;
     public long PliReceived;
@@ -153,7 +155,7 @@ public sealed class SyntheticPeer : IDisposable
 
     public bool Connected => _outbound is not null;
 
-    /// <summary>Sends one RTP packet on the audio or video SSRC; the payload's first 8 bytes carry the send time for latency figures.</summary>
+    /// <summary>Sends one RTP packet on the audio or video SSRC.</summary>
     public void Send(bool video, ReadOnlySpan<byte> payload, uint timestamp, bool marker)
     {
         if (_outbound is null || _server is null) return;
@@ -167,7 +169,8 @@ public sealed class SyntheticPeer : IDisposable
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[4..], timestamp);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[8..], video ? VideoSsrc : AudioSsrc);
             payload.CopyTo(packet[12..]);
-            if (payload.Length >= 8) System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(packet[12..], Stopwatch.GetTimestamp());
+            if (StampSendTime && payload.Length >= 8)
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(packet[(12 + payload.Length - 8)..], Stopwatch.GetTimestamp());
             var length = _outbound.ProtectRtp(_sendBuffer, 12 + payload.Length);
             _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, _server);
         }
@@ -210,7 +213,7 @@ public sealed class SyntheticPeer : IDisposable
                 if (!inbound.TryUnprotectRtp(buffer, length, out var plain)) continue;
                 var packet = buffer.AsSpan(0, plain);
                 var header = RtpHeader.Length(packet);
-                var sent = plain - header >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(packet[header..]) : 0;
+                var sent = StampSendTime && plain - header >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(packet[(plain - 8)..]) : 0;
                 PacketReceived?.Invoke(new ReceivedPacket(RtpHeader.Ssrc(packet), RtpHeader.PayloadType(packet), RtpHeader.Sequence(packet),
                     RtpHeader.Timestamp(packet), plain - header, arrival, sent));
             }
