@@ -11,20 +11,9 @@ namespace Voki.Tests.Browser;
 /// </summary>
 public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
 {
-    private const string PeerPage = """
-        <!doctype html><html><body><div id="remote"></div><script>
-        window.pc = new RTCPeerConnection();
-        window.remoteTracks = 0;
-        pc.ontrack = e => {
-          window.remoteTracks++;
-          const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
-          el.autoplay = true; el.muted = true; el.playsInline = true;
-          el.srcObject = new MediaStream([e.track]);
-          document.getElementById('remote').appendChild(el);
-        };
+    private static readonly string PeerPage = BrowserScripts.Page("""
         window.publish = async () => {
-          const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
-          stream.getTracks().forEach(t => pc.addTrack(t, stream));
+          await localMedia();
           await pc.setLocalDescription(await pc.createOffer());
           return pc.localDescription.sdp;
         };
@@ -34,19 +23,7 @@ public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium
           await pc.setLocalDescription(await pc.createAnswer());
           return pc.localDescription.sdp;
         };
-        window.inbound = async () => {
-          const out = { video: 0, audio: 0, streams: 0 };
-          (await pc.getStats()).forEach(r => {
-            if (r.type !== 'inbound-rtp') return;
-            out.streams++;
-            if (r.kind === 'video') out.video += r.framesDecoded || 0;
-            if (r.kind === 'audio') out.audio += r.packetsReceived || 0;
-          });
-          out.state = pc.connectionState;
-          return out;
-        };
-        </script></body></html>
-        """;
+        """);
 
     private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
 

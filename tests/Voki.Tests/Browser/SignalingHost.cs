@@ -62,18 +62,9 @@ public sealed class SignalingHost : IAsyncDisposable
         Node.Dispose();
     }
 
-    private const string Page = """
-        <!doctype html><html><body><div id="remote"></div><script>
-        window.pc = new RTCPeerConnection();
-        pc.ontrack = e => {
-          const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
-          el.autoplay = true; el.muted = true; el.playsInline = true;
-          el.srcObject = new MediaStream([e.track]);
-          document.getElementById('remote').appendChild(el);
-        };
+    private static readonly string Page = BrowserScripts.Page("""
         window.start = async participant => {
-          const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
-          stream.getTracks().forEach(t => pc.addTrack(t, stream));
+          await localMedia();
           await pc.setLocalDescription(await pc.createOffer());
           const answer = await (await fetch('/offer/' + participant, { method: 'POST', body: pc.localDescription.sdp })).text();
           await pc.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -87,17 +78,5 @@ public sealed class SignalingHost : IAsyncDisposable
             }
           })();
         };
-        window.inbound = async () => {
-          const out = { video: 0, audio: 0, streams: 0 };
-          (await pc.getStats()).forEach(r => {
-            if (r.type !== 'inbound-rtp') return;
-            out.streams++;
-            if (r.kind === 'video') out.video += r.framesDecoded || 0;
-            if (r.kind === 'audio') out.audio += r.packetsReceived || 0;
-          });
-          out.state = pc.connectionState;
-          return out;
-        };
-        </script></body></html>
-        """;
+        """);
 }

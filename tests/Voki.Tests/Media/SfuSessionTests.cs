@@ -128,24 +128,9 @@ public sealed class SfuSessionTests : IDisposable
         return (peer, got);
     }
 
-    /// <summary>Every peer sends 50 packets/s of audio and 30/s of video (keyframe first) for the duration.</summary>
     private static async Task Publish(SyntheticPeer[] peers, TimeSpan duration)
     {
-        var keyframe = new byte[300];
-        keyframe[0] = 0x10; // VP8 descriptor: start of partition 0; frame tag bit 0 = keyframe
-        var audio = new byte[80];
-        var end = DateTime.UtcNow + duration;
-        uint tick = 0;
-        while (DateTime.UtcNow < end)
-        {
-            foreach (var peer in peers)
-            {
-                peer.Send(video: false, audio, tick * 960, marker: false);
-                if (tick % 2 == 0) peer.Send(video: true, keyframe, tick * 1800, marker: true);
-            }
-            tick++;
-            await Task.Delay(20);
-        }
+        await SyntheticMedia.PublishAsync(peers, duration);
         await Task.Delay(200);
     }
 }

@@ -77,23 +77,5 @@ public sealed class CaptureTests(VokiApp app)
         await peer.ConnectAsync(answer.Value!, TimeSpan.FromSeconds(10));
     }
 
-    private static async Task Publish(SyntheticPeer[] peers, TimeSpan duration)
-    {
-        var keyframe = new byte[300];
-        keyframe[0] = 0x10;
-        var audio = new byte[80];
-        audio[0] = 0x78; // Opus TOC: CELT-only fullband 20 ms, one frame
-        var end = DateTime.UtcNow + duration;
-        uint tick = 0;
-        while (DateTime.UtcNow < end)
-        {
-            foreach (var peer in peers)
-            {
-                peer.Send(video: false, audio, tick * 960, marker: false);
-                if (tick % 3 == 0) peer.Send(video: true, keyframe, tick * 1800, marker: true);
-            }
-            tick++;
-            await Task.Delay(20);
-        }
-    }
+    private static Task Publish(SyntheticPeer[] peers, TimeSpan duration) => Tests.Media.SyntheticMedia.PublishAsync(peers, duration, videoEvery: 3);
 }

@@ -1,0 +1,28 @@
+using Voki.Media.Client;
+
+namespace Voki.Tests.Media;
+
+/// <summary>What client-mode peers publish in tests: 20 ms Opus-sized frames and small VP8 keyframes.</summary>
+public static class SyntheticMedia
+{
+    /// <summary>Every peer sends audio every 20 ms and a one-packet VP8 keyframe every <paramref name="videoEvery"/> ticks.</summary>
+    public static async Task PublishAsync(IReadOnlyList<SyntheticPeer> peers, TimeSpan duration, int videoEvery = 2)
+    {
+        var keyframe = new byte[300];
+        keyframe[0] = 0x10; // VP8 descriptor: start of partition 0; frame tag bit 0 = keyframe
+        var audio = new byte[80];
+        audio[0] = 0x78; // Opus TOC: CELT-only fullband 20 ms, one frame
+        var end = DateTime.UtcNow + duration;
+        uint tick = 0;
+        while (DateTime.UtcNow < end)
+        {
+            foreach (var peer in peers)
+            {
+                peer.Send(video: false, audio, tick * 960, marker: false);
+                if (tick % videoEvery == 0) peer.Send(video: true, keyframe, tick * 1800, marker: true);
+            }
+            tick++;
+            await Task.Delay(20);
+        }
+    }
+}
