@@ -197,7 +197,11 @@ public sealed class SyntheticPeer : IDisposable
             var first = buffer[0];
             if (first < 4)
             {
-                if (StunMessage.TryParse(buffer.AsSpan(0, length)) is { Type: StunMessageType.BindingSuccess }) _stunAnswered.TrySetResult();
+                var stun = StunMessage.TryParse(buffer.AsSpan(0, length));
+                if (stun is { Type: StunMessageType.BindingSuccess }) _stunAnswered.TrySetResult();
+                // A full ICE agent answers the other side's checks too (some servers check even in ICE-lite mode).
+                else if (stun is { Type: StunMessageType.BindingRequest } && stun.VerifyIntegrity(_password))
+                    _socket.SendTo(StunMessage.BindingSuccess(stun.TransactionId, (IPEndPoint)from, _password), SocketFlags.None, from);
             }
             else if (first is >= 20 and <= 63) _dtls.Deliver(buffer.AsSpan(0, length));
             else if (first is >= 128 and <= 191 && _inbound is { } inbound)
