@@ -52,7 +52,6 @@ public static class JanusLoad
                 };
                 var publisherHandle = await session.AttachAsync();
                 if (p == 0) await session.RequestAsync(publisherHandle, new JsonObject { ["request"] = "create", ["room"] = roomId, ["publishers"] = size, ["bitrate"] = 2_500_000 });
-                member.JoinStarted = Stopwatch.GetTimestamp();
                 var joined = await session.MessageAsync(publisherHandle, new JsonObject { ["request"] = "join", ["ptype"] = "publisher", ["room"] = roomId, ["display"] = $"p{p}" });
                 member.PublisherId = joined.Data!["id"]!.GetValue<long>();
                 var configured = await session.MessageAsync(publisherHandle, new JsonObject { ["request"] = "publish", ["audio"] = true, ["video"] = true },
@@ -67,6 +66,8 @@ public static class JanusLoad
             }
             foreach (var member in roomMembers)
             {
+                // Join-to-first-packet counts from the subscription: the harness publishes everyone first.
+                member.JoinStarted = Stopwatch.GetTimestamp();
                 var handle = await member.Session.AttachAsync();
                 var feeds = new JsonArray(roomMembers.Where(m => m != member).Select(m => (JsonNode)new JsonObject { ["feed"] = m.PublisherId }).ToArray());
                 var attached = await member.Session.MessageAsync(handle, new JsonObject { ["request"] = "join", ["ptype"] = "subscriber", ["room"] = roomId, ["streams"] = feeds });
