@@ -32,6 +32,10 @@ public static class JanusLoad
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var latencies = new ConcurrentBag<double>();
         var members = new List<(int Room, Member Member)>();
+        var publishing = new ConcurrentQueue<SyntheticPeer>();
+        using var stop = new CancellationTokenSource();
+        // Publishers send from the start, so "join to first packet" measures a subscriber's wait, not the harness's setup.
+        var sender = Task.Run(() => LoadGenerator.Send(publishing, clip, stop.Token));
         // Janus only gathers on the machine's own interface, so our peers name that address too.
         var local = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .Where(i => i.Name == options.Get("iface", "eth0")).SelectMany(i => i.GetIPProperties().UnicastAddresses)
@@ -62,6 +66,7 @@ public static class JanusLoad
                     throw new TimeoutException($"{e.Message}; Janus answered:\n{configured.Jsep}", e);
                 }
                 roomMembers.Add(member);
+                publishing.Enqueue(member.Publisher);
                 members.Add((r, member));
             }
             foreach (var member in roomMembers)
@@ -78,9 +83,6 @@ public static class JanusLoad
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        var publishers = members.Select(m => m.Member.Publisher).ToList();
-        var sender = Task.Run(() => LoadGenerator.Send(publishers, clip, stop.Token));
         await Task.Delay(TimeSpan.FromSeconds(3));
         long Received() => members.Sum(m => Interlocked.Read(ref m.Member.Received));
         var receivedBefore = Received();

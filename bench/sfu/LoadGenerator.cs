@@ -45,6 +45,8 @@ public static class LoadGenerator
                 participants.Add(participant);
             }
         using var stop = new CancellationTokenSource();
+        // Publishers send from the start, so "join to first packet" measures a joiner's wait, not the harness's setup.
+        var sender = Task.Run(() => Send(participants.Select(p => p.Peer).ToList(), clip, stop.Token));
         foreach (var participant in participants)
         {
             participant.JoinStarted = Stopwatch.GetTimestamp();
@@ -53,7 +55,6 @@ public static class LoadGenerator
             _ = AnswerOffers(http, participant, stop.Token);
         }
 
-        var sender = Task.Run(() => Send(participants.Select(p => p.Peer).ToList(), clip, stop.Token));
         await Task.Delay(TimeSpan.FromSeconds(3)); // warm-up: renegotiation settles, keyframes arrive
         var before = await Counters(http);
         var cpuBefore = CpuSeconds(serverPid);
@@ -92,7 +93,8 @@ public static class LoadGenerator
         Console.WriteLine($"[{server}] join to first forwarded packet: p50={Percentile(joins, 0.50):F0} ms  max={(joins.Length > 0 ? joins[^1] : double.NaN):F0} ms  ({joins.Length}/{participants} received media)");
     }
 
-    internal static async Task Send(List<SyntheticPeer> peers, Vp8Clip clip, CancellationToken stop)
+    /// <summary>Publishes for every peer in <paramref name="peers"/> (unconnected ones skip); the collection may grow while it runs.</summary>
+    internal static async Task Send(IEnumerable<SyntheticPeer> peers, Vp8Clip clip, CancellationToken stop)
     {
         var audio = new byte[100];
         Random.Shared.NextBytes(audio);
