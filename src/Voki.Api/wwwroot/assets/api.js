@@ -33,7 +33,7 @@ export async function api(method, path, { body, token, tenant } = {}) {
 export async function iceServers() {
   try {
     const { data } = await api("GET", "/api/v1/call/turn-credentials");
-    return data?.urls ? [{ urls: data.urls, username: data.username, credential: data.credential }] : [];
+    return data?.urls?.length ? [{ urls: data.urls, username: data.username, credential: data.credential }] : [];
   } catch {
     return [];
   }
