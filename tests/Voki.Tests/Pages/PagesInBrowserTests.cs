@@ -116,6 +116,46 @@ public sealed class PagesInBrowserTests(BrowserCallCluster cluster, ITestOutputH
         output.WriteLine($"call taken at {joined.TotalSeconds:F1} s, media both ways at {flowing.TotalSeconds:F1} s, done at {clock.Elapsed.TotalSeconds:F1} s; grain on {(holder == cluster.First ? "first" : "second")} node");
     }
 
+    [Fact]
+    public async Task A_supervisor_joins_from_the_console_and_everyone_receives_both_others()
+    {
+        var clock = Stopwatch.StartNew();
+        var t = await CallFlows.SignUp(Node.BaseUrl);
+        var browser = cluster.Chromium.Browser;
+        await using var customer = await CallFlows.CustomerJoins(browser, Node.BaseUrl, t.LinkToken, "Rita Alves");
+        await using var attendant = await CallFlows.LogsIn(browser, Node.BaseUrl, t, t.Attendant, "attendant");
+        await CallFlows.TakesCall(attendant, "Rita Alves");
+        await customer.State("call");
+
+        // The supervisor's console lists the call in progress; joining it makes a third participant.
+        await using var supervisor = await CallFlows.LogsIn(browser, Node.BaseUrl, t, t.Supervisor, "supervisor");
+        await CallFlows.JoinsCall(supervisor, "Rita Alves");
+        var joined = await customer.Event("participant_joined", p => p.GetProperty("participant_id").GetString() == t.Supervisor.Id);
+        Assert.Equal("supervisor", joined.GetProperty("role").GetString());
+        var started = clock.Elapsed;
+
+        // Everyone decodes both others' video and receives both others' audio: four inbound streams each.
+        foreach (var page in new[] { customer, attendant, supervisor })
+        {
+            var stats = await page.ReceivesMediaFrom(2);
+            Assert.Equal(4, stats.Inbound.Count(i => i.Frames > 0 || i.Packets > 0));
+            Assert.Equal(2, await page.Page.Locator("[data-testid=\"remote-video\"] video").CountAsync());
+        }
+        var flowing = clock.Elapsed;
+        var callId = await customer.Page.EvaluateAsync<string>("() => window.voki.call.call_id");
+        var holder = await cluster.NodeHolding(CallGrain(t, callId));
+        await AssertAdvertises(BrowserCallCluster.Media(holder).Port, customer, attendant, supervisor);
+
+        await attendant.TestId("complete-call").ClickAsync();
+        await customer.State("ended");
+        await supervisor.State("queue");
+        foreach (var page in new[] { customer, attendant, supervisor })
+            Assert.Equal("completed", (await page.Event("call_ended")).GetProperty("status").GetString());
+        Assert.Null(await supervisor.Stats());
+        Assert.Empty(customer.Errors.Concat(attendant.Errors).Concat(supervisor.Errors));
+        output.WriteLine($"supervisor joined at {started.TotalSeconds:F1} s, four streams each at {flowing.TotalSeconds:F1} s, done at {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
     private ICallGrain CallGrain(CallFlows.Tenant t, string callId) =>
         cluster.First.Services.GetRequiredService<IGrainFactory>().GetGrain<ICallGrain>(TenantKey.For(t.Scenario.Tenant, Guid.Parse(callId)));
 
