@@ -111,7 +111,7 @@ public sealed record MediaStats(string State, List<RtpStream> Inbound, List<RtpS
         $"{State}; in: [{string.Join(", ", Inbound)}]; out: [{string.Join(", ", Outbound)}]; senders: [{string.Join(", ", Senders)}]";
 }
 
-public sealed record RtpStream(string Kind, long Ssrc, long Packets, long Frames, double Energy);
+public sealed record RtpStream(string Kind, long Ssrc, string? Codec, long Packets, long Frames, double Energy);
 
 public sealed record Sender(string Kind, bool Enabled, string State);
 

@@ -135,16 +135,23 @@ export class MediaSession {
 
   /**
    * What this connection receives and sends, from getStats: one entry per inbound-rtp and outbound-rtp
-   * stream (packets, decoded or encoded frames, audio energy), and the connection state. Pages expose it
+   * stream (codec as "name/payload type", packets, decoded or encoded frames, audio energy), the local
+   * tracks being sent, and the connection state. Pages expose it
    * to automated tests as window.__voki.inboundStats().
    */
   async stats() {
     const out = { state: this.closed ? "closed" : this.pc.connectionState, inbound: [], outbound: [] };
     if (this.closed) return out;
-    (await this.pc.getStats()).forEach((r) => {
+    const report = await this.pc.getStats();
+    const codec = (r) => {
+      const c = r.codecId && report.get(r.codecId);
+      return c ? `${c.mimeType.split("/")[1]}/${c.payloadType}` : null;
+    };
+    report.forEach((r) => {
       if (r.type === "inbound-rtp")
-        out.inbound.push({ kind: r.kind, ssrc: r.ssrc, packets: r.packetsReceived ?? 0, frames: r.framesDecoded ?? 0, energy: r.totalAudioEnergy ?? 0 });
-      else if (r.type === "outbound-rtp") out.outbound.push({ kind: r.kind, ssrc: r.ssrc, packets: r.packetsSent ?? 0, frames: r.framesEncoded ?? 0 });
+        out.inbound.push({ kind: r.kind, ssrc: r.ssrc, codec: codec(r), packets: r.packetsReceived ?? 0, frames: r.framesDecoded ?? 0, energy: r.totalAudioEnergy ?? 0 });
+      else if (r.type === "outbound-rtp")
+        out.outbound.push({ kind: r.kind, ssrc: r.ssrc, codec: codec(r), packets: r.packetsSent ?? 0, frames: r.framesEncoded ?? 0 });
     });
     out.senders = this.pc.getSenders().filter((s) => s.track).map((s) => ({ kind: s.track.kind, enabled: s.track.enabled, state: s.track.readyState }));
     return out;
