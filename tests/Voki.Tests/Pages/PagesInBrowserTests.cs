@@ -59,6 +59,8 @@ public sealed class PagesInBrowserTests(BrowserCallCluster cluster, ITestOutputH
         Assert.True(await customer.TestId("local-video").IsVisibleAsync());
         Assert.True(await customer.Page.Locator($"[data-testid=\"remote-video\"][data-stream-id=\"{t.Attendant.Id}\"] video").IsVisibleAsync());
         Assert.True(await attendant.Page.Locator("[data-testid=\"remote-video\"][data-stream-id=\"customer\"] video").IsVisibleAsync());
+        Assert.Equal("Paula Mendes", await attendant.Page.Locator("[data-stream-id=\"customer\"] figcaption").TextContentAsync());
+        Assert.Equal("A attendant", await customer.Page.Locator($"[data-stream-id=\"{t.Attendant.Id}\"] figcaption").TextContentAsync());
         // Offers went out once per connection, not in a loop.
         Assert.InRange(await customer.Page.EvaluateAsync<int>("() => window.voki.media.offers"), 1, 3);
 
@@ -145,6 +147,9 @@ public sealed class PagesInBrowserTests(BrowserCallCluster cluster, ITestOutputH
         var callId = await customer.Page.EvaluateAsync<string>("() => window.voki.call.call_id");
         var holder = await cluster.NodeHolding(CallGrain(t, callId));
         await AssertAdvertises(BrowserCallCluster.Media(holder).Port, customer, attendant, supervisor);
+        // Each video is captioned with its participant's name.
+        foreach (var (page, names) in new[] { (customer, new[] { "A attendant", "A supervisor" }), (attendant, ["Rita Alves", "A supervisor"]), (supervisor, ["Rita Alves", "A attendant"]) })
+            Assert.Equal(names.Order(), (await page.Page.Locator("[data-testid=\"remote-video\"] figcaption").AllTextContentsAsync()).Order());
 
         await attendant.TestId("complete-call").ClickAsync();
         await customer.State("ended");

@@ -150,10 +150,18 @@ async function openChannel() {
   const channel = (state.channel = state.socket.channel(`call:${state.call.call_id}`, {}));
   record(channel, state.events);
   channel.on("call_assigned", (p) => {
+    names.set(p.user_id, p.user_name);
+    remotes.setName(p.user_id, p.user_name);
     assigned(p.user_name);
     announce(`${p.user_name} will attend you.`);
   });
-  channel.on("call_started", () => startCall());
+  channel.on("call_started", (p) => {
+    if (p.user_id && p.user_name) {
+      names.set(p.user_id, p.user_name);
+      remotes.setName(p.user_id, p.user_name);
+    }
+    startCall();
+  });
   channel.on("participant_joined", (p) => {
     names.set(p.participant_id, p.name);
     remotes.setName(p.participant_id, p.name);

@@ -312,6 +312,9 @@ async function openCall(c) {
 
   const channel = (state.callChannel = state.socket.channel(`call:${c.id}`, {}));
   record(channel, state.events);
+  // Who is already in the call: its customer and its attendant (participant ids "customer" and the user id).
+  remotes.setName("customer", c.customer_name);
+  if (c.user_id && c.user_name) remotes.setName(c.user_id, c.user_name);
   channel.on("participant_joined", (p) => {
     state.names.set(p.participant_id, p.name);
     remotes.setName(p.participant_id, p.name);
