@@ -8,7 +8,8 @@ namespace Voki.Api.Realtime;
 /// <summary>
 /// <c>call:{call_id}</c> (reference §3.3): signalling between a browser and the call's SFU session, and
 /// call control. Joining announces <c>participant_joined</c> to the others; leaving (or the socket
-/// closing) announces <c>participant_left</c> and ends the participant's media. <c>signal</c> goes to
+/// closing) announces <c>participant_left</c> and ends the participant's media; when the call ends, the call
+/// grain announces <c>participant_left</c> for everyone in its media session, then <c>call_ended</c>. <c>signal</c> goes to
 /// <see cref="ICallGrain.Negotiate"/>: an offer is answered with <c>signal {type:"answer"}</c> to this
 /// socket after the ok; the SFU's own offers arrive on the call's stream addressed to one participant.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
     private static readonly HashSet<string> PerParticipantEvents = ["participant_joined", "participant_left", "mute"];
 
     private Participant? _me;
+    private volatile bool _callEnded;
 
     private ICallGrain Call => Services.Grains.GetGrain<ICallGrain>(StreamKey);
 
@@ -101,7 +103,8 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         if (_me is not { } me) return;
         try
         {
-            await PublishAsync(RealtimePublisher.Event("participant_left", Describe(me)));
+            // Once the call has ended, the call grain has already announced everyone's participant_left.
+            if (!_callEnded) await PublishAsync(RealtimePublisher.Event("participant_left", Describe(me)));
             await Call.LeaveMedia(me.Id);
         }
         catch (Exception e)
@@ -113,6 +116,7 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
     /// <summary>Targeted events go to their participant only; a participant's own join, leave and mute are not echoed back.</summary>
     protected override bool Accepts(RealtimeEvent e)
     {
+        if (e.Event == "call_ended") _callEnded = true;
         if (!base.Accepts(e)) return false;
         if (!PerParticipantEvents.Contains(e.Event) || _me is null) return true;
         using var document = JsonDocument.Parse(e.Payload);

@@ -18,7 +18,9 @@ public static class RealtimeDescription
         `signal {type:"offer"|"answer", sdp}` (an offer is answered ok, then `signal {type:"answer", sdp}` is pushed; a
         refusal or malformed payload → error with a reason), `ice_candidate` (accepted; the SFU is ICE-lite),
         `mute {type:"audio"|"video", muted}` (the others receive `mute {participant_id, type, muted}`). Server events:
-        `participant_joined` / `participant_left {participant_id, role, name}`, `call_assigned {call_id, user_id, user_name}`,
+        `participant_joined` / `participant_left {participant_id, role, name}` (participant_left adds a `reason` when the
+        media ended without the participant leaving: "consent expired", "DTLS handshake failed", or "call_ended" — sent for
+        every participant in the media session, just before `call_ended`), `call_assigned {call_id, user_id, user_name}`,
         `call_started {call_id, user_id, user_name, started_at}`, `call_ended {call_id, status}` (completed, missed or
         cancelled), and the SFU's `signal` offers and `ice_candidate`s. queue: `customer_joined {call_id, customer_name,
         position, inserted_at, department_id, reason, protocol}`, `customer_left {call_id, status}`, `call_assigned`.

@@ -18,6 +18,8 @@ public sealed partial class CallGrain
     private const string DroppedEvent = "dropped", OfferEvent = "offer";
     private SfuSession? _media;
     private IGrainTimer? _keepAlive;
+    /// <summary>Who negotiated media here, so participant_left can name them (role, name) when their media ends.</summary>
+    private readonly Dictionary<string, Participant> _mediaParticipants = [];
 
     public async Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp)
     {
@@ -26,6 +28,7 @@ public sealed partial class CallGrain
         if (ServiceProvider.GetService<MediaNode>() is not { } node) return Failure.Invalid("This node has no media plane");
         var session = Session(node);
         await CaptureIfRecorded(session);
+        _mediaParticipants[participant.Id] = participant;
         try
         {
             switch (type)
@@ -52,19 +55,27 @@ public sealed partial class CallGrain
     {
         if (_media?.Peer(participantId) is not null) Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
         _media?.Remove(participantId);
+        _mediaParticipants.Remove(participantId);
         return Task.CompletedTask;
     }
 
     public async Task MediaEvent(string participantId, string kind, string? sdp)
     {
-        var stream = this.GetStreamProvider(RealtimeStreams.Provider)
-            .GetStream<RealtimeEvent>(StreamId.Create(RealtimeStreams.Call, this.GetPrimaryKeyString()));
-        var realtime = kind == OfferEvent
-            ? new RealtimeEvent { Event = "signal", Payload = JsonSerializer.Serialize(new { type = "offer", sdp }), TargetParticipantId = participantId }
-            : new RealtimeEvent { Event = "participant_left", Payload = JsonSerializer.Serialize(new { participant_id = participantId, reason = sdp }) };
-        if (kind != OfferEvent) Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
-        await stream.OnNextAsync(realtime);
+        if (kind == OfferEvent)
+        {
+            await this.PublishAsync(RealtimeStreams.Call, this.GetPrimaryKeyString(),
+                new RealtimeEvent { Event = "signal", Payload = JsonSerializer.Serialize(new { type = "offer", sdp }), TargetParticipantId = participantId });
+            return;
+        }
+        Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
+        if (!_mediaParticipants.Remove(participantId, out var participant)) participant = new Participant { Id = participantId };
+        await AnnounceLeft(participant, sdp);
     }
+
+    /// <summary><c>participant_left {participant_id, role, name, reason}</c> to the others in the call.</summary>
+    private Task AnnounceLeft(Participant participant, string? reason) =>
+        this.PublishAsync(RealtimeStreams.Call, this.GetPrimaryKeyString(), RealtimePublisher.Event("participant_left",
+            new { participant_id = participant.Id, role = participant.Role, name = participant.Name, reason }));
 
     private SfuSession Session(MediaNode node)
     {
@@ -79,18 +90,26 @@ public sealed partial class CallGrain
         return _media;
     }
 
-    /// <summary>Completing, cancelling or missing the call ends its media for everyone.</summary>
-    private void EndMedia()
+    /// <summary>Completing, cancelling or missing the call ends its media for everyone: each participant leaves it.</summary>
+    private async Task EndMedia()
+    {
+        var left = _mediaParticipants.Values.ToList();
+        StopMedia();
+        foreach (var participant in left) await AnnounceLeft(participant, "call_ended");
+    }
+
+    private void StopMedia()
     {
         _media?.Close();
         _media = null;
+        _mediaParticipants.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        EndMedia();
+        StopMedia();
         return Task.CompletedTask;
     }
 }

@@ -141,7 +141,7 @@ public sealed partial class CallGrain(
         var before = state.State;
         state.State = call;
         await state.WriteStateAsync();
-        if (CallStatus.IsFinal(call.Status)) EndMedia();
+        if (CallStatus.IsFinal(call.Status)) await EndMedia();
         await Announce(before, call);
         return call;
     }

@@ -63,6 +63,9 @@ public sealed class SfuSession
                 peer = new PeerConnection(participantId, this);
                 _peers[participantId] = peer;
                 Node.Register(peer);
+                // The tracks already published reach the newcomer under its own payload types (Firefox:
+                // Opus 109, VP8 120), so learn them before subscribing it.
+                foreach (var section in sections) LearnPayloadType(peer, section);
                 foreach (var other in _peers.Values.Where(p => p != peer))
                     foreach (var track in other.Published.Values) Subscribe(peer, track);
             }
@@ -82,9 +85,7 @@ public sealed class SfuSession
                     answered.Add(line);
                     continue;
                 }
-                var codec = Codecs.NameFor(section.Kind);
-                var payloadType = codec is null ? null : section.PayloadTypeOf(codec);
-                if (payloadType is { } pt) { if (section.Kind == "audio") peer.OpusPayloadType = pt; else peer.Vp8PayloadType = pt; }
+                var payloadType = LearnPayloadType(peer, section);
                 line ??= new MediaLine { Mid = section.Mid!, Kind = section.Kind, Protocol = section.Protocol };
                 if (!peer.Lines.Contains(line)) peer.Lines.Add(line);
                 line.PayloadType = payloadType;
@@ -191,6 +192,15 @@ public sealed class SfuSession
     }
 
     internal IEnumerable<PeerConnection> PeersSnapshot() { lock (_gate) return [.. _peers.Values]; }
+
+    /// <summary>The payload type the participant gives our codec of this section's kind, remembered for what we forward to it.</summary>
+    private static int? LearnPayloadType(PeerConnection peer, MediaDescription section)
+    {
+        var codec = Codecs.NameFor(section.Kind);
+        var payloadType = codec is null ? null : section.PayloadTypeOf(codec);
+        if (payloadType is { } pt) { if (section.Kind == "audio") peer.OpusPayloadType = pt; else peer.Vp8PayloadType = pt; }
+        return payloadType;
+    }
 
     private void Subscribe(PeerConnection subscriber, PublishedTrack track)
     {

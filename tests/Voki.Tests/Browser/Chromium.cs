@@ -5,7 +5,8 @@ namespace Voki.Tests.Browser;
 /// <summary>Debian's Chromium under Playwright, headless, with fake camera and microphone (architecture.md "Known facts").</summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
+    /// <summary>Debian's package, or the binary VOKI_CHROMIUM names.</summary>
+    public static readonly string ExecutablePath = Environment.GetEnvironmentVariable("VOKI_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
     private IPlaywright? _playwright;
     public IBrowser Browser { get; private set; } = null!;
 

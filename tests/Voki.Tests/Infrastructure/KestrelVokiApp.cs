@@ -10,6 +10,11 @@ public sealed class KestrelVokiApp : VokiApp
 
     public KestrelVokiApp() => UseKestrel(Port);
 
+    private KestrelVokiApp(VokiApp cluster) : base(cluster) => UseKestrel(Port);
+
+    /// <summary>A further node of <paramref name="cluster"/>'s cluster on a real port of its own.</summary>
+    public static KestrelVokiApp NodeOf(VokiApp cluster) => new(cluster);
+
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     protected override void StartHost() => StartServer();

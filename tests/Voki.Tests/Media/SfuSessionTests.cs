@@ -104,6 +104,26 @@ public sealed class SfuSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_newcomer_receives_the_tracks_already_published_under_its_own_payload_types()
+    {
+        var session = _node.Session("tenant/call-7");
+        await Join(session, "chromium"); // publishes Opus 111 and VP8 96
+        var offered = new TaskCompletionSource<string>();
+        session.OfferReady += (who, sdp) => { if (who == "firefox") offered.TrySetResult(sdp); };
+        var firefox = new SyntheticPeer();
+        _peers.Add(firefox);
+        var offer = firefox.CreateOffer()
+            .Replace($"SAVPF {SyntheticPeer.OpusPayloadType}\r\n", "SAVPF 109\r\n").Replace($"a=rtpmap:{SyntheticPeer.OpusPayloadType} ", "a=rtpmap:109 ")
+            .Replace($"SAVPF {SyntheticPeer.Vp8PayloadType}\r\n", "SAVPF 120\r\n").Replace($"a=rtpmap:{SyntheticPeer.Vp8PayloadType} ", "a=rtpmap:120 ");
+        Assert.Contains("a=rtpmap:120 VP8", offer);
+        session.AcceptOffer("firefox", offer);
+
+        var forwarded = SessionDescription.Parse(await offered.Task.WaitAsync(TimeSpan.FromSeconds(5))).Media.Where(m => m.Direction == "sendonly").ToList();
+        Assert.Equal(109, Assert.Single(forwarded, m => m.Kind == "audio").PayloadTypeOf("opus"));
+        Assert.Equal(120, Assert.Single(forwarded, m => m.Kind == "video").PayloadTypeOf("VP8"));
+    }
+
+    [Fact]
     public void A_malformed_offer_is_refused_with_its_reason()
     {
         var session = _node.Session("tenant/call-5");

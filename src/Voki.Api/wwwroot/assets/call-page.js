@@ -2,7 +2,7 @@
 // camera preview while the position updates, then the call itself, and a rating once it is completed.
 import { api, iceServers } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, describeWait, setPressed } from "./ui.js";
-import { connect, join } from "./realtime.js";
+import { connect, join, record } from "./realtime.js";
 import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
 
 const FINAL = ["completed", "missed", "cancelled"];
@@ -12,8 +12,10 @@ const local = new LocalMedia();
 const remotes = new RemoteVideos($("remote-videos"), $("remote-empty"));
 const names = new Map();
 /** phase: loading | join | waiting | call | ended */
-const state = { phase: "loading", call: null, socket: null, channel: null, media: null, timer: null };
+const state = { phase: "loading", call: null, socket: null, channel: null, media: null, timer: null, events: [] };
 window.voki = state; // for automated tests: the page's live state
+// For automated tests and support: what the media connection receives, and the call channel's events.
+window.__voki = { inboundStats: () => state.media?.stats() ?? Promise.resolve(null), events: state.events };
 
 init();
 
@@ -146,11 +148,20 @@ async function openChannel() {
   if (state.channel) return;
   state.socket = connect({ token: state.call.websocket_token }, state.call.websocket_url);
   const channel = (state.channel = state.socket.channel(`call:${state.call.call_id}`, {}));
+  record(channel, state.events);
   channel.on("call_assigned", (p) => {
+    names.set(p.user_id, p.user_name);
+    remotes.setName(p.user_id, p.user_name);
     assigned(p.user_name);
     announce(`${p.user_name} will attend you.`);
   });
-  channel.on("call_started", () => startCall());
+  channel.on("call_started", (p) => {
+    if (p.user_id && p.user_name) {
+      names.set(p.user_id, p.user_name);
+      remotes.setName(p.user_id, p.user_name);
+    }
+    startCall();
+  });
   channel.on("participant_joined", (p) => {
     names.set(p.participant_id, p.name);
     remotes.setName(p.participant_id, p.name);
@@ -160,6 +171,7 @@ async function openChannel() {
   });
   channel.on("participant_left", (p) => { if (state.phase === "call") announce(`${p.name} left the call.`); });
   channel.on("mute", (p) => {
+    remotes.setMuted(p.participant_id, p.type, p.muted);
     const what = p.type === "audio" ? "microphone" : "camera";
     announce(`${names.get(p.participant_id) ?? "The attendant"} turned their ${what} ${p.muted ? "off" : "on"}.`);
   });

@@ -2,7 +2,7 @@
 // presence:{id}), take a call (assign + start), talk over WebRTC through the SFU, complete it.
 import { api, iceServers } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, setPressed } from "./ui.js";
-import { connect, join, Presence } from "./realtime.js";
+import { connect, join, record, Presence } from "./realtime.js";
 import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
 
 const SESSION_KEY = "voki:session";
@@ -23,8 +23,11 @@ const state = {
   refreshTimer: null,
   queueTimer: null,
   pollTimer: null,
+  events: [],
 };
 window.voki = state; // for automated tests: the console's live state
+// For automated tests and support: what the media connection receives, and the call channels' events.
+window.__voki = { inboundStats: () => state.media?.stats() ?? Promise.resolve(null), events: state.events };
 
 $("login-form").addEventListener("submit", onLogin);
 $("logout").addEventListener("click", logout);
@@ -194,12 +197,14 @@ function scheduleRefresh() {
 async function refreshQueue() {
   if (!state.session) return;
   try {
-    const [queued, mine] = await Promise.all([
+    const me = state.session.user.id;
+    const [queued, active] = await Promise.all([
       call("GET", "/api/v1/calls?status=queued&page_size=100&sort_by=inserted_at&sort_order=asc"),
-      call("GET", `/api/v1/calls?status=active&user_id=${state.session.user.id}&page_size=100`),
+      call("GET", `/api/v1/calls?status=active&page_size=100${atLeast("supervisor") ? "" : `&user_id=${me}`}`),
     ]);
     renderQueue(queued.data);
-    renderMine(mine.data);
+    renderMine(active.data.filter((c) => c.user_id === me));
+    renderOthers(active.data.filter((c) => c.user_id !== me));
   } catch (error) {
     if (state.session) showAlert(error.message);
   }
@@ -266,9 +271,32 @@ async function takeCall(queued, button) {
   }
 }
 
+/** Supervisors and above: the calls other attendants are in, to join them as a third participant. */
+function renderOthers(calls) {
+  $("others").hidden = calls.length === 0;
+  $("others-list").replaceChildren(...calls.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "other-call";
+    item.dataset.callId = c.id;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = `${c.customer_name} with ${c.user_name ?? "an attendant"}`;
+    const enter = document.createElement("button");
+    enter.type = "button";
+    enter.className = "secondary";
+    enter.textContent = "Join";
+    enter.dataset.testid = "join-call";
+    enter.setAttribute("aria-label", `Join the call of ${c.customer_name} with ${c.user_name ?? "an attendant"}`);
+    enter.addEventListener("click", () => openCall(c));
+    item.append(who, enter);
+    return item;
+  }));
+}
+
 // ---- call ------------------------------------------------------------------------------------
 
 async function openCall(c) {
+  if (state.callChannel) leaveCall(); // the channel of a call we just completed, still waiting for call_ended
   state.call = c;
   $("call-title").textContent = `Call with ${c.customer_name}`;
   $("call-protocol").textContent = c.protocol ?? "";
@@ -283,6 +311,10 @@ async function openCall(c) {
   showView("call");
 
   const channel = (state.callChannel = state.socket.channel(`call:${c.id}`, {}));
+  record(channel, state.events);
+  // Who is already in the call: its customer and its attendant (participant ids "customer" and the user id).
+  remotes.setName("customer", c.customer_name);
+  if (c.user_id && c.user_name) remotes.setName(c.user_id, c.user_name);
   channel.on("participant_joined", (p) => {
     state.names.set(p.participant_id, p.name);
     remotes.setName(p.participant_id, p.name);
@@ -294,12 +326,15 @@ async function openCall(c) {
     announce(`${p.name} left the call.`);
   });
   channel.on("mute", (p) => {
+    remotes.setMuted(p.participant_id, p.type, p.muted);
     const what = p.type === "audio" ? "microphone" : "camera";
     announce(`${state.names.get(p.participant_id) ?? "The customer"} turned their ${what} ${p.muted ? "off" : "on"}.`);
   });
   channel.on("call_ended", (p) => {
-    if (state.call?.id !== c.id) return;
+    if (state.callChannel !== channel) return;
+    const shown = state.call?.id === c.id;
     leaveCall();
+    if (!shown) return; // we completed it ourselves: the queue is already on screen
     showView("queue");
     announce(`The call with ${c.customer_name} is ${p.status}.`);
     scheduleRefresh();
@@ -351,15 +386,21 @@ function toggle(kind, button) {
 
 async function onComplete(event) {
   event.preventDefault();
-  if (!state.call) return;
+  const completing = state.call;
+  if (!completing) return;
   $("complete-call").disabled = true;
   try {
     const notes = $("call-notes").value.trim();
-    await call("POST", `/api/v1/calls/${state.call.id}/complete`, notes ? { notes } : {});
-    const name = state.call.customer_name;
-    leaveCall();
+    await call("POST", `/api/v1/calls/${completing.id}/complete`, notes ? { notes } : {});
+    if (state.call !== completing) return; // call_ended came first and closed it
+    // Media stops now; the channel stays until call_ended (and the participants' participant_left)
+    // arrive, or for a few seconds at most.
+    const channel = state.callChannel;
+    stopCallMedia();
+    state.call = null;
+    setTimeout(() => { if (state.callChannel === channel) leaveCall(); }, 3000);
     showView("queue");
-    announce(`The call with ${name} is completed.`);
+    announce(`The call with ${completing.customer_name} is completed.`);
     scheduleRefresh();
   } catch (error) {
     showAlert(error.message);
@@ -368,13 +409,17 @@ async function onComplete(event) {
   }
 }
 
-function leaveCall() {
+function stopCallMedia() {
   state.media?.close();
   state.media = null;
   local.stop();
   remotes.clear();
   local.detach($("local-video"));
   $("media-retry").hidden = true;
+}
+
+function leaveCall() {
+  stopCallMedia();
   state.callChannel?.leave();
   state.callChannel = null;
   state.call = null;

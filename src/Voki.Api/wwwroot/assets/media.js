@@ -133,6 +133,30 @@ export class MediaSession {
     try { await this.pc.addIceCandidate(candidate); } catch { /* a candidate for a description we no longer have */ }
   }
 
+  /**
+   * What this connection receives and sends, from getStats: one entry per inbound-rtp and outbound-rtp
+   * stream (codec as "name/payload type", packets, decoded or encoded frames, audio energy), the local
+   * tracks being sent, and the connection state. Pages expose it
+   * to automated tests as window.__voki.inboundStats().
+   */
+  async stats() {
+    const out = { state: this.closed ? "closed" : this.pc.connectionState, inbound: [], outbound: [] };
+    if (this.closed) return out;
+    const report = await this.pc.getStats();
+    const codec = (r) => {
+      const c = r.codecId && report.get(r.codecId);
+      return c ? `${c.mimeType.split("/")[1]}/${c.payloadType}` : null;
+    };
+    report.forEach((r) => {
+      if (r.type === "inbound-rtp")
+        out.inbound.push({ kind: r.kind, ssrc: r.ssrc, codec: codec(r), packets: r.packetsReceived ?? 0, frames: r.framesDecoded ?? 0, energy: r.totalAudioEnergy ?? 0 });
+      else if (r.type === "outbound-rtp")
+        out.outbound.push({ kind: r.kind, ssrc: r.ssrc, codec: codec(r), packets: r.packetsSent ?? 0, frames: r.framesEncoded ?? 0 });
+    });
+    out.senders = this.pc.getSenders().filter((s) => s.track).map((s) => ({ kind: s.track.kind, enabled: s.track.enabled, state: s.track.readyState }));
+    return out;
+  }
+
   /** Tells the others (mute event) and stops sending that kind. */
   setMuted(kind, muted) {
     this.options.localStream?.getTracks().forEach((t) => { if (t.kind === kind) t.enabled = !muted; });
@@ -169,12 +193,30 @@ export class RemoteVideos {
     this.container = container;
     this.empty = empty;
     this.names = new Map();
+    this.muted = new Map(); // participant id -> {audio, video}
   }
 
   setName(id, name) {
     this.names.set(id, name);
-    const caption = this.container.querySelector(`[data-stream-id="${CSS.escape(id)}"] figcaption`);
-    if (caption) caption.textContent = name;
+    this.label(id);
+  }
+
+  /** A participant turned their microphone or camera off or on (mute event): the caption says so. */
+  setMuted(id, kind, muted) {
+    this.muted.set(id, { ...this.muted.get(id), [kind]: muted });
+    this.label(id);
+  }
+
+  label(id) {
+    const figure = this.container.querySelector(`[data-stream-id="${CSS.escape(id)}"]`);
+    if (!figure) return;
+    const name = this.names.get(id) ?? "Participant";
+    const muted = this.muted.get(id) ?? {};
+    figure.dataset.audioMuted = String(!!muted.audio);
+    figure.dataset.videoMuted = String(!!muted.video);
+    const caption = figure.querySelector("figcaption");
+    caption.textContent = [name, muted.audio ? "microphone off" : null, muted.video ? "camera off" : null].filter(Boolean).join(" · ");
+    figure.querySelector("video").setAttribute("aria-label", `Video of ${caption.textContent}`);
   }
 
   add(stream) {
@@ -186,11 +228,9 @@ export class RemoteVideos {
       const video = document.createElement("video");
       video.autoplay = true;
       video.playsInline = true;
-      const caption = document.createElement("figcaption");
-      caption.textContent = this.names.get(stream.id) ?? "Participant";
-      video.setAttribute("aria-label", `Video of ${caption.textContent}`);
-      figure.append(video, caption);
+      figure.append(video, document.createElement("figcaption"));
       this.container.append(figure);
+      this.label(stream.id);
       stream.addEventListener("removetrack", () => { if (stream.getTracks().length === 0) this.remove(stream.id); });
     }
     const video = figure.querySelector("video");

@@ -30,3 +30,17 @@ export function join(channel) {
 export function push(channel, event, payload) {
   return settle(channel.push(event, payload), event);
 }
+
+/**
+ * Keeps the last events a channel received (not its replies), for people and tests inspecting a page:
+ * [{event, payload, at}], at most `keep` of them.
+ */
+export function record(channel, log, keep = 200) {
+  channel.onMessage = (event, payload) => {
+    if (!event.startsWith("phx_") && !event.startsWith("chan_reply_")) {
+      log.push({ event, payload, at: Date.now() });
+      if (log.length > keep) log.splice(0, log.length - keep);
+    }
+    return payload;
+  };
+}
