@@ -46,7 +46,7 @@ public sealed record TimelineEvent
     public static List<TimelineEvent> Read(string directory)
     {
         var events = new List<TimelineEvent>();
-        foreach (var line in File.ReadLines(Path.Combine(directory, FileName)))
+        foreach (var line in System.IO.File.ReadLines(Path.Combine(directory, FileName)))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             try { events.Add(JsonSerializer.Deserialize<TimelineEvent>(line, Json)!); }
