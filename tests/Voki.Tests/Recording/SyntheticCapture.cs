@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using Voki.Media.Recording;
+
+namespace Voki.Tests.Recording;
+
+/// <summary>
+/// One participant of a generated capture. Times are seconds of the call from <see cref="SyntheticCapture.T0"/> (the
+/// node's clock). The participant's "source time" 0 is the instant their first media sample was taken (audio's, or
+/// video's without audio): beeps and flashes happen at every whole second of source time, both at once, so a
+/// recording in sync shows each flash with its beep.
+/// </summary>
+public sealed record SyntheticParty
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public string Role { get; init; } = "customer";
+    public required double Join { get; init; }
+    public double? Leave { get; init; }
+
+    /// <summary>When the first audio / video sample was taken (null: no such track).</summary>
+    public double? AudioStart { get; init; }
+    public double? VideoStart { get; init; }
+
+    /// <summary>When the media stops (default: the leave).</summary>
+    public double? MediaEnd { get; init; }
+
+    public string VideoColor { get; init; } = "0x3060a0";
+    public int VideoWidth { get; init; } = 320;
+    public int VideoHeight { get; init; } = 240;
+    public int VideoKbps { get; init; } = 300;
+    public bool Flashes { get; init; } = true;
+
+    /// <summary>A 1 kHz beep of 100 ms at amplitude 0.5 each second; otherwise a steady 300 Hz tone at <see cref="ToneAmplitude"/>.</summary>
+    public bool Beeps { get; init; } = true;
+    public double ToneAmplitude { get; init; } = 0.05;
+    public int AudioChannels { get; init; } = 1;
+
+    /// <summary>Send RTCP sender reports (one per second per track).</summary>
+    public bool SenderReports { get; init; } = true;
+
+    /// <summary>The sender's wall clock minus the node's (ms).</summary>
+    public long SenderClockOffsetMs { get; init; } = -10_800_000 + 1234;
+    public double NetworkDelay { get; init; } = 0.040;
+
+    /// <summary>How much later than its network delay the first video packet arrives (encoder start-up, pacing).</summary>
+    public double VideoArrivalLate { get; init; } = 0.300;
+
+    public uint AudioSsrc { get; init; }
+    public uint VideoSsrc { get; init; }
+    public uint AudioFirstRtp { get; init; } = 1_000_000;
+    public uint VideoFirstRtp { get; init; } = 4_294_900_000; // wraps within a few seconds
+
+    public double SourceZero => AudioStart ?? VideoStart ?? Join;
+}
+
+/// <summary>Writes a capture directory as the SFU would: media encoded by FFmpeg (lavfi sources), IVF rewritten to
+/// 90 kHz pts from the first RTP timestamp, Ogg Opus, and timeline.jsonl.</summary>
+public static class SyntheticCapture
+{
+    public const long T0 = 1_780_000_000_000;
+
+    public static async Task WriteAsync(string directory, IReadOnlyList<SyntheticParty> parties, double? end, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(directory);
+        var events = new List<TimelineEvent> { new() { Type = "call", At = Ms(0) } };
+        uint ssrc = 1000;
+        foreach (var p in parties)
+        {
+            events.Add(new() { Type = "join", At = Ms(p.Join), Participant = p.Id, Name = p.Name, Role = p.Role });
+            if (p.Leave is { } leave) events.Add(new() { Type = "leave", At = Ms(leave), Participant = p.Id });
+            double mediaEnd = p.MediaEnd ?? p.Leave ?? end ?? throw new ArgumentException("media end");
+            if (p.AudioStart is { } audioStart)
+            {
+                string file = $"{p.Id}-audio.ogg";
+                uint s = p.AudioSsrc != 0 ? p.AudioSsrc : ssrc++;
+                await EncodeAudioAsync(Path.Combine(directory, file), p, mediaEnd - audioStart, audioStart - p.SourceZero, ct);
+                events.Add(Track(p, "audio", file, s, p.AudioFirstRtp, 48000, audioStart + p.NetworkDelay));
+                if (p.SenderReports) events.AddRange(Reports(p, s, p.AudioFirstRtp, 48000, audioStart, mediaEnd, 0.003));
+            }
+            if (p.VideoStart is { } videoStart)
+            {
+                string file = $"{p.Id}-video.ivf";
+                uint s = p.VideoSsrc != 0 ? p.VideoSsrc : ssrc++;
+                await EncodeVideoAsync(Path.Combine(directory, file), p, mediaEnd - videoStart, videoStart - p.SourceZero, ct);
+                events.Add(Track(p, "video", file, s, p.VideoFirstRtp, 90000, videoStart + p.NetworkDelay + p.VideoArrivalLate));
+                if (p.SenderReports) events.AddRange(Reports(p, s, p.VideoFirstRtp, 90000, videoStart, mediaEnd, 0.021));
+            }
+        }
+        if (end is { } e) events.Add(new() { Type = "end", At = Ms(e) });
+        await File.WriteAllLinesAsync(Path.Combine(directory, TimelineEvent.FileName),
+            events.OrderBy(x => x.At).Select(x => JsonSerializer.Serialize(x, TimelineEvent.Json)), ct);
+    }
+
+    private static long Ms(double seconds) => T0 + (long)Math.Round(seconds * 1000);
+
+    private static TimelineEvent Track(SyntheticParty p, string kind, string file, uint ssrc, uint firstRtp, int rate, double arrival) => new()
+    {
+        Type = "track", At = Ms(arrival), Participant = p.Id, Kind = kind, File = file, Ssrc = ssrc, ClockRate = rate, FirstRtp = firstRtp,
+    };
+
+    /// <summary>One SR a second; each arrives after the network delay plus some jitter.</summary>
+    private static IEnumerable<TimelineEvent> Reports(SyntheticParty p, uint ssrc, uint firstRtp, int rate, double start, double end, double jitter)
+    {
+        int k = 0;
+        for (double t = start + 0.5; t < end; t += 1.0, k++)
+            yield return new TimelineEvent
+            {
+                Type = "sr", At = Ms(t + p.NetworkDelay + jitter * (k % 3)), Ssrc = ssrc,
+                Rtp = unchecked(firstRtp + (uint)Math.Round((t - start) * rate)),
+                NtpMs = Ms(t) + p.SenderClockOffsetMs,
+            };
+    }
+
+    private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
+
+    /// <summary>VP8 in IVF at 30 fps; white for one frame whenever source time is a whole second.</summary>
+    public static async Task EncodeVideoAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
+    {
+        int frames = (int)Math.Round(seconds * 30);
+        int phase = ((int)Math.Round(sourceOffset * 30) % 30 + 30) % 30;
+        string flash = p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
+        string raw = path + ".30fps.ivf";
+        await RunAsync(["-f", "lavfi", "-i", $"color=c={p.VideoColor}:s={p.VideoWidth}x{p.VideoHeight}:r=30{flash}",
+            "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
+            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
+        RewriteIvfTo90kHz(raw, path);
+        File.Delete(raw);
+    }
+
+    /// <summary>Opus in Ogg; beeps at whole seconds of source time, or a steady quiet tone.</summary>
+    public static Task EncodeAudioAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
+    {
+        string expr = p.Beeps
+            ? $"0.5*sin(2*PI*1000*t)*lt(mod(t+{F(sourceOffset)}\\,1)\\,0.1)"
+            : $"{F(p.ToneAmplitude)}*sin(2*PI*300*t)";
+        string channels = p.AudioChannels == 2 ? $"{expr}|{expr}" : expr;
+        return RunAsync(["-f", "lavfi", "-i", $"aevalsrc='{channels}':s=48000:d={F(seconds)}",
+            "-c:a", "libopus", "-b:a", "32k", "-f", "ogg", path], ct);
+    }
+
+    /// <summary>FFmpeg's IVF carries the encoder's 1/30 time base; the SFU's carries 90 kHz RTP time from the first packet.</summary>
+    public static void RewriteIvfTo90kHz(string source, string destination)
+    {
+        var bytes = File.ReadAllBytes(source);
+        int num = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)), den = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(16));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), 90000);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(20), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(24), 0); // a live writer does not know the frame count
+        int at = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6));
+        while (at + IvfFile.FrameHeaderSize <= bytes.Length)
+        {
+            int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
+            long pts = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4));
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at + 4), pts * 90000L * num / den);
+            at += IvfFile.FrameHeaderSize + size;
+        }
+        File.WriteAllBytes(destination, bytes);
+    }
+
+    /// <summary>Cuts the last bytes off a file, as a node that died mid-write leaves it.</summary>
+    public static void Tear(string path, int bytes)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Write);
+        f.SetLength(f.Length - bytes);
+    }
+
+    private static async Task RunAsync(string[] args, CancellationToken ct)
+    {
+        var run = await FfmpegProcess.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-loglevel", "level+error", "-y", .. args], TimeSpan.FromMinutes(5), null, false, ct);
+        if (run.ExitCode != 0) throw new InvalidOperationException($"ffmpeg {string.Join(' ', args)}: {run.Reason}");
+    }
+}
