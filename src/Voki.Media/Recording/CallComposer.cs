@@ -71,6 +71,7 @@ public static class CallComposer
                 Duration = duration,
                 FileSizeBytes = new FileInfo(output).Length,
                 CpuTime = run.CpuTime,
+                PeakMemoryBytes = run.PeakMemoryBytes,
                 Elapsed = clock.Elapsed,
                 Participants = capture.Participants.Count,
                 Warnings = capture.Warnings,

@@ -14,6 +14,9 @@ public sealed record CompositionResult
     /// <summary>CPU time FFmpeg used (user + system), when it reported it.</summary>
     public TimeSpan? CpuTime { get; init; }
 
+    /// <summary>FFmpeg's peak resident memory, when it reported it.</summary>
+    public long? PeakMemoryBytes { get; init; }
+
     /// <summary>Wall-clock time of the composition.</summary>
     public required TimeSpan Elapsed { get; init; }
 

@@ -9,10 +9,13 @@ namespace Voki.Media.Recording;
 /// graph can outgrow one argument) and the text files holding participants' names (drawtext reads them: a name
 /// is never parsed as filter syntax).
 ///
-/// Video: every scene is a coloured canvas with name tiles, on which the scene's video tiles are overlaid, each
-/// trimmed from its track (placed on the recording's timeline with setpts) and scaled to its letterboxed picture;
-/// the scenes are concatenated. Audio: each track is shifted to its start (asetpts), its gaps filled and overlaps
-/// cut (aresample async, first_pts), delayed with silence to its start (adelay) and all are mixed at unit gain.
+/// Video: one canvas for the whole recording, with name tiles drawn where and when they show, on which each video
+/// track is overlaid once: placed on the recording's timeline (setpts), scaled to its letterboxed picture of the
+/// moment (scale with eval=frame) and positioned and enabled by expressions of time. Everything flows in time
+/// order through one chain, so memory stays flat however long the call (a graph per scene, joined by concat, lets
+/// FFmpeg's frame sync pull shared decoders ahead and queue frames by the second). Audio: each track is shifted to
+/// its start (asetpts), its gaps filled and overlaps cut (aresample async, first_pts), delayed with silence to its
+/// start (adelay) and all are mixed at unit gain.
 /// Input timestamps are kept as they are in the files (-copyts): RTP-relative pts, which the placement needs.
 /// </summary>
 public sealed record FfmpegCommand
@@ -27,9 +30,6 @@ public sealed record FfmpegCommand
     public static readonly IReadOnlyList<string> TileColors = ["0x3a5a8c", "0x2e7d5b", "0x8c5a2e", "0x6a3d8c", "0x8c2e4a", "0x2e6f8c", "0x7a7a2e", "0x4a4a4a"];
 
     public const string Background = "0x000000";
-
-    /// <summary>Video frames taken before a scene starts, so that its first frame has a picture even for slow senders.</summary>
-    private const double PreRollSeconds = 1.0;
 
     public static FfmpegCommand Build(CompositionPlan plan, CompositionOptions options, string fontFile, string workDirectory, string filterScriptPath, string outputPath)
     {
@@ -54,64 +54,50 @@ public sealed record FfmpegCommand
             args.AddRange(["-f", "ogg", "-i", InputUrl(track)]);
         }
 
-        // Each video track on the recording's timeline, split once per scene that shows it.
-        var uses = plan.Scenes.SelectMany((s, k) => s.Tiles.Where(t => t.Video is not null).Select(t => (Scene: k, t.Video))).ToList();
-        var branch = new Dictionary<(int Scene, CapturedTrack Track), string>();
+        // One canvas for the whole recording: name tiles drawn where and when they show.
+        var canvas = new List<string>
+        {
+            $"color=c={Background}:s={plan.Width}x{plan.Height}:r={fps}",
+            $"trim=end_frame={plan.FrameCount}",
+            "format=yuv420p",
+        };
+        foreach (var group in Showings(plan, video: false))
+        {
+            var (tile, area, windows) = group;
+            var box = Inset(area, 2);
+            canvas.Add($"drawbox=x={box.X}:y={box.Y}:w={box.Width}:h={box.Height}:color={TileColors[tile.ColorIndex % TileColors.Count]}:t=fill:enable='{Windows(windows, fps)}'");
+            canvas.Add($"drawtext=fontfile={font}:textfile={EscapeValue(NameFile(tile, workDirectory, textFiles))}:expansion=none:fontcolor=white:fontsize={NameFontSize(tile.Name, box)}" +
+                       $":x={box.X}+({box.Width}-text_w)/2:y={box.Y}+({box.Height}-text_h)/2:enable='{Windows(windows, fps)}'");
+        }
+        string current = "canvas";
+        graph.Append(string.Join(",", canvas)).Append($"[{current}];\n");
+
+        // Each video track once, on the recording's timeline, scaled to its picture of the moment and overlaid
+        // where and when it shows. Scale sees the track's frame times, overlay the output's: both switch at the
+        // same half-frame instants, so the frame shown after a layout change already has its new size.
         foreach (var (track, input) in videoInput)
         {
-            var scenes = uses.Where(u => u.Video == track).Select(u => u.Scene).Distinct().ToList();
-            var labels = scenes.Select(k => $"v{input}s{k}").ToList();
-            for (int i = 0; i < scenes.Count; i++) branch[(scenes[i], track)] = labels[i];
-            graph.Append($"[{input}:v]setpts=PTS{Signed(track.StartMs / 1000.0)}/TB");
-            graph.Append(labels.Count == 1 ? $"[{labels[0]}];\n" : $",split={labels.Count}{string.Concat(labels.Select(l => $"[{l}]"))};\n");
+            var pieces = plan.Scenes.Select(s => (s.StartFrame, s.EndFrame, Tile: s.Tiles.FirstOrDefault(t => t.Video == track)))
+                .Where(x => x.Tile is not null).Select(x => (x.StartFrame, x.EndFrame, x.Tile!.Picture)).ToList();
+            string x = Piecewise(pieces.Select(p => (p.StartFrame, p.Picture.X)).ToList(), fps, out _);
+            string y = Piecewise(pieces.Select(p => (p.StartFrame, p.Picture.Y)).ToList(), fps, out _);
+            string picture = $"v{input}", next = $"o{input}";
+            graph.Append($"[{input}:v]setpts=PTS{Signed(track.StartMs / 1000.0)}/TB,trim=end={Sec(duration)},")
+                 .Append(Resizing(pieces.Select(p => (p.StartFrame, p.Picture)).ToList(), $"scale@{picture}", fps))
+                 .Append($",setsar=1[{picture}];\n");
+            graph.Append($"[{current}][{picture}]overlay=x='{x}':y='{y}':eof_action=pass:enable='{Windows(pieces.Select(p => (p.StartFrame, p.EndFrame)), fps)}'[{next}];\n");
+            current = next;
         }
 
-        for (int k = 0; k < plan.Scenes.Count; k++)
+        // Names under the pictures.
+        var captions = Showings(plan, video: true).Select(group =>
         {
-            var scene = plan.Scenes[k];
-            double start = scene.StartFrame / (double)fps, end = scene.EndFrame / (double)fps;
-            var chain = new List<string>
-            {
-                $"color=c={Background}:s={plan.Width}x{plan.Height}:r={fps}",
-                $"trim=end_frame={scene.FrameCount}",
-                "format=yuv420p",
-            };
-            foreach (var tile in scene.Tiles.Where(t => t.Video is null))
-            {
-                var box = Inset(tile.Area, 2);
-                string nameFile = NameFile(tile, workDirectory, textFiles);
-                int size = NameFontSize(tile.Name, box);
-                chain.Add($"drawbox=x={box.X}:y={box.Y}:w={box.Width}:h={box.Height}:color={TileColors[tile.ColorIndex % TileColors.Count]}:t=fill");
-                chain.Add($"drawtext=fontfile={font}:textfile={EscapeValue(nameFile)}:expansion=none:fontcolor=white:fontsize={size}" +
-                          $":x={box.X}+({box.Width}-text_w)/2:y={box.Y}+({box.Height}-text_h)/2");
-            }
-            string current = $"b{k}";
-            graph.Append(string.Join(",", chain)).Append($"[{current}];\n");
-
-            int n = 0;
-            foreach (var tile in scene.Tiles.Where(t => t.Video is not null))
-            {
-                var p = tile.Picture;
-                string picture = $"p{k}_{n}", next = $"b{k}_{n}";
-                graph.Append($"[{branch[(k, tile.Video!)]}]trim=start={Sec(Math.Max(0, start - PreRollSeconds))}:end={Sec(end)},setpts=PTS-{Sec(start)}/TB,")
-                     .Append($"scale={p.Width}:{p.Height},setsar=1[{picture}];\n");
-                graph.Append($"[{current}][{picture}]overlay=x={p.X}:y={p.Y}:eof_action=pass[{next}];\n");
-                current = next;
-                n++;
-            }
-            // Names under the pictures.
-            var captions = scene.Tiles.Where(t => t.Video is not null).Select(tile =>
-            {
-                var p = tile.Picture;
-                int size = Math.Clamp(p.Height / 14, 10, 28);
-                return $"drawtext=fontfile={font}:textfile={EscapeValue(NameFile(tile, workDirectory, textFiles))}:expansion=none:fontcolor=white:fontsize={size}" +
-                       $":box=1:boxcolor=black@0.5:boxborderw={Math.Max(2, size / 4)}:x={p.X + size / 2}:y={p.Bottom - size / 2}-text_h";
-            }).ToList();
-            graph.Append($"[{current}]{(captions.Count > 0 ? string.Join(",", captions) + "," : "")}setsar=1[s{k}];\n");
-        }
-
-        graph.Append(string.Concat(Enumerable.Range(0, plan.Scenes.Count).Select(k => $"[s{k}]")));
-        graph.Append(plan.Scenes.Count == 1 ? "format=yuv420p[vout];\n" : $"concat=n={plan.Scenes.Count}:v=1:a=0,format=yuv420p[vout];\n");
+            var (tile, p, windows) = group;
+            int size = Math.Clamp(p.Height / 14, 10, 28);
+            return $"drawtext=fontfile={font}:textfile={EscapeValue(NameFile(tile, workDirectory, textFiles))}:expansion=none:fontcolor=white:fontsize={size}" +
+                   $":box=1:boxcolor=black@0.5:boxborderw={Math.Max(2, size / 4)}:x={p.X + size / 2}:y={p.Bottom - size / 2}-text_h:enable='{Windows(windows, fps)}'";
+        }).ToList();
+        graph.Append($"[{current}]{string.Concat(captions.Select(c => c + ","))}setsar=1,format=yuv420p[vout];\n");
 
         string layout = options.AudioChannels == 1 ? "mono" : "stereo";
         foreach (var (track, input) in audioInputs)
@@ -141,6 +127,70 @@ public sealed record FfmpegCommand
         args.AddRange(["-max_muxing_queue_size", "4096", "-progress", "pipe:1", "-f", "webm", "-y", outputPath]);
         return new FfmpegCommand { Arguments = args, FilterGraph = graph.ToString(), TextFiles = textFiles };
     }
+
+    /// <summary>
+    /// Where each participant shows as a name tile (<paramref name="video"/> false, by tile area) or as a picture
+    /// (true, by picture rectangle), with the frame ranges of each.
+    /// </summary>
+    private static IEnumerable<(SceneTile Tile, Rect Area, List<(long, long)> Windows)> Showings(CompositionPlan plan, bool video) =>
+        plan.Scenes
+            .SelectMany(s => s.Tiles.Where(t => (t.Video is not null) == video).Select(t => (Scene: s, Tile: t, Area: video ? t.Picture : t.Area)))
+            .GroupBy(x => (x.Tile.ParticipantId, x.Area))
+            .Select(g => (g.First().Tile, g.Key.Area, g.Select(x => (x.Scene.StartFrame, x.Scene.EndFrame)).ToList()));
+
+    /// <summary>
+    /// A timeline expression true on the given frame ranges. Ranges are cut at half-frame instants, which no frame
+    /// time can round onto; adjacent ranges are merged; the terms are summed, so any number of them parses.
+    /// </summary>
+    internal static string Windows(IEnumerable<(long Start, long End)> frames, int fps)
+    {
+        var merged = new List<(long Start, long End)>();
+        foreach (var (start, end) in frames.OrderBy(f => f.Start))
+        {
+            if (merged.Count > 0 && merged[^1].End >= start) merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, end));
+            else merged.Add((start, end));
+        }
+        return string.Join("+", merged.Select(w => $"between(t,{Half(w.Start, fps)},{Half(w.End, fps)})"));
+    }
+
+    /// <summary>
+    /// A value that changes at given frames, as an expression of t: v0 + (v1 − v0)·gte(t, b1) + ... — flat, since
+    /// FFmpeg's expression parser limits nesting depth. The value before the first change is the first one.
+    /// </summary>
+    internal static string Piecewise(IReadOnlyList<(long Frame, int Value)> changes, int fps, out bool varies)
+    {
+        var steps = new List<(long Frame, int Value)>();
+        foreach (var c in changes.OrderBy(c => c.Frame))
+            if (steps.Count == 0 || steps[^1].Value != c.Value) steps.Add(c);
+        varies = steps.Count > 1;
+        if (steps.Count == 0) return "0";
+        var sb = new StringBuilder(Int(steps[0].Value));
+        for (int i = 1; i < steps.Count; i++)
+        {
+            int delta = steps[i].Value - steps[i - 1].Value;
+            sb.Append(delta >= 0 ? "+" : "-").Append(Int(Math.Abs(delta))).Append($"*gte(t,{Half(steps[i].Frame, fps)})");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Scale to the first size, and to each next one from its frame on (sendcmd, at the same half-frame instants
+    /// as the overlay's position). Not scale's eval=frame: that rebuilds the scaler for every frame, which doubles
+    /// the composition's CPU.
+    /// </summary>
+    internal static string Resizing(IReadOnlyList<(long Frame, Rect Picture)> pieces, string scaleName, int fps)
+    {
+        var sizes = new List<(long Frame, int W, int H)>();
+        foreach (var (frame, r) in pieces.OrderBy(p => p.Frame))
+            if (sizes.Count == 0 || (sizes[^1].W, sizes[^1].H) != (r.Width, r.Height)) sizes.Add((frame, r.Width, r.Height));
+        string scale = $"{scaleName}=w={sizes[0].W}:h={sizes[0].H}";
+        if (sizes.Count == 1) return scale;
+        var commands = sizes.Skip(1).Select(z => $"{Half(z.Frame, fps)} {scaleName} w {z.W}, {scaleName} h {z.H};");
+        return $"sendcmd=c='{string.Join(" ", commands)}',{scale}";
+    }
+
+    /// <summary>The instant half a frame before frame <paramref name="frame"/>, in seconds.</summary>
+    private static string Half(long frame, int fps) => Sec(Math.Max(0, (frame - 0.5) / fps));
 
     /// <summary>A track's file, or the part of it before a torn last frame or page (FFmpeg's subfile protocol).</summary>
     private static string InputUrl(CapturedTrack track) =>

@@ -24,6 +24,9 @@ public sealed partial class FfmpegProcess
     /// <summary>User + system CPU, from FFmpeg's -benchmark report.</summary>
     public TimeSpan? CpuTime { get; init; }
 
+    /// <summary>Peak resident memory, from FFmpeg's -benchmark report.</summary>
+    public long? PeakMemoryBytes { get; init; }
+
     public required string Stdout { get; init; }
 
     /// <summary>The failure in a few lines: the errors FFmpeg logged, or else the end of its stderr.</summary>
@@ -55,6 +58,7 @@ public sealed partial class FfmpegProcess
         var tail = new Queue<string>();
         var errors = new Queue<string>();
         TimeSpan? cpu = null;
+        long? rss = null;
         var stdout = new System.Text.StringBuilder();
         var readErr = Task.Run(async () =>
         {
@@ -62,6 +66,7 @@ public sealed partial class FfmpegProcess
             {
                 if (BenchLine().Match(line) is { Success: true } m)
                     cpu = TimeSpan.FromSeconds(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+                if (MaxRssLine().Match(line) is { Success: true } r) rss = long.Parse(r.Groups[1].Value, CultureInfo.InvariantCulture) * 1024;
                 Push(tail, line, TailLines);
                 if (line.Contains("[error]") || line.Contains("[fatal]") || line.Contains("[panic]")) Push(errors, line, 20);
             }
@@ -92,7 +97,7 @@ public sealed partial class FfmpegProcess
         await Task.WhenAll(readErr, readOut);
         return new FfmpegProcess
         {
-            ExitCode = process.ExitCode, StderrTail = tail.ToList(), Errors = errors.ToList(), CpuTime = cpu, Stdout = stdout.ToString(),
+            ExitCode = process.ExitCode, StderrTail = tail.ToList(), Errors = errors.ToList(), CpuTime = cpu, PeakMemoryBytes = rss, Stdout = stdout.ToString(),
         };
     }
 
@@ -107,4 +112,7 @@ public sealed partial class FfmpegProcess
 
     [GeneratedRegex(@"bench: utime=([0-9.]+)s stime=([0-9.]+)s")]
     private static partial Regex BenchLine();
+
+    [GeneratedRegex(@"bench: maxrss=([0-9]+)kB")]
+    private static partial Regex MaxRssLine();
 }

@@ -93,11 +93,29 @@ public sealed class CompositionPlanTests
         Assert.Contains("subfile,,start,0,end,4242,,:/c/a-1.ivf", command.Arguments);
         Assert.Contains("/c/b.ogg", command.Arguments);
         Assert.Contains(@"fontfile=/fonts/My Font\\:1\,2.ttf", command.FilterGraph);
-        Assert.Contains("concat=n=2:v=1:a=0", command.FilterGraph);
+        // One overlay for the one video track, on the whole timeline; b's name tile from its join (frame 15).
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(command.FilterGraph, "overlay="));
+        Assert.Contains("overlay=x='40-40*gte(t,0.483333)':y='0+30*gte(t,0.483333)':eof_action=pass:enable='between(t,0,1.983333)'", command.FilterGraph);
+        Assert.Contains("sendcmd=c='0.483333 scale@v0 w 160, scale@v0 h 120;',scale@v0=w=240:h=180", command.FilterGraph);
+        Assert.Contains("enable='between(t,0.483333,1.983333)'", command.FilterGraph);
         Assert.Contains("adelay=delays=28800S:all=1", command.FilterGraph);
         Assert.Equal("B", command.TextFiles["/tmp/w/name-1.txt"]);
         Assert.Equal(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8"], command.Arguments.SkipWhile(a => a != "-c:v").Take(6));
         Assert.Equal(@"a\\\'b\\:c\[d\]\;e", FfmpegCommand.EscapeValue("a'b:c[d];e")); // FFmpeg's "Notes on filtergraph escaping"
+    }
+
+    [Fact]
+    public void Time_expressions_are_flat_sums_cut_at_half_frames()
+    {
+        Assert.Equal("10+5*gte(t,1.983333)-12*gte(t,3.983333)", FfmpegCommand.Piecewise([(0, 10), (30, 10), (60, 15), (120, 3)], 30, out bool varies));
+        Assert.True(varies);
+        Assert.Equal("7", FfmpegCommand.Piecewise([(0, 7), (50, 7)], 30, out varies));
+        Assert.False(varies);
+        Assert.Equal("between(t,0,2.983333)", FfmpegCommand.Windows([(60, 90), (0, 30), (30, 60)], 30));
+        Assert.Equal("between(t,0.983333,1.983333)+between(t,2.983333,3.983333)", FfmpegCommand.Windows([(90, 120), (30, 60)], 30));
+        // Hundreds of layout changes still make an expression FFmpeg parses (no nesting).
+        var many = FfmpegCommand.Piecewise(Enumerable.Range(0, 400).Select(i => ((long)i * 10, i % 2 == 0 ? 100 : 200)).ToList(), 30, out _);
+        Assert.DoesNotContain("if(", many);
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed record SyntheticParty
     public double? MediaEnd { get; init; }
 
     public string VideoColor { get; init; } = "0x3060a0";
+
+    /// <summary>A lavfi video source with motion (e.g. testsrc2) instead of the plain <see cref="VideoColor"/>.</summary>
+    public string? VideoSource { get; init; }
     public int VideoWidth { get; init; } = 320;
     public int VideoHeight { get; init; } = 240;
     public int VideoKbps { get; init; } = 300;
@@ -122,7 +125,8 @@ public static class SyntheticCapture
         int phase = ((int)Math.Round(sourceOffset * 30) % 30 + 30) % 30;
         string flash = p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
         string raw = path + ".30fps.ivf";
-        await RunAsync(["-f", "lavfi", "-i", $"color=c={p.VideoColor}:s={p.VideoWidth}x{p.VideoHeight}:r=30{flash}",
+        string source = p.VideoSource is { } src ? $"{src}=s={p.VideoWidth}x{p.VideoHeight}:r=30" : $"color=c={p.VideoColor}:s={p.VideoWidth}x{p.VideoHeight}:r=30";
+        await RunAsync(["-f", "lavfi", "-i", source + flash,
             "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
             "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
         RewriteIvfTo90kHz(raw, path);
