@@ -40,6 +40,10 @@ public sealed record SyntheticParty
     public double ToneAmplitude { get; init; } = 0.05;
     public int AudioChannels { get; init; } = 1;
 
+    /// <summary>Stretches of source time (s) when the microphone sent nothing (DTX, mute): their pages are left out of
+    /// the Ogg file, and the pages after keep their granules, so the file jumps in time as the SFU's would.</summary>
+    public IReadOnlyList<(double From, double To)> AudioDropouts { get; init; } = [];
+
     /// <summary>Send RTCP sender reports (one per second per track).</summary>
     public bool SenderReports { get; init; } = true;
 
@@ -134,14 +138,43 @@ public static class SyntheticCapture
     }
 
     /// <summary>Opus in Ogg; beeps at whole seconds of source time, or a steady quiet tone.</summary>
-    public static Task EncodeAudioAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
+    public static async Task EncodeAudioAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
     {
         string expr = p.Beeps
             ? $"0.5*sin(2*PI*1000*t)*lt(mod(t+{F(sourceOffset)}\\,1)\\,0.1)"
             : $"{F(p.ToneAmplitude)}*sin(2*PI*300*t)";
         string channels = p.AudioChannels == 2 ? $"{expr}|{expr}" : expr;
-        return RunAsync(["-f", "lavfi", "-i", $"aevalsrc='{channels}':s=48000:d={F(seconds)}",
-            "-c:a", "libopus", "-b:a", "32k", "-f", "ogg", path], ct);
+        await RunAsync(["-f", "lavfi", "-i", $"aevalsrc='{channels}':s=48000:d={F(seconds)}",
+            "-c:a", "libopus", "-b:a", "32k", "-page_duration", "100000", "-f", "ogg", path], ct);
+        if (p.AudioDropouts.Count > 0)
+            DropOggPages(path, p.AudioDropouts.Select(d => (d.From - sourceOffset, d.To - sourceOffset)).ToList());
+    }
+
+    /// <summary>Leaves out the audio pages lying wholly inside the stretches (s of the file's time), renumbering the rest.</summary>
+    public static void DropOggPages(string path, IReadOnlyList<(double From, double To)> stretches)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int preSkip = 0;
+        long previousGranule = 0;
+        uint sequence = 0;
+        using var output = new MemoryStream();
+        for (int at = 0, index = 0; at < bytes.Length; index++)
+        {
+            int segments = bytes[at + 26], body = 0;
+            for (int i = 0; i < segments; i++) body += bytes[at + 27 + i];
+            var page = bytes.AsSpan(at, 27 + segments + body).ToArray();
+            at += page.Length;
+            long granule = BinaryPrimitives.ReadInt64LittleEndian(page.AsSpan(6));
+            if (index == 0) preSkip = BinaryPrimitives.ReadUInt16LittleEndian(page.AsSpan(27 + segments + 10));
+            double start = (previousGranule - preSkip) / 48000.0, end = (granule - preSkip) / 48000.0;
+            if (granule != -1) previousGranule = granule;
+            if (index >= 2 && stretches.Any(s => start >= s.From && end <= s.To)) continue;
+            BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(18), sequence++);
+            BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(22), 0);
+            BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(22), OggCrc.Compute(page));
+            output.Write(page);
+        }
+        File.WriteAllBytes(path, output.ToArray());
     }
 
     /// <summary>FFmpeg's IVF carries the encoder's 1/30 time base; the SFU's carries 90 kHz RTP time from the first packet.</summary>
