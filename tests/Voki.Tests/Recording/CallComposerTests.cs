@@ -140,6 +140,29 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_video_that_changes_size_midway_keeps_filling_its_picture()
+    {
+        // 4:3 at 320x240, then 160x120 from 1 s (congestion), then 240x320 from 2 s (the phone turned): composed at
+        // the size of its first key frame, so the picture keeps its place (a turned picture is squeezed into it).
+        string dir = Path.Combine(capture.Directory, "resized");
+        await SyntheticCapture.WriteAsync(dir,
+        [
+            new SyntheticParty { Id = "a", Name = "Ann", Join = 0, Leave = 3.0, VideoStart = 0.1, Flashes = false, VideoColor = "0x3060a0",
+                VideoSizeChanges = [(1.0, 160, 120), (2.0, 240, 320)] },
+        ], end: 3.0);
+        string file = Path.Combine(capture.Directory, "resized.webm");
+        var result = await CallComposer.ComposeAsync(dir, file, Small with { Width = 320, Height = 180 });
+        Assert.Equal(3, result.DurationSeconds);
+        var frames = await MediaProbe.FramesAsync(file, 320, 180);
+        foreach (var t in new[] { 0.5, 1.5, 2.5 })
+        {
+            var f = frames[(int)(t * Fps)];
+            Assert.True(Near(MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150)), 0x3060a0), $"{t} s: {MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150))}");
+            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, 320, new Rect(0, 0, 36, 180))) < 25, $"{t} s: the pillar stays black");
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_stops_ffmpeg_and_leaves_nothing()
     {
         string file = Path.Combine(capture.Directory, "cancelled.webm");

@@ -33,6 +33,10 @@ public sealed record SyntheticParty
     public int VideoWidth { get; init; } = 320;
     public int VideoHeight { get; init; } = 240;
     public int VideoKbps { get; init; } = 300;
+
+    /// <summary>From these seconds of the video on, its frames have this size (a key frame each time), as when a sender
+    /// adapts its resolution or a phone turns.</summary>
+    public IReadOnlyList<(double At, int Width, int Height)> VideoSizeChanges { get; init; } = [];
     public bool Flashes { get; init; } = true;
 
     /// <summary>A 1 kHz beep of 100 ms at amplitude 0.5 each second; otherwise a steady 300 Hz tone at <see cref="ToneAmplitude"/>.</summary>
@@ -125,16 +129,62 @@ public static class SyntheticCapture
     /// <summary>VP8 in IVF at 30 fps; white for one frame whenever source time is a whole second.</summary>
     public static async Task EncodeVideoAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
     {
-        int frames = (int)Math.Round(seconds * 30);
-        int phase = ((int)Math.Round(sourceOffset * 30) % 30 + 30) % 30;
-        string flash = p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
-        string raw = path + ".30fps.ivf";
-        string source = p.VideoSource is { } src ? $"{src}=s={p.VideoWidth}x{p.VideoHeight}:r=30" : $"color=c={p.VideoColor}:s={p.VideoWidth}x{p.VideoHeight}:r=30";
-        await RunAsync(["-f", "lavfi", "-i", source + flash,
-            "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
-            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
-        RewriteIvfTo90kHz(raw, path);
-        File.Delete(raw);
+        var cuts = p.VideoSizeChanges.Where(c => c.At > 0 && c.At < seconds).OrderBy(c => c.At).ToList();
+        var parts = new List<(int FirstFrame, int Frames, int Width, int Height)>();
+        int total = (int)Math.Round(seconds * 30), first = 0, width = p.VideoWidth, height = p.VideoHeight;
+        foreach (var (at, w, h) in cuts.Append((seconds, 0, 0)))
+        {
+            int end = (int)Math.Round(at * 30);
+            if (end > first) parts.Add((first, end - first, width, height));
+            (first, width, height) = (end, w, h);
+        }
+        var files = new List<string>();
+        foreach (var (firstFrame, frames, w, h) in parts)
+        {
+            // Frame n of this part is frame firstFrame + n of the video, at source time sourceOffset + (firstFrame + n) / 30.
+            int phase = (((int)Math.Round(sourceOffset * 30) + firstFrame) % 30 + 30) % 30;
+            string flash = p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
+            string source = p.VideoSource is { } src ? $"{src}=s={w}x{h}:r=30" : $"color=c={p.VideoColor}:s={w}x{h}:r=30";
+            string raw = $"{path}.{files.Count}.ivf";
+            await RunAsync(["-f", "lavfi", "-i", source + flash, "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
+                "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
+            files.Add(raw);
+        }
+        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path);
+        foreach (var f in files) File.Delete(f);
+    }
+
+    /// <summary>
+    /// FFmpeg's IVF carries the encoder's 1/30 time base; the SFU's carries 90 kHz RTP time from the first packet.
+    /// Joins IVF files (each starting at the given frame of 30 fps) into one such file; the header keeps the first size.
+    /// </summary>
+    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination)
+    {
+        using var output = new MemoryStream();
+        for (int k = 0; k < sources.Count; k++)
+        {
+            var bytes = File.ReadAllBytes(sources[k]);
+            int num = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)), den = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(16));
+            int at = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6));
+            if (k == 0)
+            {
+                var header = bytes.AsSpan(0, at).ToArray();
+                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 90000);
+                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 1);
+                BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), 0); // a live writer does not know the frame count
+                output.Write(header);
+            }
+            while (at + IvfFile.FrameHeaderSize <= bytes.Length)
+            {
+                int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
+                long pts = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L;
+                var frame = bytes.AsSpan(at, IvfFile.FrameHeaderSize + size).ToArray();
+                BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), pts);
+                output.Write(frame);
+                at += IvfFile.FrameHeaderSize + size;
+            }
+        }
+        File.WriteAllBytes(destination, output.ToArray());
     }
 
     /// <summary>Opus in Ogg; beeps at whole seconds of source time, or a steady quiet tone.</summary>
@@ -175,25 +225,6 @@ public static class SyntheticCapture
             output.Write(page);
         }
         File.WriteAllBytes(path, output.ToArray());
-    }
-
-    /// <summary>FFmpeg's IVF carries the encoder's 1/30 time base; the SFU's carries 90 kHz RTP time from the first packet.</summary>
-    public static void RewriteIvfTo90kHz(string source, string destination)
-    {
-        var bytes = File.ReadAllBytes(source);
-        int num = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)), den = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(16));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), 90000);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(20), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(24), 0); // a live writer does not know the frame count
-        int at = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6));
-        while (at + IvfFile.FrameHeaderSize <= bytes.Length)
-        {
-            int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
-            long pts = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4));
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at + 4), pts * 90000L * num / den);
-            at += IvfFile.FrameHeaderSize + size;
-        }
-        File.WriteAllBytes(destination, bytes);
     }
 
     /// <summary>Cuts the last bytes off a file, as a node that died mid-write leaves it.</summary>
