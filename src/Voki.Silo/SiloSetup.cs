@@ -46,6 +46,7 @@ public static class SiloSetup
         recordings.NodeUrl ??= configuration["Urls"]?.Split(';')[0] ?? configuration["ASPNETCORE_URLS"]?.Split(';')[0];
         services.AddSingleton(recordings);
         services.AddSingleton<RecordingRows>();
+        services.AddSingleton<IRecordingComposer, FfmpegRecordingComposer>();
         services.AddHostedService<MediaNodeStarter>();
         return services;
     }

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Voki.Media.Recording;
+using Voki.Tests.Recording;
+
+// bench/recording: composes generated captures of 2- and 4-party calls with CallComposer and reports the speed
+// (× real time) and FFmpeg's CPU time per recorded minute.
+//   dotnet Voki.Bench.Recording.dll [--seconds 60] [--parties 2,4] [--size 1280x720] [--fps 30] [--kbps 1000] [--cpu-used 8] [--threads 1] [--runs 1] [--dir .data/bench-recording]
+//   --explain 1: print each capture's scenes and the FFmpeg command (graph in DIR/graph.txt) instead of composing
+var options = ParseArgs(args);
+int seconds = int.Parse(options.GetValueOrDefault("seconds", "60"), CultureInfo.InvariantCulture);
+var partyCounts = options.GetValueOrDefault("parties", "2,4").Split(',').Select(int.Parse).ToList();
+var size = options.GetValueOrDefault("size", "1280x720").Split('x').Select(int.Parse).ToArray();
+int fps = int.Parse(options.GetValueOrDefault("fps", "30"), CultureInfo.InvariantCulture);
+int kbps = int.Parse(options.GetValueOrDefault("kbps", "1000"), CultureInfo.InvariantCulture);
+int runs = int.Parse(options.GetValueOrDefault("runs", "1"), CultureInfo.InvariantCulture);
+int cpuUsed = int.Parse(options.GetValueOrDefault("cpu-used", "8"), CultureInfo.InvariantCulture);
+int threads = int.Parse(options.GetValueOrDefault("threads", "1"), CultureInfo.InvariantCulture);
+string root = Path.GetFullPath(options.GetValueOrDefault("dir", ".data/bench-recording"));
+Directory.CreateDirectory(root);
+
+var composition = new CompositionOptions { Width = size[0], Height = size[1], FrameRate = fps, VideoBitrateKbps = kbps, VpxCpuUsed = cpuUsed, Threads = threads, LowPriority = false };
+Console.WriteLine($"composition: {composition.Width}x{composition.Height} at {fps} fps, VP8 {kbps} kbit/s (libvpx -deadline realtime -cpu-used {composition.VpxCpuUsed}, {composition.Threads} threads), Opus {composition.AudioBitrateKbps} kbit/s mono");
+Console.WriteLine($"{"call",-34} {"media",7} {"wall",7} {"speed",8} {"CPU",8} {"CPU/min",9} {"cores",6} {"peak RSS",9} {"size",9}");
+
+foreach (int parties in partyCounts)
+{
+    string capture = Path.Combine(root, $"capture-{parties}p-{seconds}s");
+    if (!File.Exists(Path.Combine(capture, TimelineEvent.FileName)))
+    {
+        Console.Error.WriteLine($"generating a {parties}-party capture of {seconds} s in {capture} (FFmpeg, testsrc2 pictures at 640x480 and 640x360)");
+        await SyntheticCapture.WriteAsync(capture, Parties(parties, seconds), end: seconds + 0.05);
+    }
+    if (options.ContainsKey("explain"))
+    {
+        // The plan and the FFmpeg command, without running it.
+        var model = CaptureReader.Read(capture);
+        var plan = CompositionPlan.Build(model, composition.Width, composition.Height, composition.FrameRate);
+        foreach (var scene in plan.Scenes)
+            Console.WriteLine($"scene frames {scene.StartFrame}-{scene.EndFrame}: {string.Join(", ", scene.Tiles.Select(t => $"{t.ParticipantId}@{t.Area}{(t.Video is null ? " (name)" : "")}"))}");
+        var command = FfmpegCommand.Build(plan, composition, composition.ResolveFont() ?? "font.ttf", root, Path.Combine(root, "graph.txt"), Path.Combine(root, "explained.webm"));
+        File.WriteAllText(Path.Combine(root, "graph.txt"), command.FilterGraph);
+        foreach (var (path, text) in command.TextFiles) File.WriteAllText(path, text);
+        Console.WriteLine("ffmpeg " + string.Join(" ", command.Arguments.Select(a => a.Contains(' ') || a.Contains('[') ? $"'{a}'" : a)));
+        Console.WriteLine(command.FilterGraph);
+        continue;
+    }
+    for (int run = 0; run < runs; run++)
+    {
+        string output = Path.Combine(root, $"recording-{parties}p.webm");
+        var result = await CallComposer.ComposeAsync(capture, output, composition);
+        double media = result.Duration.TotalSeconds, wall = result.Elapsed.TotalSeconds, cpu = result.CpuTime?.TotalSeconds ?? double.NaN;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Describe(parties),-34} {media,6:0.0}s {wall,6:0.0}s {media / wall,7:0.00}x {cpu,7:0.0}s {cpu / (media / 60),8:0.0}s {cpu / wall,6:0.00} {result.PeakMemoryBytes / 1048576.0,7:0}MiB {result.FileSizeBytes / 1048576.0,7:0.0}MiB"));
+    }
+}
+
+static string Describe(int parties) => parties switch
+{
+    2 => "2-party: 2 cameras",
+    4 => "4-party: 3 cameras + 1 audio-only",
+    3 => "3-party: 2 cameras + 1 audio-only",
+    _ => $"{parties}-party",
+};
+
+// Who is in the generated calls: an agent and a customer with cameras for the whole call; with 4 parties, a
+// supervisor (audio only) is there from 1/6 to 5/6 of the call, and a second customer with a camera joins at 1/3.
+static List<SyntheticParty> Parties(int count, int seconds)
+{
+    var all = new List<SyntheticParty>
+    {
+        new() { Id = "agent", Name = "Agent Smith", Role = "agent", Join = 0, AudioStart = 0.3, VideoStart = 0.6, VideoSource = "testsrc2", VideoWidth = 640, VideoHeight = 480, VideoKbps = 600 },
+        new() { Id = "customer", Name = "Customer", Join = 1.0, AudioStart = 1.4, VideoStart = 1.5, VideoSource = "testsrc2", VideoWidth = 640, VideoHeight = 360, VideoKbps = 500 },
+        new() { Id = "supervisor", Name = "Supervisor", Role = "supervisor", Join = seconds / 6.0, Leave = seconds * 5 / 6.0, AudioStart = seconds / 6.0 + 0.3, Beeps = false },
+        new() { Id = "guest", Name = "Second customer", Join = seconds / 3.0, AudioStart = seconds / 3.0 + 0.2, VideoStart = seconds / 3.0 + 0.5, VideoSource = "testsrc2", VideoWidth = 640, VideoHeight = 480, VideoKbps = 500 },
+    };
+    return all.Take(count).ToList();
+}
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var map = new Dictionary<string, string>();
+    for (int i = 0; i + 1 < args.Length; i += 2) map[args[i].TrimStart('-')] = args[i + 1];
+    return map;
+}

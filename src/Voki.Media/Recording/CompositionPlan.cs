@@ -1,0 +1,77 @@
+namespace Voki.Media.Recording;
+
+/// <summary>A participant's tile in a scene: their video (letterboxed into <see cref="Picture"/>) or, without one, their name.</summary>
+public sealed record SceneTile(string ParticipantId, string Name, int ColorIndex, Rect Area, CapturedTrack? Video, Rect Picture);
+
+/// <summary>Frames [StartFrame, EndFrame) of the output during which the tiles and what each shows do not change.</summary>
+public sealed record Scene(long StartFrame, long EndFrame, IReadOnlyList<SceneTile> Tiles)
+{
+    public long FrameCount => EndFrame - StartFrame;
+}
+
+/// <summary>
+/// What the composite shows, frame by frame: the layout segments (<see cref="LayoutEngine.Plan"/>) cut further
+/// wherever a tile switches between video and name (a track starts or ends, a camera is muted), all on the output's
+/// frame grid so that scenes follow each other without drift. A participant with several video tracks at once shows
+/// the latest one. Every audio track that overlaps the recording is mixed.
+/// </summary>
+public sealed record CompositionPlan
+{
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required int FrameRate { get; init; }
+    public required long FrameCount { get; init; }
+    public required long DurationMs { get; init; }
+    public required IReadOnlyList<Scene> Scenes { get; init; }
+    public required IReadOnlyList<CapturedTrack> AudioTracks { get; init; }
+
+    /// <summary>The video tracks shown in at least one scene, in order of first use.</summary>
+    public IReadOnlyList<CapturedTrack> VideoTracks =>
+        Scenes.SelectMany(s => s.Tiles).Select(t => t.Video).OfType<CapturedTrack>().Distinct().ToList();
+
+    public static CompositionPlan Build(CaptureModel capture, int width, int height, int frameRate)
+    {
+        long Frame(long ms) => (long)Math.Round(ms * (double)frameRate / 1000.0, MidpointRounding.AwayFromZero);
+        long frames = Frame(capture.DurationMs);
+        var byId = capture.Participants.ToDictionary(p => p.Id);
+        var scenes = new List<Scene>();
+
+        foreach (var segment in LayoutEngine.Plan(capture.Participants, capture.DurationMs, width, height))
+        {
+            long first = Frame(segment.StartMs), last = Math.Min(frames, Frame(segment.EndMs));
+            if (last <= first) continue;
+            var people = segment.Tiles.Select(t => byId[t.ParticipantId]).ToList();
+            var cuts = people
+                .SelectMany(p => p.Tracks.Where(t => t.Kind == TrackKind.Video).Select(t => t.Range).Concat(p.VideoMuted))
+                .SelectMany(r => new[] { Frame(r.StartMs), Frame(r.EndMs) })
+                .Where(f => f > first && f < last)
+                .Append(first).Append(last)
+                .Distinct().Order().ToList();
+            for (int i = 0; i + 1 < cuts.Count; i++)
+            {
+                long at = cuts[i];
+                var tiles = segment.Tiles.Select(tile =>
+                {
+                    var p = byId[tile.ParticipantId];
+                    bool muted = p.VideoMuted.Any(m => Frame(m.StartMs) <= at && at < Frame(m.EndMs));
+                    var video = muted ? null : p.Tracks
+                        .Where(t => t.Kind == TrackKind.Video && Frame(t.StartMs) <= at && at < Frame(t.EndMs))
+                        .MaxBy(t => t.StartMs);
+                    var picture = video is null ? tile.Area : LayoutEngine.Fit(video.Width, video.Height, tile.Area);
+                    return new SceneTile(p.Id, p.Name, p.JoinOrder, tile.Area, video, picture);
+                }).ToList();
+                if (scenes.Count > 0 && scenes[^1].EndFrame == at && scenes[^1].Tiles.SequenceEqual(tiles))
+                    scenes[^1] = scenes[^1] with { EndFrame = cuts[i + 1] };
+                else
+                    scenes.Add(new Scene(at, cuts[i + 1], tiles));
+            }
+        }
+
+        return new CompositionPlan
+        {
+            Width = width, Height = height, FrameRate = frameRate, FrameCount = frames, DurationMs = capture.DurationMs,
+            Scenes = scenes,
+            AudioTracks = capture.Tracks.Where(t => t.Kind == TrackKind.Audio && t.EndMs > 0 && t.StartMs < capture.DurationMs).ToList(),
+        };
+    }
+}

@@ -1,0 +1,222 @@
+using Voki.Media.Recording;
+using Xunit.Abstractions;
+
+namespace Voki.Tests.Recording;
+
+/// <summary>
+/// A generated two-party capture: Alice (agent, camera and microphone) from 0 to 6 s, whose video's first packet
+/// arrives 300 ms late (so only sender reports can put it in sync) and whose microphone sends nothing from 1.5 to
+/// 3.6 s of her time (the Ogg file jumps over it); Bob (customer, audio only, a quiet steady tone, no sender reports)
+/// from 2 to 4.5 s. Alice beeps and flashes at once every second.
+/// </summary>
+public sealed class TwoPartyCapture : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("voki-rec-test-").FullName;
+
+    public static readonly SyntheticParty Alice = new()
+    {
+        Id = "alice", Name = "Alice O'Neil: [agent], 100%", Role = "agent", Join = 0, Leave = 6.0, AudioStart = 0.2, VideoStart = 0.6,
+        AudioChannels = 2, VideoColor = "0x3060a0", AudioDropouts = [(1.5, 3.6)],
+    };
+
+    public static readonly SyntheticParty Bob = new()
+    {
+        Id = "bob", Name = "Bob", Join = 2.0, Leave = 4.5, AudioStart = 2.3, Beeps = false, ToneAmplitude = 0.05, SenderReports = false,
+    };
+
+    public string CaptureDirectory => Path.Combine(Directory, "capture");
+
+    public Task InitializeAsync() => SyntheticCapture.WriteAsync(CaptureDirectory, [Alice, Bob], end: 6.05);
+
+    public Task DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper output) : IClassFixture<TwoPartyCapture>
+{
+    private const int W = 480, H = 270, Fps = 30;
+    private static readonly CompositionOptions Small = new() { Width = W, Height = H, FrameRate = Fps, VideoBitrateKbps = 400 };
+
+    private static bool Near((double R, double G, double B) c, int rgb, double tolerance = 30) =>
+        Math.Abs(c.R - (rgb >> 16 & 0xff)) < tolerance && Math.Abs(c.G - (rgb >> 8 & 0xff)) < tolerance && Math.Abs(c.B - (rgb & 0xff)) < tolerance;
+
+    [Fact]
+    public async Task Composes_webm_with_both_tiles_and_audio_in_sync_with_video()
+    {
+        // Placed by arrival, Alice's video would lag her audio by 700 ms instead of 400: sender reports matter here.
+        var alice = CaptureReader.Read(capture.CaptureDirectory).Participants[0].Tracks;
+        Assert.All(alice, t => Assert.Equal(TrackPlacementSource.SenderReport, t.PlacedBy));
+        Assert.Equal(400, alice.Single(t => t.Kind == TrackKind.Video).StartMs - alice.Single(t => t.Kind == TrackKind.Audio).StartMs);
+
+        string file = Path.Combine(capture.Directory, "two-party.webm");
+        var result = await CallComposer.ComposeAsync(capture.CaptureDirectory, file, Small);
+
+        var info = await MediaProbe.InfoAsync(file);
+        output.WriteLine($"duration {info.Duration:0.000} s, {result.FileSizeBytes} bytes, ffmpeg CPU {result.CpuTime?.TotalSeconds:0.00} s, elapsed {result.Elapsed.TotalSeconds:0.00} s");
+        Assert.Contains("webm", info.FormatName);
+        Assert.Equal([("video", "vp8"), ("audio", "opus")], info.Streams.Select(s => (s.Type, s.Codec)));
+        Assert.Equal((W, H), (info.Streams[0].Width, info.Streams[0].Height));
+        Assert.InRange(info.Duration, 5.5, 6.5);
+        Assert.Equal(6, result.DurationSeconds);
+        Assert.Equal(new FileInfo(file).Length, result.FileSizeBytes);
+        Assert.False(File.Exists(file + ".part"));
+
+        var frames = await MediaProbe.FramesAsync(file, W, H);
+        Assert.InRange(frames.Count, 6 * Fps - 2, 6 * Fps + 2);
+        const int aliceColor = 0x3060a0, bobColor = 0x2e7d5b;
+        var aliceCore = new Rect(80, 80, 120, 100); // inside her picture alone (60,0,360,270) and side by side (0,44,240,180)
+
+        // Alone (1.5 s, 5.0 s): Alice's 4:3 picture fills the height, pillarboxed.
+        foreach (var t in new[] { 1.5, 5.0 })
+        {
+            var f = frames[(int)(t * Fps)];
+            Assert.True(Near(MediaProbe.Mean(f, W, aliceCore), aliceColor), $"{t} s: Alice {MediaProbe.Mean(f, W, aliceCore)}");
+            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, W, new Rect(0, 0, 50, H))) < 25, $"{t} s: left pillar");
+            Assert.True(Near(MediaProbe.Mean(f, W, new Rect(300, 20, 100, 100)), aliceColor), $"{t} s: right half shows Alice");
+        }
+        // Together (3.5 s): Alice left (letterboxed), Bob's name tile right.
+        var both = frames[(int)(3.5 * Fps)];
+        Assert.True(Near(MediaProbe.Mean(both, W, aliceCore), aliceColor), $"together: Alice {MediaProbe.Mean(both, W, aliceCore)}");
+        Assert.True(MediaProbe.Luma(MediaProbe.Mean(both, W, new Rect(20, 0, 200, 40))) < 25, "together: the bar above Alice");
+        Assert.True(Near(MediaProbe.Mean(both, W, new Rect(260, 20, 200, 50)), bobColor), $"together: Bob's tile {MediaProbe.Mean(both, W, new Rect(260, 20, 200, 50))}");
+        Assert.True(MediaProbe.MaxLuma(both, W, new Rect(250, 110, 220, 50)) > 180, "together: Bob's name is written");
+        Assert.True(Near(MediaProbe.Mean(frames[(int)(1.5 * Fps)], W, new Rect(260, 20, 100, 50)), aliceColor), "before Bob joins there is no tile of his");
+
+        // Flashes (Alice's picture turns white) and beeps (audio onsets), both at 1.24, 2.24, ... 5.24 s (the first beep, at 0.24 s, is before her video).
+        var flashes = frames.Select((f, i) => (T: i / (double)Fps, L: MediaProbe.Luma(MediaProbe.Mean(f, W, aliceCore)))).Where(x => x.L > 200).Select(x => x.T).ToList();
+        var audio = await MediaProbe.AudioAsync(file);
+        var beeps = MediaProbe.Onsets(audio, 0.15);
+        output.WriteLine($"flashes: {string.Join(", ", flashes.Select(f => f.ToString("0.000")))}");
+        output.WriteLine($"beeps:   {string.Join(", ", beeps.Select(b => b.ToString("0.000")))}");
+        Assert.Equal([1.2, 2.2, 3.2, 4.2, 5.2], flashes.Select(f => Math.Round(f, 1)));
+        // Her beeps at 2.24 and 3.24 s were never sent; the ones after the gap stay on her timeline.
+        var offsets = flashes.Where(f => f < 2 || f > 4).Select(f => beeps.MinBy(b => Math.Abs(b - f)) - f).ToList();
+        Assert.Equal(3, offsets.Count);
+        output.WriteLine($"audio − video per flash (ms): {string.Join(", ", offsets.Select(o => (o * 1000).ToString("0")))}");
+        Assert.All(offsets, o => Assert.InRange(o, -0.080, 0.080));
+        // On Alice's timeline: her first sample was taken at 0.2 s and SRs place it at its least-delayed arrival, 40 ms later.
+        Assert.Equal([0.24, 1.24, 4.24, 5.24], beeps.Select(b => Math.Round(b, 2)));
+
+        // Bob's tone while he is there, and not after.
+        double during = MediaProbe.Rms(audio, 3.4, 4.1), after = MediaProbe.Rms(audio, 5.4, 5.9);
+        output.WriteLine($"Bob's tone: RMS {during:0.0000} while present, {after:0.0000} after he left");
+        Assert.InRange(during, 0.02, 0.06);
+        Assert.True(after < 0.005);
+    }
+
+    [Fact]
+    public async Task A_capture_cut_by_a_crash_is_composed_up_to_what_was_written()
+    {
+        string dir = Path.Combine(capture.Directory, "crashed");
+        await SyntheticCapture.WriteAsync(dir,
+        [
+            new SyntheticParty { Id = "a", Name = "Ann", Join = 0, AudioStart = 0.1, VideoStart = 0.3, MediaEnd = 3.0, VideoWidth = 160, VideoHeight = 120 },
+            new SyntheticParty { Id = "b", Name = "Ben", Join = 0.5, Leave = 1.5, AudioStart = 0.6, Beeps = false },
+        ], end: null);
+        SyntheticCapture.Tear(Path.Combine(dir, "a-video.ivf"), 10);
+        SyntheticCapture.Tear(Path.Combine(dir, "a-audio.ogg"), 25);
+
+        var model = CaptureReader.Read(dir);
+        Assert.False(model.EndedNormally);
+        Assert.All(model.Participants[0].Tracks, t => Assert.True(t.Torn));
+        var video = model.Participants[0].Tracks.Single(t => t.Kind == TrackKind.Video);
+        Assert.InRange(video.EndMs, 3000, 3015); // placed at 0.3 s + 40 ms network delay, then 80 of its 81 frames at 30 fps
+        var audio = model.Participants[0].Tracks.Single(t => t.Kind == TrackKind.Audio);
+        Assert.InRange(audio.EndMs, 2940, 3039); // placed at 0.14 s, 2.9 s written less its torn last page (≤ 100 ms)
+        Assert.Equal(Math.Max(video.EndMs, audio.EndMs), model.DurationMs);
+
+        string file = Path.Combine(capture.Directory, "crashed.webm");
+        var result = await CallComposer.ComposeAsync(dir, file, Small with { Width = 320, Height = 180 });
+        var info = await MediaProbe.InfoAsync(file);
+        output.WriteLine($"crashed capture: model {model.DurationMs} ms, file {info.Duration:0.000} s; warnings: {string.Join("; ", result.Warnings)}");
+        Assert.InRange(info.Duration, model.DurationMs / 1000.0 - 0.5, model.DurationMs / 1000.0 + 0.5);
+        Assert.Equal(3, result.DurationSeconds);
+        Assert.Equal(2, result.Warnings.Count(w => w.Contains("torn")));
+        var frames = await MediaProbe.FramesAsync(file, 320, 180);
+        Assert.True(Near(MediaProbe.Mean(frames[^2], 320, new Rect(120, 60, 80, 60)), 0x3060a0), "Ann's last frames are there");
+    }
+
+    [Fact]
+    public async Task A_video_that_changes_size_midway_keeps_filling_its_picture()
+    {
+        // 4:3 at 320x240, then 160x120 from 1 s (congestion), then 240x320 from 2 s (the phone turned): composed at
+        // the size of its first key frame, so the picture keeps its place (a turned picture is squeezed into it).
+        string dir = Path.Combine(capture.Directory, "resized");
+        await SyntheticCapture.WriteAsync(dir,
+        [
+            new SyntheticParty { Id = "a", Name = "Ann", Join = 0, Leave = 3.0, VideoStart = 0.1, Flashes = false, VideoColor = "0x3060a0",
+                VideoSizeChanges = [(1.0, 160, 120), (2.0, 240, 320)] },
+        ], end: 3.0);
+        string file = Path.Combine(capture.Directory, "resized.webm");
+        var result = await CallComposer.ComposeAsync(dir, file, Small with { Width = 320, Height = 180 });
+        Assert.Equal(3, result.DurationSeconds);
+        var frames = await MediaProbe.FramesAsync(file, 320, 180);
+        foreach (var t in new[] { 0.5, 1.5, 2.5 })
+        {
+            var f = frames[(int)(t * Fps)];
+            Assert.True(Near(MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150)), 0x3060a0), $"{t} s: {MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150))}");
+            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, 320, new Rect(0, 0, 36, 180))) < 25, $"{t} s: the pillar stays black");
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_ffmpeg_and_leaves_nothing()
+    {
+        string file = Path.Combine(capture.Directory, "cancelled.webm");
+        using var cts = new CancellationTokenSource();
+        var options = new CompositionOptions { Progress = new SynchronousProgress(_ => cts.Cancel()) };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CallComposer.ComposeAsync(capture.CaptureDirectory, file, options, cts.Token));
+        Assert.False(File.Exists(file));
+        Assert.False(File.Exists(file + ".part"));
+    }
+
+    [Fact]
+    public async Task Running_past_the_timeout_fails_with_a_reason()
+    {
+        string file = Path.Combine(capture.Directory, "timeout.webm");
+        var e = await Assert.ThrowsAsync<CompositionException>(() =>
+            CallComposer.ComposeAsync(capture.CaptureDirectory, file, new CompositionOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        Assert.True(e.TimedOut);
+        Assert.Contains("ran past", e.Message);
+        Assert.False(File.Exists(file + ".part"));
+    }
+
+    [Fact]
+    public async Task An_ffmpeg_failure_gives_its_error()
+    {
+        var e = await Assert.ThrowsAsync<CompositionException>(() =>
+            CallComposer.ComposeAsync(capture.CaptureDirectory, "/nonexistent-dir/out.webm", Small with { Width = 128, Height = 72 }));
+        output.WriteLine(e.Message);
+        Assert.NotEqual(0, e.ExitCode);
+        Assert.Contains("No such file or directory", e.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_capture_or_ffmpeg_fails_with_a_reason()
+    {
+        var missing = await Assert.ThrowsAsync<CompositionException>(() => CallComposer.ComposeAsync(Path.Combine(capture.Directory, "nope"), Path.Combine(capture.Directory, "x.webm")));
+        Assert.Contains("cannot read the capture", missing.Message);
+        var noFfmpeg = await Assert.ThrowsAsync<CompositionException>(() =>
+            CallComposer.ComposeAsync(capture.CaptureDirectory, Path.Combine(capture.Directory, "y.webm"), Small with { FfmpegPath = "/nonexistent/ffmpeg" }));
+        Assert.Contains("cannot run /nonexistent/ffmpeg", noFfmpeg.Message);
+    }
+
+    [Fact]
+    public async Task Odd_characters_in_paths_and_names_reach_ffmpeg_intact()
+    {
+        string odd = Path.Combine(capture.Directory, "it's: [odd], dir;");
+        System.IO.Directory.CreateDirectory(odd);
+        string file = Path.Combine(odd, "out.webm");
+        var result = await CallComposer.ComposeAsync(capture.CaptureDirectory, file, Small with { Width = 128, Height = 72, TemporaryDirectory = odd });
+        Assert.Equal(6, result.DurationSeconds);
+        Assert.Equal(["out.webm"], System.IO.Directory.EnumerateFileSystemEntries(odd).Select(Path.GetFileName));
+    }
+
+    private sealed class SynchronousProgress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

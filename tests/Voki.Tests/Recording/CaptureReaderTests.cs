@@ -1,0 +1,215 @@
+using Voki.Media.Recording;
+
+namespace Voki.Tests.Recording;
+
+public sealed class CaptureReaderTests
+{
+    private const long T0 = 1_780_000_000_000; // capture clock, Unix ms
+    private const long SenderClock = -10_800_000 + 1234; // the sender's wall clock runs ~3 h behind the node's
+
+    private static TimelineEvent Join(long at, string id, string name, string role = "customer") => new() { Type = "join", At = at, Participant = id, Name = name, Role = role };
+    private static TimelineEvent Leave(long at, string id) => new() { Type = "leave", At = at, Participant = id };
+    private static TimelineEvent Track(long at, string id, string kind, uint ssrc, uint firstRtp, string? file = null) => new()
+    {
+        Type = "track", At = at, Participant = id, Kind = kind, Ssrc = ssrc, FirstRtp = firstRtp,
+        ClockRate = kind == "video" ? 90000 : 48000, File = file ?? $"{id}-{kind}.{(kind == "video" ? "ivf" : "ogg")}",
+    };
+    private static TimelineEvent Sr(long at, uint ssrc, uint rtp, long ntpMs) => new() { Type = "sr", At = at, Ssrc = ssrc, Rtp = rtp, NtpMs = ntpMs };
+    private static TimelineEvent End(long at) => new() { Type = "end", At = at };
+
+    /// <summary>Every file holds <paramref name="seconds"/> of media unless listed otherwise.</summary>
+    private static Func<TrackKind, string, TrackMedia> Files(double seconds, Dictionary<string, double>? lengths = null) => (kind, path) =>
+    {
+        var name = Path.GetFileName(path);
+        if (name.StartsWith("missing")) throw new FileNotFoundException($"Could not find file '{path}'");
+        double end = lengths != null && lengths.TryGetValue(name, out var l) ? l : seconds;
+        return new TrackMedia { EndSeconds = end, ReadableBytes = 1000, Width = 640, Height = 360 };
+    };
+
+    private static CaptureModel Build(params TimelineEvent[] events) => CaptureReader.Build(events, "/capture", Files(10));
+
+    [Fact]
+    public void Sender_reports_place_audio_and_video_on_the_senders_clock()
+    {
+        // Source time s (sender's wall clock in ms = S0 + s). Audio's first RTP was sampled at s = 0, video's at s = 400.
+        // Network delay 40 ms; the first video packet arrives 300 ms late (encoder, pacing), which SRs must not be fooled by.
+        const long S0 = T0 + SenderClock + 100;
+        uint audioRtp = 1_000_000, videoRtp = 4_294_900_000; // video wraps past 2^32 before its SR
+        var capture = Build(
+            Join(T0, "a", "Alice", "agent"),
+            Track(S0 - SenderClock + 40, "a", "audio", 11, audioRtp),
+            Track(S0 - SenderClock + 400 + 40 + 300, "a", "video", 22, videoRtp),
+            Sr(S0 - SenderClock + 2000 + 40, 11, audioRtp + 2 * 48000, S0 + 2000),
+            Sr(S0 - SenderClock + 2400 + 55, 22, unchecked(videoRtp + 2 * 90000), S0 + 2400),
+            Sr(S0 - SenderClock + 5000 + 70, 11, audioRtp + 5 * 48000, S0 + 5000),
+            Leave(T0 + 9000, "a"),
+            End(T0 + 9100));
+
+        var alice = Assert.Single(capture.Participants);
+        var audio = alice.Tracks.Single(t => t.Kind == TrackKind.Audio);
+        var video = alice.Tracks.Single(t => t.Kind == TrackKind.Video);
+        Assert.Equal(TrackPlacementSource.SenderReport, audio.PlacedBy);
+        Assert.Equal(TrackPlacementSource.SenderReport, video.PlacedBy);
+        // The offset is the least delayed SR's (40 ms): audio's first sample lands where its first packet arrived.
+        Assert.Equal(100 + 40, audio.StartMs);
+        Assert.Equal(400, video.StartMs - audio.StartMs); // lip sync: exactly the sender's 400 ms, not 700
+        Assert.Equal(9000, capture.DurationMs);
+        Assert.True(capture.EndedNormally);
+    }
+
+    [Fact]
+    public void Without_sender_reports_the_first_packet_arrival_places_a_track()
+    {
+        var capture = Build(
+            Join(T0, "a", "Alice"),
+            Track(T0 + 250, "a", "audio", 11, 5),
+            Track(T0 + 700, "a", "video", 22, 7),
+            Sr(T0 + 3000, 99, 1, T0 + 2000), // another participant's SSRC: ignored
+            Leave(T0 + 8000, "a"));
+        var tracks = capture.Participants[0].Tracks;
+        Assert.All(tracks, t => Assert.Equal(TrackPlacementSource.FirstPacketArrival, t.PlacedBy));
+        Assert.Equal([250L, 700L], tracks.Select(t => t.StartMs));
+        Assert.Equal([10_250L, 10_700L], tracks.Select(t => t.EndMs));
+    }
+
+    [Fact]
+    public void A_sender_report_far_from_the_arrival_is_taken_for_a_broken_clock()
+    {
+        var capture = Build(
+            Join(T0, "a", "Alice"),
+            Track(T0 + 300, "a", "audio", 11, 0),
+            Sr(T0 + 1300, 11, 20 * 48000, 5000), // says the first sample was sent 19 s before it arrived
+            Leave(T0 + 5000, "a"));
+        var track = capture.Participants[0].Tracks.Single();
+        Assert.Equal(TrackPlacementSource.FirstPacketArrival, track.PlacedBy);
+        Assert.Equal(300, track.StartMs);
+    }
+
+    [Fact]
+    public void Each_participant_has_its_own_sender_clock_and_a_track_without_reports_falls_back()
+    {
+        // Only audio has SRs; video falls back to its arrival. The offset of Bob's clock is not Alice's.
+        var capture = Build(
+            Join(T0, "a", "Alice"),
+            Join(T0 + 100, "b", "Bob"),
+            Track(T0 + 200, "a", "audio", 11, 0),
+            Track(T0 + 300, "b", "audio", 33, 0),
+            Track(T0 + 900, "b", "video", 44, 0),
+            Sr(T0 + 1200, 11, 48000, 5_000),     // Alice: offset T0 + 200 - 5000 + 1000
+            Sr(T0 + 1300, 33, 48000, 90_000),    // Bob: another clock
+            Leave(T0 + 6000, "a"), Leave(T0 + 6000, "b"));
+        var alice = capture.Participants.Single(p => p.Id == "a").Tracks.Single();
+        var bob = capture.Participants.Single(p => p.Id == "b").Tracks;
+        Assert.Equal(200, alice.StartMs);
+        Assert.Equal(300, bob.Single(t => t.Kind == TrackKind.Audio).StartMs);
+        Assert.Equal(TrackPlacementSource.SenderReport, bob.Single(t => t.Kind == TrackKind.Audio).PlacedBy);
+        Assert.Equal(TrackPlacementSource.FirstPacketArrival, bob.Single(t => t.Kind == TrackKind.Video).PlacedBy);
+        Assert.Equal(900, bob.Single(t => t.Kind == TrackKind.Video).StartMs);
+    }
+
+    [Fact]
+    public void A_late_joiner_comes_second_and_is_present_from_its_join()
+    {
+        var capture = Build(
+            Join(T0 + 2000, "b", "Bob"),  // written out of order does not matter: the first join is the origin
+            Join(T0, "a", "Alice", "agent"),
+            Track(T0 + 2400, "b", "audio", 33, 0),
+            Leave(T0 + 5000, "b"),
+            Leave(T0 + 6000, "a"),
+            End(T0 + 6000));
+        Assert.Equal(["a", "b"], capture.Participants.Select(p => p.Id));
+        Assert.Equal([0, 1], capture.Participants.Select(p => p.JoinOrder));
+        Assert.Equal([new TimeRange(0, 6000)], capture.Participants[0].Presence);
+        Assert.Equal([new TimeRange(2000, 5000)], capture.Participants[1].Presence);
+        Assert.Equal(2400, capture.Participants[1].Tracks.Single().StartMs);
+        Assert.Equal("agent", capture.Participants[0].Role);
+        Assert.Equal(6000, capture.DurationMs);
+    }
+
+    [Fact]
+    public void A_rejoin_adds_a_presence_interval()
+    {
+        var capture = Build(
+            Join(T0, "a", "Alice"), Join(T0 + 500, "b", "Bob"),
+            Leave(T0 + 1000, "b"), Join(T0 + 3000, "b", "Bob"),
+            Leave(T0 + 4000, "b"), Leave(T0 + 7000, "a"), End(T0 + 7000));
+        Assert.Equal([new TimeRange(500, 1000), new TimeRange(3000, 4000)], capture.Participants[1].Presence);
+    }
+
+    [Fact]
+    public void A_capture_cut_by_a_crash_ends_with_its_last_media()
+    {
+        // No leave, no end: the node died. Alice's video was written up to 7.5 s after its start, her audio 7.2 s.
+        var capture = CaptureReader.Build(
+            [
+                Join(T0, "a", "Alice"), Join(T0 + 1000, "b", "Bob"),
+                Track(T0 + 200, "a", "audio", 11, 0), Track(T0 + 300, "a", "video", 22, 0),
+                Track(T0 + 1100, "b", "audio", 33, 0),
+                Leave(T0 + 4000, "b"),
+            ],
+            "/capture", Files(3, new() { ["a-audio.ogg"] = 7.2, ["a-video.ivf"] = 7.5 }));
+        Assert.False(capture.EndedNormally);
+        Assert.Equal(7800, capture.DurationMs);
+        Assert.Equal([new TimeRange(0, 7800)], capture.Participants[0].Presence);
+        Assert.Equal([new TimeRange(1000, 4000)], capture.Participants[1].Presence);
+    }
+
+    [Fact]
+    public void A_crash_without_media_ends_with_the_last_event()
+    {
+        var capture = Build(Join(T0, "a", "Alice"), new TimelineEvent { Type = "mute", At = T0 + 2500, Participant = "a", Kind = "audio", Muted = true });
+        Assert.Equal(2500, capture.DurationMs);
+        Assert.Empty(capture.Participants[0].Tracks);
+    }
+
+    [Fact]
+    public void Video_mutes_become_intervals_and_an_open_one_lasts_to_the_end()
+    {
+        TimelineEvent Mute(long at, bool muted) => new() { Type = "mute", At = at, Participant = "a", Kind = "video", Muted = muted };
+        var capture = Build(Join(T0, "a", "Alice"), Mute(T0 + 1000, true), Mute(T0 + 2000, false), Mute(T0 + 4000, true), Leave(T0 + 5000, "a"));
+        Assert.Equal([new TimeRange(1000, 2000), new TimeRange(4000, 5000)], capture.Participants[0].VideoMuted);
+    }
+
+    [Fact]
+    public void A_missing_file_is_skipped_with_a_warning()
+    {
+        var capture = Build(Join(T0, "a", "Alice"), Track(T0 + 10, "a", "audio", 11, 0, "missing.ogg"), Track(T0 + 20, "a", "audio", 12, 0, "../../etc/passwd"), Leave(T0 + 3000, "a"));
+        Assert.Empty(capture.Participants[0].Tracks);
+        Assert.Equal(2, capture.Warnings.Count);
+    }
+
+    [Fact]
+    public void A_capture_without_participants_is_refused() =>
+        Assert.Throws<InvalidDataException>(() => Build(new TimelineEvent { Type = "call", At = T0 }, End(T0 + 10)));
+
+    [Fact]
+    public void Real_files_with_a_torn_last_frame_and_page_are_read_up_to_what_was_written()
+    {
+        var dir = Directory.CreateTempSubdirectory("voki-capture-").FullName;
+        try
+        {
+            var ivf = SyntheticFiles.Ivf(frames: 61);            // 2 s + one frame at 30 fps
+            File.WriteAllBytes(Path.Combine(dir, "a-video.ivf"), ivf[..^7]); // the last frame is torn
+            var ogg = SyntheticFiles.OggOpus(pages: 3);
+            File.WriteAllBytes(Path.Combine(dir, "a-audio.ogg"), ogg[..^20]); // the last page is torn
+            File.WriteAllLines(Path.Combine(dir, TimelineEvent.FileName), new[]
+            {
+                Join(T0, "a", "Alice"), Track(T0 + 100, "a", "audio", 11, 0), Track(T0 + 150, "a", "video", 22, 0),
+            }.Select(e => System.Text.Json.JsonSerializer.Serialize(e, TimelineEvent.Json)).Append("{\"type\":\"sr\",\"at\":17"));
+
+            var capture = CaptureReader.Read(dir);
+            var tracks = capture.Participants[0].Tracks;
+            var video = tracks.Single(t => t.Kind == TrackKind.Video);
+            var audio = tracks.Single(t => t.Kind == TrackKind.Audio);
+            Assert.True(video.Torn);
+            Assert.True(audio.Torn);
+            Assert.Equal(150 + 2000, video.EndMs);
+            Assert.Equal(100 + 2000, audio.EndMs);
+            Assert.Equal((640, 360), (video.Width, video.Height));
+            Assert.Equal(2150, capture.DurationMs);
+            Assert.False(capture.EndedNormally);
+            Assert.Equal(2, capture.Warnings.Count(w => w.Contains("torn")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

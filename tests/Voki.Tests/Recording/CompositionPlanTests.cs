@@ -1,0 +1,129 @@
+using Voki.Media.Recording;
+
+namespace Voki.Tests.Recording;
+
+public sealed class CompositionPlanTests
+{
+    private static CapturedTrack Video(string owner, long start, long end, uint ssrc = 1) => new()
+    {
+        ParticipantId = owner, Kind = TrackKind.Video, FilePath = $"/c/{owner}-{ssrc}.ivf", Ssrc = ssrc, StartMs = start, EndMs = end,
+        PlacedBy = TrackPlacementSource.SenderReport, ReadableBytes = 100, Width = 640, Height = 480,
+    };
+
+    private static CapturedTrack Audio(string owner, long start, long end) => new()
+    {
+        ParticipantId = owner, Kind = TrackKind.Audio, FilePath = $"/c/{owner}.ogg", Ssrc = 9, StartMs = start, EndMs = end,
+        PlacedBy = TrackPlacementSource.FirstPacketArrival, ReadableBytes = 100,
+    };
+
+    private static CapturedParticipant P(string id, int order, TimeRange presence, IReadOnlyList<CapturedTrack> tracks, params TimeRange[] muted) => new()
+    {
+        Id = id, Name = id.ToUpperInvariant(), JoinOrder = order, Presence = [presence], Tracks = tracks, VideoMuted = muted,
+    };
+
+    private static CaptureModel Model(long duration, params CapturedParticipant[] participants) => new()
+    {
+        OriginUnixMs = 0, DurationMs = duration, EndedNormally = true, Participants = participants,
+    };
+
+    private static void AssertContiguous(CompositionPlan plan)
+    {
+        Assert.Equal(0, plan.Scenes[0].StartFrame);
+        Assert.Equal(plan.FrameCount, plan.Scenes[^1].EndFrame);
+        for (int i = 1; i < plan.Scenes.Count; i++) Assert.Equal(plan.Scenes[i - 1].EndFrame, plan.Scenes[i].StartFrame);
+    }
+
+    [Fact]
+    public void A_tile_shows_the_name_until_the_video_starts_and_while_the_camera_is_muted()
+    {
+        var plan = CompositionPlan.Build(Model(6000,
+            P("a", 0, new(0, 6000), [Video("a", 510, 5000), Audio("a", 200, 6000)], new TimeRange(2000, 3000))), 1280, 720, 30);
+        AssertContiguous(plan);
+        Assert.Equal(180, plan.FrameCount);
+        Assert.Equal([(0L, 15L, false), (15L, 60L, true), (60L, 90L, false), (90L, 150L, true), (150L, 180L, false)],
+            plan.Scenes.Select(s => (s.StartFrame, s.EndFrame, s.Tiles.Single().Video is not null)));
+        Assert.Equal(new Rect(160, 0, 960, 720), plan.Scenes[1].Tiles[0].Picture); // 4:3 pillarboxed
+        Assert.Equal(new Rect(0, 0, 1280, 720), plan.Scenes[0].Tiles[0].Picture);
+        Assert.Single(plan.VideoTracks);
+        Assert.Single(plan.AudioTracks);
+    }
+
+    [Fact]
+    public void Scenes_follow_joins_and_leaves_on_the_frame_grid()
+    {
+        var plan = CompositionPlan.Build(Model(5000,
+            P("a", 0, new(0, 5000), [Video("a", 0, 5000)]),
+            P("b", 1, new(1010, 3990), [Audio("b", 1100, 3990)])), 640, 360, 25);
+        AssertContiguous(plan);
+        Assert.Equal([(0L, 25L, 1), (25L, 100L, 2), (100L, 125L, 1)], plan.Scenes.Select(s => (s.StartFrame, s.EndFrame, s.Tiles.Count)));
+        var together = plan.Scenes[1].Tiles;
+        Assert.Equal(["a", "b"], together.Select(t => t.ParticipantId));
+        Assert.NotNull(together[0].Video);
+        Assert.Null(together[1].Video);
+        Assert.Equal(1, together[1].ColorIndex);
+    }
+
+    [Fact]
+    public void The_latest_of_overlapping_video_tracks_is_shown()
+    {
+        var first = Video("a", 0, 4000, 1);
+        var second = Video("a", 1000, 2000, 2);
+        var plan = CompositionPlan.Build(Model(4000, P("a", 0, new(0, 4000), [first, second])), 320, 180, 10);
+        Assert.Equal([first, second, first], plan.Scenes.Select(s => s.Tiles[0].Video));
+        Assert.Equal([first, second], plan.VideoTracks);
+    }
+
+    [Fact]
+    public void Audio_outside_the_recording_and_video_of_people_not_shown_are_left_out()
+    {
+        var people = Enumerable.Range(0, 10).Select(i => P($"p{i}", i, new(0, 3000), [Video($"p{i}", 0, 3000)])).Append(
+            P("late", 10, new(0, 3000), [Audio("late", 3500, 4000), Audio("late", 2000, 3500)])).ToArray();
+        var plan = CompositionPlan.Build(Model(3000, people), 1280, 720, 30);
+        Assert.Equal(9, plan.VideoTracks.Count);
+        Assert.DoesNotContain(plan.VideoTracks, t => t.ParticipantId == "p9");
+        Assert.Equal([2000L], plan.AudioTracks.Select(t => t.StartMs));
+    }
+
+    [Fact]
+    public void The_command_reads_torn_files_up_to_their_last_complete_frame_and_escapes_paths()
+    {
+        var torn = Video("a", 0, 2000) with { Torn = true, ReadableBytes = 4242 };
+        var plan = CompositionPlan.Build(Model(2000, P("a", 0, new(0, 2000), [torn]), P("b", 1, new(500, 2000), [Audio("b", 600, 2000)])), 320, 180, 30);
+        var command = FfmpegCommand.Build(plan, new CompositionOptions(), "/fonts/My Font:1,2.ttf", "/tmp/w", "/tmp/w/graph.txt", "/out/x.webm.part");
+        Assert.Contains("subfile,,start,0,end,4242,,:/c/a-1.ivf", command.Arguments);
+        Assert.Contains("/c/b.ogg", command.Arguments);
+        Assert.Contains(@"fontfile=/fonts/My Font\\:1\,2.ttf", command.FilterGraph);
+        // One overlay for the one video track, on the whole timeline; b's name tile from its join (frame 15).
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(command.FilterGraph, "overlay="));
+        Assert.Contains("overlay=x='40-40*gte(t,0.483333)':y='0+30*gte(t,0.483333)':eof_action=pass:enable='between(t,0,1.983333)'", command.FilterGraph);
+        Assert.Contains("sendcmd=c='0.483333 scale@v0 w 160, scale@v0 h 120;',scale@v0=w=240:h=180", command.FilterGraph);
+        Assert.Contains("enable='between(t,0.483333,1.983333)'", command.FilterGraph);
+        Assert.Contains("adelay=delays=28800S:all=1", command.FilterGraph);
+        Assert.Equal("B", command.TextFiles["/tmp/w/name-1.txt"]);
+        Assert.Equal(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8"], command.Arguments.SkipWhile(a => a != "-c:v").Take(6));
+        Assert.Equal(@"a\\\'b\\:c\[d\]\;e", FfmpegCommand.EscapeValue("a'b:c[d];e")); // FFmpeg's "Notes on filtergraph escaping"
+    }
+
+    [Fact]
+    public void Time_expressions_are_flat_sums_cut_at_half_frames()
+    {
+        Assert.Equal("10+5*gte(t,1.983333)-12*gte(t,3.983333)", FfmpegCommand.Piecewise([(0, 10), (30, 10), (60, 15), (120, 3)], 30, out bool varies));
+        Assert.True(varies);
+        Assert.Equal("7", FfmpegCommand.Piecewise([(0, 7), (50, 7)], 30, out varies));
+        Assert.False(varies);
+        Assert.Equal("between(t,0,2.983333)", FfmpegCommand.Windows([(60, 90), (0, 30), (30, 60)], 30));
+        Assert.Equal("between(t,0.983333,1.983333)+between(t,2.983333,3.983333)", FfmpegCommand.Windows([(90, 120), (30, 60)], 30));
+        // Hundreds of layout changes still make an expression FFmpeg parses (no nesting).
+        var many = FfmpegCommand.Piecewise(Enumerable.Range(0, 400).Select(i => ((long)i * 10, i % 2 == 0 ? 100 : 200)).ToList(), 30, out _);
+        Assert.DoesNotContain("if(", many);
+    }
+
+    [Fact]
+    public void Without_audio_the_command_writes_silence()
+    {
+        var plan = CompositionPlan.Build(Model(1000, P("a", 0, new(0, 1000), [])), 320, 180, 30);
+        var command = FfmpegCommand.Build(plan, new CompositionOptions(), "/f.ttf", "/tmp/w", "/tmp/w/g.txt", "/o.webm");
+        Assert.Contains("anullsrc=r=48000:cl=mono", command.FilterGraph);
+        Assert.DoesNotContain("-i", command.Arguments);
+    }
+}
