@@ -54,6 +54,7 @@ public static class CaptureReader
         for (int i = 0; i < events.Count; i++)
         {
             var e = events[i];
+            if (e is null) continue; // a line reading "null"
             lastEventAt = Math.Max(lastEventAt, e.At);
             switch (e.Type)
             {
