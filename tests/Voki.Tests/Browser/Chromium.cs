@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Voki.Tests.Browser;
 
 /// <summary>Debian's Chromium under Playwright, headless, with fake camera and microphone (architecture.md "Known facts").</summary>
-public sealed class Chromium : IAsyncLifetime
+public sealed class Chromium(params string[] extraArgs) : IAsyncLifetime
 {
     /// <summary>Debian's package, or the binary VOKI_CHROMIUM names.</summary>
     public static readonly string ExecutablePath = Environment.GetEnvironmentVariable("VOKI_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
@@ -24,6 +24,7 @@ public sealed class Chromium : IAsyncLifetime
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
+                .. extraArgs,
             ],
         });
     }
