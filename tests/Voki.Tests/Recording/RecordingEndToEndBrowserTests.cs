@@ -40,7 +40,7 @@ public sealed class RecordedBrowsers : IAsyncLifetime
         await Ffmpeg(["-f", "lavfi", "-i", $"color=c={look.Color}:s={Width}x{Height}:r=30:d=4,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,30)\\,0)'",
             "-pix_fmt", "yuv420p", "-f", "yuv4mpegpipe", "-y", y4m]);
         await Ffmpeg(["-f", "lavfi", "-i", $"aevalsrc='0.5*sin(2*PI*{look.Hz}*t)*lt(mod(t\\,1)\\,0.1)':s=48000:d=4", "-ac", "1", "-c:a", "pcm_s16le", "-y", wav]);
-        var chromium = new Chromium($"--use-file-for-fake-video-capture={y4m}", $"--use-file-for-fake-audio-capture={wav}");
+        var chromium = Chromium.With($"--use-file-for-fake-video-capture={y4m}", $"--use-file-for-fake-audio-capture={wav}");
         await chromium.InitializeAsync();
         return chromium;
     }
