@@ -37,8 +37,21 @@ public sealed partial class CallGrain
         if (session.Capture is not null || ServiceProvider.GetService<RecordingOptions>() is not { Root.Length: > 0 } options) return;
         var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
         if (company is not { RecordingEnabled: true } || !plans[company.Plan].Recording) return;
-        session.StartCapture(Path.Combine(CallDirectory(options), "capture"));
+        session.StartCapture(CaptureDirectory(options));
+        if (state.State.Captured) return;
+        state.State = state.State with { Captured = true };
+        await state.WriteStateAsync();
     }
+
+    /// <summary>
+    /// The capture to hand over at completion: the live one, or, when this activation has no media (the node that
+    /// ran it died and the grain came back here), what that node wrote under the recordings root shared by the nodes.
+    /// </summary>
+    private string? CaptureToHandOver() =>
+        _media?.Capture?.Directory
+        ?? (state.State.Captured && ServiceProvider.GetService<RecordingOptions>() is { Root.Length: > 0 } options ? CaptureDirectory(options) : null);
+
+    private string CaptureDirectory(RecordingOptions options) => Path.Combine(CallDirectory(options), "capture");
 
     private async Task HandOverRecording(string captureDirectory)
     {

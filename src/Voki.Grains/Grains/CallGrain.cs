@@ -74,7 +74,7 @@ public sealed partial class CallGrain(
         if (Refuse("complete", CallStatus.Active) is { } refusal) return refusal;
         if (state.State.UserId != actor.UserId && actor.Role < Role.Supervisor) return Failure.Forbidden();
         var now = Clock.Now();
-        var capture = _media?.Capture?.Directory;
+        var capture = CaptureToHandOver();
         var completed = await Save(state.State with
         {
             Status = CallStatus.Completed,

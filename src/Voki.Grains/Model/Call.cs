@@ -42,6 +42,10 @@ public sealed record Call
     public DateTime InsertedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 
+    /// <summary>The call's media is being captured under the recordings root, so a grain reactivated on another node
+    /// (its media node died) still hands the capture over at completion. Internal: not part of the API's call.</summary>
+    [JsonIgnore] public bool Captured { get; init; }
+
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }
 

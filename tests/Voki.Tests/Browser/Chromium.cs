@@ -5,6 +5,11 @@ namespace Voki.Tests.Browser;
 /// <summary>Debian's Chromium under Playwright, headless, with fake camera and microphone (architecture.md "Known facts").</summary>
 public sealed class Chromium : IAsyncLifetime
 {
+    private string[] _extraArgs = [];
+
+    /// <summary>A Chromium launched with further switches, e.g. --use-file-for-fake-video-capture=clip.y4m.</summary>
+    public static Chromium With(params string[] extraArgs) => new() { _extraArgs = extraArgs };
+
     /// <summary>Debian's package, or the binary VOKI_CHROMIUM names.</summary>
     public static readonly string ExecutablePath = Environment.GetEnvironmentVariable("VOKI_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
     private IPlaywright? _playwright;
@@ -24,6 +29,7 @@ public sealed class Chromium : IAsyncLifetime
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
+                .. _extraArgs,
             ],
         });
     }

@@ -23,12 +23,13 @@ public static class ClusterSettings
 }
 
 /// <summary>A node (API + silo) inside the test process, joining the cluster of <paramref name="clusterId"/>.</summary>
-public sealed class InProcessNode(string connectionString, string clusterId) : WebApplicationFactory<Program>
+public sealed class InProcessNode(string connectionString, string clusterId, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         foreach (var (key, value) in ClusterSettings.For(connectionString, clusterId)) builder.UseSetting(key, value);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
     }
@@ -52,7 +53,8 @@ public sealed class NodeProcess : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    public static NodeProcess Start(string connectionString, string clusterId)
+    /// <param name="settings">Further configuration (e.g. "Recordings:Root"), passed as environment variables.</param>
+    public static NodeProcess Start(string connectionString, string clusterId, IReadOnlyDictionary<string, string>? settings = null)
     {
         var root = Repository.Root;
         var dll = Path.Combine(root, "src", "Voki.Api", "bin", Repository.Configuration, "net10.0", "Voki.Api.dll");
@@ -73,6 +75,7 @@ public sealed class NodeProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
         var node = new NodeProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => node.Append(e.Data);

@@ -13,9 +13,9 @@ public static class CallFlows
 
     public sealed record Staff(ApiClient Api, string Id, string Email);
 
-    public static async Task<Tenant> SignUp(string baseUrl, string departmentName = "Suporte Técnico")
+    public static async Task<Tenant> SignUp(string baseUrl, string departmentName = "Suporte Técnico", string plan = "professional")
     {
-        var s = await Scenario.SignUp(new HttpClient { BaseAddress = new Uri(baseUrl) });
+        var s = await Scenario.SignUp(new HttpClient { BaseAddress = new Uri(baseUrl) }, plan);
         var department = await s.Department(new { name = departmentName });
         async Task<Staff> Member(string role)
         {
