@@ -1,0 +1,85 @@
+using Voki.Transcription;
+
+namespace Voki.Tests.Transcription;
+
+/// <summary>What the transcriber reads from a capture: speakers, track offsets and lengths, and FFmpeg's 16 kHz decode.</summary>
+public sealed class CaptureAudioTests : IDisposable
+{
+    private readonly string _root = TranscriptionFixtures.TempDirectory("capture-audio");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Each_audio_track_is_placed_on_the_call_timeline_with_its_speaker()
+    {
+        var dir = new CaptureBuilder(Path.Combine(_root, "c1"))
+            .Join("customer", "Carlos Ferreira", "customer", 0.2)
+            .Join("u-1", "Ana Souza", "attendant", 0.4)
+            .Audio("customer", 1.25, "-f", "lavfi", "-i", "sine=f=300:d=2")
+            .Audio("u-1", 0.5, "-f", "lavfi", "-i", "sine=f=500:d=1")
+            .Video("u-1", 0.6)
+            .Leave("customer", 3)
+            .Join("customer", "Carlos Ferreira", "customer", 4)
+            .Audio("customer", 4.5, "-f", "lavfi", "-i", "sine=f=300:d=1.5")
+            .Join("u-2", "Sam Supervisor", "supervisor", 5)
+            .Audio("u-2", 5.0, "-f", "lavfi", "-i", "sine=f=700:d=0.5")
+            .Write();
+        File.AppendAllText(Path.Combine(dir, "timeline.jsonl"), "{\"type\":\"track\",\"kind\":\"au"); // torn by a crash
+
+        var tracks = CaptureAudio.Read(dir);
+
+        Assert.Equal(["u-1", "customer", "customer", "u-2"], tracks.Select(t => t.ParticipantId));
+        Assert.Equal(["attendant", "customer", "customer", "supervisor"], tracks.Select(t => t.Role));
+        Assert.Equal(["Ana Souza", "Carlos Ferreira", "Carlos Ferreira", "Sam Supervisor"], tracks.Select(t => t.Name));
+        Assert.Equal([0.5, 1.25, 4.5, 5.0], tracks.Select(t => t.Offset));
+        Assert.All(tracks.Zip([1.0, 2.0, 1.5, 0.5]), p => Assert.InRange(p.First.Duration, p.Second - 0.03, p.Second + 0.03));
+    }
+
+    [Fact]
+    public void A_participant_without_a_join_is_named_by_their_id_and_a_file_outside_the_capture_is_ignored()
+    {
+        var dir = new CaptureBuilder(Path.Combine(_root, "c2"))
+            .Audio("customer", 0, "-f", "lavfi", "-i", "sine=d=0.5")
+            .Audio("someone", 0, "-f", "lavfi", "-i", "sine=d=0.5")
+            .Write();
+        File.AppendAllText(Path.Combine(dir, "timeline.jsonl"), "{\"type\":\"track\",\"kind\":\"audio\",\"participant\":\"x\",\"file\":\"../../etc/passwd\",\"at\":1}\n");
+
+        var tracks = CaptureAudio.Read(dir);
+
+        Assert.Equal(["customer", "supervisor"], tracks.Select(t => t.Role));
+        Assert.All(tracks, t => Assert.Equal("", t.Name));
+    }
+
+    [Fact]
+    public async Task Decoding_fills_a_gap_in_the_capture_with_silence_so_times_stay_track_times()
+    {
+        // 3 s of tone with packets missing for 2 s after the first second: 5 s of track.
+        var dir = new CaptureBuilder(Path.Combine(_root, "c3"))
+            .AudioWithGap("customer", 0, gapAt: 1, gapSeconds: 2, "-f", "lavfi", "-i", "sine=f=440:d=3")
+            .Write();
+        var track = Assert.Single(CaptureAudio.Read(dir));
+        Assert.InRange(track.Duration, 4.95, 5.05);
+
+        var samples = await PcmDecoder.DecodeAsync("ffmpeg", track.File, track.Duration, CancellationToken.None);
+
+        Assert.InRange(samples.Length / 16_000.0, 4.95, 5.05);
+        double Rms(double from, double to) =>
+            Math.Sqrt(samples.Skip((int)(from * 16_000)).Take((int)((to - from) * 16_000)).Average(s => (double)s * s));
+        // FFmpeg's sine source has amplitude 1/8 (RMS 0.088).
+        Assert.True(Rms(0.2, 0.8) > 0.05, $"tone before the gap (RMS {Rms(0.2, 0.8):F3})");
+        Assert.True(Rms(1.2, 2.8) < 0.005, $"silence in the gap (RMS {Rms(1.2, 2.8):F3})");
+        Assert.True(Rms(3.2, 4.8) > 0.05, $"tone after the gap (RMS {Rms(3.2, 4.8):F3})");
+    }
+
+    [Fact]
+    public async Task A_file_FFmpeg_cannot_read_fails_with_its_message()
+    {
+        var file = Path.Combine(_root, "broken.ogg");
+        File.WriteAllText(file, "not audio");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => PcmDecoder.DecodeAsync("ffmpeg", file, 1, CancellationToken.None));
+        Assert.StartsWith("FFmpeg could not decode broken.ogg", e.Message);
+
+        var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => PcmDecoder.DecodeAsync("/nonexistent/ffmpeg", file, 1, CancellationToken.None));
+        Assert.StartsWith("FFmpeg could not be started", missing.Message);
+    }
+}
