@@ -1,19 +1,15 @@
-using System.Buffers.Binary;
 using Voki.Grains.Grains;
 using Whisper.net;
 
 namespace Voki.Transcription;
 
 /// <summary>
-/// Opens the configured whisper.cpp model, turning every way it can be unusable into a reason a person can act on.
+/// Opens the configured whisper.cpp model, turning every way it can be unusable into a reason a person can act on
+/// (the structure is checked first, <see cref="GgmlModelCheck"/>, so a damaged file cannot crash the node).
 /// The reasons name the file, not its directory: they reach the API's failure_reason.
 /// </summary>
 public static class WhisperModelFile
 {
-    private const uint GgmlMagic = 0x67676D6C; // "lmgg" on disk
-    /// <summary>The smallest real model (tiny, 5-bit quantized) is 32 MB; whisper.cpp's header-only test files are under 1 MB.</summary>
-    private const long WeightedModelBytes = 8 << 20;
-
     /// <summary>Checks the file, then loads it: returns a factory whose builder is ready to use.</summary>
     public static (WhisperFactory Factory, WhisperProcessorBuilder Builder) Open(TranscriptionOptions options)
     {
@@ -22,16 +18,19 @@ public static class WhisperModelFile
         if (!File.Exists(path))
             throw new FileNotFoundException($"the Whisper model {name} is missing (Transcription:ModelPath); the README's \"Transcription\" section says where to get one");
         var length = new FileInfo(path).Length;
-        Span<byte> magic = stackalloc byte[4];
-        using (var file = File.OpenRead(path))
-            if (file.Read(magic) < 4 || BinaryPrimitives.ReadUInt32LittleEndian(magic) != GgmlMagic)
-                throw new InvalidDataException($"the Whisper model {name} is not a whisper.cpp ggml file ({length} bytes)");
-        if (length < WeightedModelBytes && !options.AllowWeightlessModel)
+        int tensors;
+        try { (tensors, _) = GgmlModelCheck.Validate(path); }
+        catch (InvalidDataException e) when (e.Message == "it is not a whisper.cpp ggml file")
+        {
+            throw new InvalidDataException($"the Whisper model {name} is not a whisper.cpp ggml file ({length} bytes)");
+        }
+        catch (InvalidDataException e) { throw Corrupt(name, length, e.Message); }
+        if (tensors == 0 && !options.AllowWeightlessModel)
             throw new InvalidDataException($"the Whisper model {name} has no weights ({length} bytes): it is a header-only test model, not a real one");
 
         WhisperFactory factory;
         try { factory = WhisperFactory.FromPath(path); }
-        catch (WhisperModelLoadException) { throw Corrupt(name, length); }
+        catch (WhisperModelLoadException) { throw Corrupt(name, length, "whisper.cpp refused it"); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException
                                   || e.GetType() == typeof(Exception))
         {
@@ -41,10 +40,10 @@ public static class WhisperModelFile
         catch (WhisperModelLoadException)
         {
             factory.Dispose();
-            throw Corrupt(name, length);
+            throw Corrupt(name, length, "whisper.cpp refused it");
         }
     }
 
-    private static InvalidDataException Corrupt(string name, long length) =>
-        new($"the Whisper model {name} could not be loaded: the file is corrupt or truncated ({length} bytes)");
+    private static InvalidDataException Corrupt(string name, long length, string detail) =>
+        new($"the Whisper model {name} could not be loaded: the file is corrupt or truncated ({length} bytes; {detail})");
 }
