@@ -65,6 +65,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
                 TotalSeconds = total,
             }));
         builder = language is null ? builder.WithLanguageDetection() : builder.WithLanguage(language);
+        if (!_options.TemperatureFallback) builder = builder.WithTemperatureInc(0);
         await using var processor = builder.Build();
 
         var segments = new List<TranscriptSegment>();

@@ -34,6 +34,11 @@ public sealed class TranscriptionOptions
     public double TimeoutPerAudioSecond { get; set; } = 3.0;
     /// <summary>FFmpeg, which decodes the captured Ogg Opus tracks to 16 kHz mono PCM.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
+    /// <summary>
+    /// Whisper decodes a window again at higher temperatures when its first result looks unreliable (whisper.cpp's
+    /// default). Off, each window is decoded once: faster on noise and silence, somewhat less accurate on hard audio.
+    /// </summary>
+    public bool TemperatureFallback { get; set; } = true;
     /// <summary>Accept a model file without weights (whisper.cpp's header-only test models, which transcribe nothing): tests only.</summary>
     public bool AllowWeightlessModel { get; set; }
 

@@ -111,7 +111,6 @@ public sealed partial class WhisperTranscriberTests : IDisposable
     public async Task Damaged_model_files_are_refused_with_a_reason_and_never_take_the_process_down()
     {
         var model = TranscriptionFixtures.SyntheticModel();
-        var capture = new CaptureBuilder(Path.Combine(_root, "damaged")).Audio("customer", 0, "-f", "lavfi", "-i", "sine=d=0.3").Write();
         var good = await File.ReadAllBytesAsync(model);
         var (tensors, _) = GgmlModelCheck.Validate(model);
         Assert.Equal(167, tensors); // tiny: 2 + 4 + 4 × 15 + 2 encoder, 2 + 4 × 24 + 2 decoder… as whisper.cpp expects them
@@ -128,7 +127,7 @@ public sealed partial class WhisperTranscriberTests : IDisposable
             ("vocabulary-token-too-long", Patched(good, 4 + 44 + 8 + 80 * 201 * 4 + 4, 70_000)),
         };
         var random = new Random(2024);
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 3; i++)
         {
             var bytes = (byte[])good.Clone();
             var at = firstTensor + random.Next(0, 4096);
@@ -142,13 +141,16 @@ public sealed partial class WhisperTranscriberTests : IDisposable
             await File.WriteAllBytesAsync(path, bytes);
             try
             {
-                await Transcriber(path).TranscribeAsync(capture, "pt-BR", Progress, CancellationToken.None);
-                Assert.StartsWith("noise-", name); // noise that only hit weights still loads, and transcribes badly
+                // Loading is where whisper.cpp reads the structure; noise that only hit weights still loads (and would transcribe badly).
+                var (factory, _) = WhisperModelFile.Open(new TranscriptionOptions { ModelPath = path });
+                factory.Dispose();
+                Assert.StartsWith("noise-", name);
             }
             catch (InvalidDataException e)
             {
                 Assert.StartsWith($"the Whisper model ggml-{name}.bin could not be loaded: the file is corrupt or truncated", e.Message);
             }
+            File.Delete(path);
         }
 
         static byte[] Patched(byte[] bytes, long at, int value)
@@ -177,7 +179,8 @@ public sealed partial class WhisperTranscriberTests : IDisposable
             .Audio("customer", 2.0, "-i", TranscriptionFixtures.Jfk, "-t", "3")
             .Write();
 
-        var result = await Transcriber(model).TranscribeAsync(capture, "en-US", Progress, CancellationToken.None);
+        // Random weights never look reliable: without the fallback each window is decoded once, not six times.
+        var result = await Transcriber(model, o => o.TemperatureFallback = false).TranscribeAsync(capture, "en-US", Progress, CancellationToken.None);
 
         // Random weights say random words; what matters is where they land and who says them.
         Assert.Equal("en-US", result.Language);
