@@ -61,7 +61,7 @@ public static class PcmDecoder
         var error = await errors;
         cancellation.ThrowIfCancellationRequested();
         if (process.ExitCode != 0)
-            throw new InvalidDataException($"FFmpeg could not decode {Path.GetFileName(file)} (exit {process.ExitCode}): {LastLine(error)}");
+            throw new InvalidDataException($"FFmpeg could not decode {Path.GetFileName(file)} (exit {process.ExitCode}): {LastLine(error).Replace(file, Path.GetFileName(file))}");
         Array.Resize(ref samples, (int)(bytes / sizeof(float)));
         return samples;
     }

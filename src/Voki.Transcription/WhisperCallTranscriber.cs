@@ -51,12 +51,11 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
 
     private async Task<CallTranscript> Transcribe(IReadOnlyList<AudioTrack> tracks, double total, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation)
     {
+        var (factory, builder) = WhisperModelFile.Open(_options);
+        using var _ = factory;
         var language = LanguageTags.ToWhisper(locale);
         if (language is not null && !WhisperFactory.GetSupportedLanguages().Contains(language))
             throw new ArgumentException($"Whisper does not know the language of the locale {locale}");
-
-        var (factory, builder) = WhisperModelFile.Open(_options);
-        using var _ = factory;
         double done = 0, current = 0;
         builder = builder.WithThreads(_options.EffectiveThreads)
             .WithProgressHandler(percent => progress(new TranscriptionProgress

@@ -170,7 +170,7 @@ public sealed partial class RecordingGrain
             await SaveTranscription(running with
             {
                 Status = failed ? TranscriptionStatus.Failed : TranscriptionStatus.Pending,
-                FailureReason = e.Message,
+                FailureReason = Reason(e, state.State.CaptureDirectory),
                 NextAttemptAt = failed ? null : DateTime.UtcNow + options.RetryDelay,
             });
             if (failed)
@@ -184,6 +184,13 @@ public sealed partial class RecordingGrain
         {
             _progress = null;
         }
+    }
+
+    /// <summary>The exception's message for failure_reason, which the API shows: without server paths, and not too long.</summary>
+    private static string Reason(Exception e, string captureDirectory)
+    {
+        var reason = string.IsNullOrEmpty(captureDirectory) ? e.Message : e.Message.Replace(captureDirectory, "(capture)");
+        return reason.Length <= 500 ? reason : reason[..497] + "...";
     }
 
     /// <summary>Persists a transcription step: grain state and the transcripts row (the recording's own row is unchanged).</summary>

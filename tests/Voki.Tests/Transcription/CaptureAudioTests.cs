@@ -78,6 +78,7 @@ public sealed class CaptureAudioTests : IDisposable
         File.WriteAllText(file, "not audio");
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => PcmDecoder.DecodeAsync("ffmpeg", file, 1, CancellationToken.None));
         Assert.StartsWith("FFmpeg could not decode broken.ogg", e.Message);
+        Assert.DoesNotContain(_root, e.Message); // reasons reach the API: no server paths
 
         var missing = await Assert.ThrowsAsync<InvalidOperationException>(() => PcmDecoder.DecodeAsync("/nonexistent/ffmpeg", file, 1, CancellationToken.None));
         Assert.StartsWith("FFmpeg could not be started", missing.Message);

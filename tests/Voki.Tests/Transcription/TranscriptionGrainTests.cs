@@ -67,14 +67,14 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
             .Write();
     }
 
-    private async Task<IRecordingGrain> Record(string slug, string capture, Guid? callId = null)
+    private async Task<IRecordingGrain> Record(string slug, string capture, Guid? callId = null, int retentionDays = 90)
     {
         var grain = fixture.Grains.GetGrain<IRecordingGrain>(TenantKey.For(slug, callId ?? Guid.NewGuid()));
         await grain.Begin(new RecordingRequest
         {
             CaptureDirectory = capture,
             OutputPath = Path.Combine(Path.GetDirectoryName(capture)!, "recording.webm"),
-            RetentionDays = 90,
+            RetentionDays = retentionDays,
         });
         return grain;
     }
@@ -270,6 +270,37 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
 
         Assert.Equal((2, (string?)null), (done.Transcription.Attempts, done.Transcription.FailureReason));
         Assert.Equal(2, ScriptedTranscriber.CallsFor(capture));
+    }
+
+    [Fact]
+    public async Task Retention_purges_the_transcript_with_the_recording_and_stops_a_running_job()
+    {
+        var slug = await Company();
+        var capture = Capture();
+        var gate = new Gate();
+        var stopped = new TaskCompletionSource();
+        ScriptedTranscriber.Script(capture, async job =>
+        {
+            try { await gate.Hold(job.Cancellation); }
+            catch (OperationCanceledException) { stopped.TrySetResult(); throw; }
+            return Spoken();
+        });
+
+        var grain = await Record(slug, capture, retentionDays: 0); // expires as soon as it is ready
+        await gate.Entered.WaitAsync(Patience);
+        await stopped.Task.WaitAsync(Patience);
+        for (var i = 0; i < 200 && (await grain.Get())!.Status != RecordingStatus.Expired; i++) await Task.Delay(50);
+
+        var recording = (await grain.Get())!;
+        Assert.Equal(RecordingStatus.Expired, recording.Status);
+        Assert.Null(recording.Transcription);
+        Assert.Null(await grain.GetTranscript());
+        Assert.Empty(await fixture.Rows.SegmentsAsync(slug, recording.CallId));
+        await using var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM transcripts WHERE tenant = $1", connection) { Parameters = { new() { Value = slug } } };
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+        Assert.False(Directory.Exists(capture));
     }
 
     [Fact]
