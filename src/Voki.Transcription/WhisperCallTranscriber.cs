@@ -33,7 +33,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
 
     public async Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation)
     {
-        var tracks = CaptureAudio.Read(captureDirectory);
+        var (tracks, recordingSeconds) = CaptureAudio.Read(captureDirectory);
         var total = tracks.Sum(t => t.Duration);
         var limit = _options.MinimumTimeout + TimeSpan.FromSeconds(total * _options.TimeoutPerAudioSecond);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -41,7 +41,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
         progress(new TranscriptionProgress { TotalSeconds = total });
         try
         {
-            return await Transcribe(tracks, total, locale, progress, deadline.Token);
+            return await Transcribe(tracks, total, recordingSeconds, locale, progress, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
@@ -49,7 +49,8 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
         }
     }
 
-    private async Task<CallTranscript> Transcribe(IReadOnlyList<AudioTrack> tracks, double total, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation)
+    private async Task<CallTranscript> Transcribe(IReadOnlyList<AudioTrack> tracks, double total, double recordingSeconds, string locale,
+        Action<TranscriptionProgress> progress, CancellationToken cancellation)
     {
         var (factory, builder) = WhisperModelFile.Open(_options);
         using var _ = factory;
@@ -81,10 +82,14 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
                 {
                     var text = s.Text.Trim();
                     if (text.Length == 0 || NonSpeech().IsMatch(text)) continue;
+                    // On the recording's timeline, within the recording (a track may begin before its first instant).
+                    var start = Math.Max(0, track.Offset + s.Start.TotalSeconds);
+                    var end = Math.Min(recordingSeconds, track.Offset + Math.Min(s.End.TotalSeconds, current));
+                    if (start >= recordingSeconds) continue;
                     segments.Add(new TranscriptSegment
                     {
-                        Start = Math.Round(track.Offset + s.Start.TotalSeconds, 3),
-                        End = Math.Round(track.Offset + Math.Min(s.End.TotalSeconds, current), 3),
+                        Start = Math.Round(start, 3),
+                        End = Math.Round(Math.Max(start, end), 3),
                         Speaker = track.Role,
                         SpeakerName = track.Name,
                         Text = text,

@@ -81,6 +81,7 @@ public sealed class CaptureBuilder
     public const long Origin = 1_750_000_000_000;
     private readonly List<TimelineEvent> _events = [new() { Type = "call", At = Origin }];
     private int _files;
+    private long _mediaEnd = Origin;
 
     public string Directory { get; }
 
@@ -138,13 +139,17 @@ public sealed class CaptureBuilder
     public string Write(bool ended = true)
     {
         var lines = _events.OrderBy(e => e.At).Select(e => JsonSerializer.Serialize(e, TimelineEvent.Json)).ToList();
-        if (ended) lines.Add(JsonSerializer.Serialize(new TimelineEvent { Type = "end", At = _events.Max(e => e.At) + 1 }, TimelineEvent.Json));
+        // The capture ends after the last media, as when the call completes.
+        if (ended) lines.Add(JsonSerializer.Serialize(new TimelineEvent { Type = "end", At = Math.Max(_events.Max(e => e.At), _mediaEnd) + 1 }, TimelineEvent.Json));
         System.IO.File.WriteAllLines(Path.Combine(Directory, TimelineEvent.FileName), lines);
         return Directory;
     }
 
-    private CaptureBuilder Track(string participant, double at, string file) =>
-        Add(new TimelineEvent { Type = "track", At = Ms(at), Participant = participant, Kind = "audio", File = file, Ssrc = (uint)_files, ClockRate = 48_000, FirstRtp = 1234 });
+    private CaptureBuilder Track(string participant, double at, string file)
+    {
+        _mediaEnd = Math.Max(_mediaEnd, Ms(at + OggOpusFile.Inspect(Path.Combine(Directory, file)).EndSeconds));
+        return Add(new TimelineEvent { Type = "track", At = Ms(at), Participant = participant, Kind = "audio", File = file, Ssrc = (uint)_files, ClockRate = 48_000, FirstRtp = 1234 });
+    }
 
     private CaptureBuilder Add(TimelineEvent e)
     {
