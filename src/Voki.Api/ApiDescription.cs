@@ -19,5 +19,12 @@ public static class ApiDescription
         refresh tokens are opaque, rotate on every use, and reuse revokes the family; logout takes {refresh_token} → 204;
         access links are single-use unless single_use=false; nobody creates or edits a user above their own role (403).
         Rate limits per client IP: 5/min on /api/auth/*, 30/min on the widget and signup (429 with Retry-After).
+
+        Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
+        customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47
+        (the company locale, or the detected language when the locale is "detect"; null until detected). The recording's
+        `transcription.text` is the merged transcript, one "Name: words" line per turn. GET …/transcript also reports
+        `progress {percent, processed_seconds, total_seconds}` while processing and `failure_reason` when failed;
+        …/transcript.vtt (text/vtt) answers 404 until the transcript is completed.
         """;
 }

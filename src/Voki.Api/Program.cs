@@ -5,6 +5,7 @@ using Voki.Api.Auth;
 using Voki.Api.Endpoints;
 using Voki.Api.Infrastructure;
 using Voki.Silo;
+using Voki.Transcription;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,6 +21,7 @@ builder.Services.Configure<AuthOptions>(o =>
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddVokiData(builder.Configuration);
 builder.Services.AddVokiMedia(builder.Configuration);
+builder.Services.AddVokiTranscription(builder.Configuration);
 builder.Services.AddHttpClient(RecordingProxy.ClientName);
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);

@@ -29,6 +29,7 @@ public static class SiloSetup
         services.AddSingleton<DepartmentRows>();
         services.AddSingleton<AccessLinkRows>();
         services.AddSingleton<CallRows>();
+        services.AddSingleton<TranscriptRows>();
         services.AddSingleton<RefreshTokenStore>();
         services.AddSingleton(new PasswordHasher(configuration.GetValue("Auth:PasswordIterations", PasswordHasher.DefaultIterations)));
         services.AddSingleton(PlanConfiguration.Load(configuration));

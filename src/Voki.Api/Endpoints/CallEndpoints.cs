@@ -13,6 +13,7 @@ public static class CallEndpoints
     public sealed class CompleteRequest { public string? Notes { get; set; } }
 
     public const string RecordingNotFound = "Recording not found";
+    public const string TranscriptNotFound = "Transcript not found";
 
     private static readonly Listing Sorting = new(
         new Dictionary<string, string>
@@ -41,6 +42,14 @@ public static class CallEndpoints
             .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished");
         calls.MapGet("/{id:guid}/recording/download", Download)
             .WithSummary("The WebM (video/webm) with byte ranges (206/416), ETag and Content-Disposition; every download is written to the audit log");
+        calls.MapGet("/{id:guid}/transcript", Transcript)
+            .WithSummary("The recording's transcript: {call_id, status (pending|processing|completed|failed), language (BCP-47), text, " +
+                         "segments [{start, end, speaker (attendant|customer|supervisor), speaker_name, text}] in seconds on the recording's timeline}, " +
+                         "plus progress {percent, processed_seconds, total_seconds} while processing and failure_reason when failed. " +
+                         "Same access as the recording; 404 {\"errors\":{\"detail\":\"Transcript not found\"}} when the recording has no transcription");
+        calls.MapGet("/{id:guid}/transcript.vtt", TranscriptCaptions)
+            .WithSummary("The completed transcript as WebVTT captions (text/vtt) aligned to the recording, one cue per segment with the speaker " +
+                         "as its voice (<v Name>); 404 until the transcription has completed");
         calls.MapDelete("/{id:guid}/recording", RecordingsCannotBeDeleted)
             .WithSummary("Always 405: recordings are never deleted one by one; retention purges them");
     }
@@ -108,7 +117,7 @@ public static class CallEndpoints
             duration = recording.DurationSeconds,
             file_size = recording.FileSize,
             download_url = $"/api/v1/calls/{recording.CallId}/recording/download",
-            transcription = (object?)null,
+            transcription = recording.Transcription is { } t ? new { status = t.Status, text = t.Text, language = t.Language } : null,
             created_at = recording.CreatedAt,
         });
     }
@@ -140,6 +149,43 @@ public static class CallEndpoints
         var recording = await grains.GetGrain<IRecordingGrain>(caller.Key(id)).Get();
         if (recording is not { Status: RecordingStatus.Ready }) throw ApiException.NotFound(RecordingNotFound);
         return (caller, recording);
+    }
+
+    private static async Task<IResult> Transcript(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts)
+    {
+        var (caller, view) = await TranscriptOf(http, id, grains);
+        var t = view.Transcription;
+        var segments = t.Status == TranscriptionStatus.Completed ? await transcripts.SegmentsAsync(caller.Tenant, id) : [];
+        return Envelope.Ok(new
+        {
+            call_id = id,
+            status = t.Status,
+            language = t.Language,
+            text = t.Text,
+            segments = segments.Select(s => new { start = s.Start, end = s.End, speaker = s.Speaker, speaker_name = s.SpeakerName, text = s.Text }),
+            progress = view.Progress is { } p
+                ? new { percent = p.Percent, processed_seconds = Math.Round(p.ProcessedSeconds, 1), total_seconds = Math.Round(p.TotalSeconds, 1) }
+                : null,
+            failure_reason = t.Status == TranscriptionStatus.Completed ? null : t.FailureReason,
+        });
+    }
+
+    private static async Task<IResult> TranscriptCaptions(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts)
+    {
+        var (caller, view) = await TranscriptOf(http, id, grains);
+        if (view.Transcription.Status != TranscriptionStatus.Completed) throw ApiException.NotFound(TranscriptNotFound);
+        var vtt = TranscriptText.WebVtt(await transcripts.SegmentsAsync(caller.Tenant, id));
+        return Results.Text(vtt, "text/vtt; charset=utf-8");
+    }
+
+    /// <summary>The transcription of a ready recording, with the recording's access rule: the attendant who handled the call, supervisors+.</summary>
+    private static async Task<(Caller, TranscriptView)> TranscriptOf(HttpContext http, Guid id, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var call = await Grain(caller, id, grains).Get() ?? throw ApiException.NotFound(TranscriptNotFound);
+        if (!caller.AtLeast(Role.Supervisor) && call.UserId != caller.UserId) throw ApiException.Forbidden();
+        var view = await grains.GetGrain<IRecordingGrain>(caller.Key(id)).GetTranscript() ?? throw ApiException.NotFound(TranscriptNotFound);
+        return (caller, view);
     }
 
     private static IResult RecordingsCannotBeDeleted(HttpResponse response)

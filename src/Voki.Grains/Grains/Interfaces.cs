@@ -72,4 +72,6 @@ public interface IRecordingGrain : IGrainWithStringKey
 {
     Task Begin(RecordingRequest request);
     [AlwaysInterleave] Task<Recording?> Get();
+    /// <summary>The transcription with its progress while it runs; null until the recording is ready, or when none applies.</summary>
+    [AlwaysInterleave] Task<TranscriptView?> GetTranscript();
 }

@@ -9,10 +9,11 @@ namespace Voki.Grains.Grains;
 /// <summary>
 /// Composes the call's capture into one WebM, retrying a bounded number of times, and purges it when
 /// the plan's retention has passed. Reminders make both survive a silo restart. Placed beside the call
-/// grain that creates it, whose node holds the capture on its disk.
+/// grain that creates it, whose node holds the capture on its disk. Once ready, the recording is
+/// transcribed where the company and its plan want it (RecordingGrain.Transcription.cs).
 /// </summary>
 [PreferLocalPlacement]
-public sealed class RecordingGrain(
+public sealed partial class RecordingGrain(
     [PersistentState("recording", "Default")] IPersistentState<Recording> state,
     RecordingRows rows, CallRows calls, ILogger<RecordingGrain> logger) : Grain, IRecordingGrain, IRemindable
 {
@@ -53,6 +54,7 @@ public sealed class RecordingGrain(
         }
         else if (reminderName == RetentionReminder && recording.Status == RecordingStatus.Ready && recording.ExpiresAt <= DateTime.UtcNow)
             await Purge();
+        else if (reminderName == TranscribeReminder) await TranscriptionReminder();
     }
 
     private async Task Compose()
@@ -64,6 +66,7 @@ public sealed class RecordingGrain(
             if (!Directory.Exists(recording.CaptureDirectory))
                 throw new DirectoryNotFoundException($"the capture is not on this node ({recording.CaptureDirectory})");
             var (duration, size) = await composer.ComposeAsync(recording.CaptureDirectory, recording.OutputPath, CancellationToken.None);
+            var transcription = await TranscriptionToRequest();
             var created = Clock.Now();
             state.State = state.State with
             {
@@ -74,11 +77,13 @@ public sealed class RecordingGrain(
                 FailureReason = null,
                 CreatedAt = created,
                 ExpiresAt = recording.RetentionDays is { } days ? created.AddDays(days) : null,
+                Transcription = transcription,
             };
             await Save();
             await Forget(ComposeReminder);
             if (state.State.ExpiresAt is { } expiry) await ScheduleRetention(expiry);
             logger.LogInformation("Recording of {Call} ready: {Duration} s, {Size} bytes", this.GetPrimaryKeyString(), duration, size);
+            if (transcription is not null) ScheduleAttempt(TimeSpan.Zero); // the transcription starts on its own turn
         }
         catch (Exception e)
         {
@@ -106,10 +111,12 @@ public sealed class RecordingGrain(
     private async Task Purge()
     {
         var recording = state.State;
+        StopTranscription();
         foreach (var path in new[] { recording.OutputPath })
             if (File.Exists(path)) File.Delete(path);
         if (Directory.Exists(recording.CaptureDirectory)) Directory.Delete(recording.CaptureDirectory, recursive: true);
-        state.State = recording with { Status = RecordingStatus.Expired };
+        state.State = recording with { Status = RecordingStatus.Expired, Transcription = null };
+        await ServiceProvider.GetRequiredService<TranscriptRows>().DeleteAsync(Tenant, recording.CallId);
         await Save();
         await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
         await Forget(RetentionReminder);
@@ -119,6 +126,8 @@ public sealed class RecordingGrain(
     private async Task Save()
     {
         await rows.UpsertAsync(Tenant, state.State);
+        if (state.State.Transcription is { } transcription)
+            await ServiceProvider.GetRequiredService<TranscriptRows>().UpsertAsync(Tenant, state.State.CallId, transcription);
         await calls.SetRecordingStatusAsync(Tenant, state.State.CallId, state.State.Status);
         await state.WriteStateAsync();
         // One-way: the call grain may be the one waiting on Begin.

@@ -21,6 +21,8 @@ public sealed record Recording
     public DateTime? ExpiresAt { get; init; }
     /// <summary>The HTTP base of the node whose disk holds the file, for downloads through other nodes.</summary>
     public string? NodeUrl { get; init; }
+    /// <summary>Null when transcription does not apply (company setting off, or a plan without it).</summary>
+    public Transcription? Transcription { get; init; }
 
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }

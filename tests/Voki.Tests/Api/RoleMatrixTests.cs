@@ -87,6 +87,10 @@ public sealed class RoleMatrixTests(VokiApp app)
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording/download"), 404, "Recording not found"),
         new("DELETE /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/recording"), 405, "Recordings cannot be deleted"),
+        new("GET /api/v1/calls/{id:guid}/transcript", Role.Attendant,
+            async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/transcript"), 404, "Transcript not found"),
+        new("GET /api/v1/calls/{id:guid}/transcript.vtt", Role.Attendant,
+            async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/transcript.vtt"), 404, "Transcript not found"),
 
         // Company and billing (reference §2.5, §2.9): manager.
         new("GET /api/v1/company", Role.Manager, At("/api/v1/company"), 200),

@@ -16,7 +16,8 @@ namespace Voki.Tests.Grains;
 /// </summary>
 public static class GrainClusters
 {
-    public static async Task<TestCluster> StartAsync(string connectionString, string serviceId, short silos = 1)
+    /// <param name="configure">Further settings and silo configurators of a test class (e.g. the recording pipeline's services).</param>
+    public static async Task<TestCluster> StartAsync(string connectionString, string serviceId, short silos = 1, Action<TestClusterBuilder>? configure = null)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
@@ -26,6 +27,7 @@ public static class GrainClusters
         builder.Properties["Auth:PasswordIterations"] = "1000";
         builder.AddSiloBuilderConfigurator<VokiSilo>();
         builder.AddClientBuilderConfigurator<GatewaysFromDatabase>(); // the TestingHost's client (it deactivates grains) finds silos in the table
+        configure?.Invoke(builder);
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
