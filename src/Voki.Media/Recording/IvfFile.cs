@@ -46,7 +46,7 @@ public sealed record IvfFile
     public static IvfFile Inspect(Stream stream)
     {
         Span<byte> header = stackalloc byte[HeaderSize];
-        if (ReadFully(stream, header) < HeaderSize || !header[..4].SequenceEqual("DKIF"u8))
+        if (ReadAll(stream, header) < HeaderSize || !header[..4].SequenceEqual("DKIF"u8))
             throw new InvalidDataException("not an IVF file (no DKIF header)");
         int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
         if (headerLength < HeaderSize) throw new InvalidDataException($"IVF header length {headerLength}");
@@ -67,14 +67,14 @@ public sealed record IvfFile
         bool torn = false, sized = false;
         while (position < length)
         {
-            if (length - position < FrameHeaderSize || ReadFully(stream, frameHeader) < FrameHeaderSize) { torn = true; break; }
+            if (length - position < FrameHeaderSize || ReadAll(stream, frameHeader) < FrameHeaderSize) { torn = true; break; }
             long size = BinaryPrimitives.ReadUInt32LittleEndian(frameHeader);
             long pts = BinaryPrimitives.ReadInt64LittleEndian(frameHeader[4..]);
             if (size > MaxFrameSize || length - position - FrameHeaderSize < size) { torn = true; break; }
             if (!sized && size >= 10 && fourCc == "VP80")
             {
                 // VP8 key frame (RFC 6386 §9.1): frame type bit 0 clear, start code 9d 01 2a, 14-bit width and height.
-                ReadFully(stream, keyFrameStart);
+                ReadAll(stream, keyFrameStart);
                 stream.Position -= keyFrameStart.Length;
                 if ((keyFrameStart[0] & 1) == 0 && keyFrameStart[3] == 0x9d && keyFrameStart[4] == 0x01 && keyFrameStart[5] == 0x2a)
                 {
@@ -102,15 +102,6 @@ public sealed record IvfFile
         };
     }
 
-    private static int ReadFully(Stream stream, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = stream.Read(buffer[total..]);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
+    /// <summary>Reads until the buffer is full or the file ends (a torn file ends early).</summary>
+    private static int ReadAll(Stream stream, Span<byte> buffer) => stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
 }

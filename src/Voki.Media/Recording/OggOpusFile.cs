@@ -43,15 +43,15 @@ public sealed record OggOpusFile
         bool torn = false;
         while (true)
         {
-            int got = ReadFully(stream, page.AsSpan(0, 27));
+            int got = ReadAll(stream, page.AsSpan(0, 27));
             if (got == 0) break;
             if (got < 27 || !page.AsSpan(0, 4).SequenceEqual("OggS"u8) || page[4] != 0) { torn = true; break; }
             int segments = page[26];
-            if (ReadFully(stream, page.AsSpan(27, segments)) < segments) { torn = true; break; }
+            if (ReadAll(stream, page.AsSpan(27, segments)) < segments) { torn = true; break; }
             int body = 0;
             for (int i = 0; i < segments; i++) body += page[27 + i];
             int total = 27 + segments + body;
-            if (ReadFully(stream, page.AsSpan(27 + segments, body)) < body) { torn = true; break; }
+            if (ReadAll(stream, page.AsSpan(27 + segments, body)) < body) { torn = true; break; }
             uint crc = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(22));
             BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(22), 0);
             if (OggCrc.Compute(page.AsSpan(0, total)) != crc) { torn = true; break; }
@@ -81,18 +81,8 @@ public sealed record OggOpusFile
             ReadableBytes = position, Torn = torn,
         };
     }
-
-    private static int ReadFully(Stream stream, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = stream.Read(buffer[total..]);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
+    /// <summary>Reads until the buffer is full or the file ends (a torn file ends early).</summary>
+    private static int ReadAll(Stream stream, Span<byte> buffer) => stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
 }
 
 /// <summary>The Ogg page checksum: CRC-32, polynomial 0x04c11db7, no reflection, initial value and final XOR 0.</summary>
@@ -119,4 +109,5 @@ public static class OggCrc
         foreach (var b in data) crc = (crc << 8) ^ Table[((crc >> 24) ^ b) & 0xff];
         return crc;
     }
+
 }

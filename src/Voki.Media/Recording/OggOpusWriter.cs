@@ -10,7 +10,6 @@ namespace Voki.Media.Recording;
 public sealed class OggOpusWriter : IDisposable
 {
     private const int PreSkip = 312;
-    private static readonly uint[] CrcTable = BuildCrcTable();
     private readonly FileStream _file;
     private readonly uint _serial = (uint)Random.Shared.Next();
     private readonly byte[] _page = new byte[65_536];
@@ -70,28 +69,8 @@ public sealed class OggOpusWriter : IDisposable
         header[27 + segments - 1] = (byte)(packet.Length % 255);
         packet.CopyTo(_page.AsSpan(header.Length));
         var page = _page.AsSpan(0, header.Length + packet.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(page[22..], Crc(page));
+        BinaryPrimitives.WriteUInt32LittleEndian(page[22..], OggCrc.Compute(page));
         _file.Write(page);
-    }
-
-    // Ogg's CRC-32: polynomial 0x04C11DB7, no reflection, zero initial value (RFC 3533 §6).
-    private static uint Crc(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0;
-        foreach (var b in data) crc = (crc << 8) ^ CrcTable[((crc >> 24) ^ b) & 0xFF];
-        return crc;
-    }
-
-    private static uint[] BuildCrcTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var r = i << 24;
-            for (var bit = 0; bit < 8; bit++) r = (r & 0x8000_0000) != 0 ? (r << 1) ^ 0x04C11DB7 : r << 1;
-            table[i] = r;
-        }
-        return table;
     }
 
     public void Flush() => _file.Flush();
