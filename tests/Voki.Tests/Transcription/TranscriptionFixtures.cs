@@ -4,6 +4,16 @@ using Voki.Media.Recording;
 
 namespace Voki.Tests.Transcription;
 
+/// <summary>
+/// Whisper work takes whole cores for seconds: these classes run on their own, after the parallel ones, so they never
+/// starve the browser and media tests of CPU (nor those them).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WhisperCollection
+{
+    public const string Name = "whisper";
+}
+
 /// <summary>The data fixtures in tests/fixtures (copied next to the test assembly) and the models made from them.</summary>
 public static class TranscriptionFixtures
 {

@@ -43,6 +43,7 @@ public sealed class TranscriptionClusterFixture : IAsyncLifetime
 /// completed | failed once the recording is ready, only where the company and plan want it, with bounded retries,
 /// one job at a time per node, progress while it runs, and a silo restart in the middle.
 /// </summary>
+[Collection(WhisperCollection.Name)]
 public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture) : IClassFixture<TranscriptionClusterFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

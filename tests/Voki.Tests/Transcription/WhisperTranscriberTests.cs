@@ -11,6 +11,7 @@ namespace Voki.Tests.Transcription;
 /// The Whisper transcriber on real captures: FFmpeg decoding, whisper.cpp through Whisper.net (CPU), per-speaker
 /// segments on the call timeline, language, progress, time limits, and the reasons an unusable model gives.
 /// </summary>
+[Collection(WhisperCollection.Name)]
 public sealed partial class WhisperTranscriberTests : IDisposable
 {
     private readonly string _root = TranscriptionFixtures.TempDirectory("whisper");
