@@ -108,7 +108,7 @@ public sealed class RecordingApiTests(VokiApp app)
     }
 
     /// <summary>Hands a generated 3.5 s two-party capture to the call's recording grain, as the call grain does at completion.</summary>
-    private static async Task Record(VokiApp node, string tenant, string callId, int retentionDays = 30)
+    internal static async Task Record(VokiApp node, string tenant, string callId, int retentionDays = 30)
     {
         var directory = Path.Combine(node.RecordingsRoot, tenant, callId);
         var capture = Path.Combine(directory, "capture");
@@ -126,7 +126,7 @@ public sealed class RecordingApiTests(VokiApp app)
         });
     }
 
-    private static async Task<ApiResponse> Ready(ApiClient client, string callId)
+    internal static async Task<ApiResponse> Ready(ApiClient client, string callId)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)

@@ -38,3 +38,25 @@ export async function iceServers() {
     return [];
   }
 }
+
+/**
+ * A protected file (a recording's WebM, its WebVTT captions) fetched with the caller's headers, as a blob:
+ * object URL a <video> or <track> can use: their src cannot send Authorization or X-Tenant. The caller revokes it.
+ */
+export async function objectUrl(path, { token, tenant } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (tenant) headers["X-Tenant"] = tenant;
+  let response;
+  try {
+    response = await fetch(path, { headers });
+  } catch {
+    throw new ApiError(0, { errors: { detail: "The server cannot be reached. Check your connection and try again." } });
+  }
+  if (!response.ok) {
+    let json = null;
+    try { json = await response.json(); } catch { json = null; }
+    throw new ApiError(response.status, json);
+  }
+  return URL.createObjectURL(await response.blob());
+}

@@ -1,6 +1,6 @@
 // The attendant console, /app: log in, follow the queues of one's departments live (queue:{id},
 // presence:{id}), take a call (assign + start), talk over WebRTC through the SFU, complete it.
-import { api, iceServers } from "./api.js";
+import { api, iceServers, objectUrl } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, setPressed } from "./ui.js";
 import { connect, join, record, Presence } from "./realtime.js";
 import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
@@ -24,16 +24,24 @@ const state = {
   queueTimer: null,
   pollTimer: null,
   events: [],
+  recording: null, // {callId, duration, urls: [blob: URLs]} of the recording on screen
 };
 window.voki = state; // for automated tests: the console's live state
 // For automated tests and support: what the media connection receives, and the call channels' events.
-window.__voki = { inboundStats: () => state.media?.stats() ?? Promise.resolve(null), events: state.events };
+window.__voki = {
+  inboundStats: () => state.media?.stats() ?? Promise.resolve(null),
+  events: state.events,
+  recording: () => state.recording && { callId: state.recording.callId, duration: state.recording.duration, captions: state.recording.captions },
+};
 
 $("login-form").addEventListener("submit", onLogin);
 $("logout").addEventListener("click", logout);
 $("complete-form").addEventListener("submit", onComplete);
 $("toggle-mic").addEventListener("click", () => toggle("audio", $("toggle-mic")));
 $("toggle-camera").addEventListener("click", () => toggle("video", $("toggle-camera")));
+$("open-recordings").addEventListener("click", openRecordings);
+$("close-recordings").addEventListener("click", closeRecordings);
+$("recording-video").addEventListener("timeupdate", highlightSegment);
 $("media-retry").addEventListener("click", () => {
   $("media-retry").hidden = true;
   showAlert("");
@@ -87,8 +95,13 @@ function renew() {
 }
 
 /** The API as the signed-in user; an expired access token is renewed once with the refresh token. */
-async function call(method, path, body) {
-  const send = () => api(method, path, { body, token: state.session.access_token, tenant: state.session.tenant });
+function call(method, path, body) {
+  return authorized((auth) => api(method, path, { body, ...auth }));
+}
+
+/** Runs send({token, tenant}) as the signed-in user, renewing an expired access token once. */
+async function authorized(send0) {
+  const send = () => send0({ token: state.session.access_token, tenant: state.session.tenant });
   try {
     return await send();
   } catch (error) {
@@ -107,6 +120,7 @@ async function logout() {
 
 function signedOut(message) {
   leaveCall();
+  closePlayer();
   clearTimeout(state.refreshTimer);
   clearInterval(state.pollTimer);
   state.socket?.disconnect();
@@ -423,4 +437,194 @@ function leaveCall() {
   state.callChannel?.leave();
   state.callChannel = null;
   state.call = null;
+}
+
+// ---- recordings ------------------------------------------------------------------------------
+
+const RECORDING_STATES = {
+  ready: "recording ready",
+  pending: "recording being prepared",
+  processing: "recording being prepared",
+  failed: "recording failed",
+  expired: "recording expired",
+};
+
+async function openRecordings() {
+  showAlert("");
+  showView("recordings");
+  closePlayer();
+  $("recordings-empty").hidden = true;
+  $("recordings-list").replaceChildren();
+  announce("Loading your completed calls…");
+  try {
+    const mine = atLeast("supervisor") ? "" : `&user_id=${state.session.user.id}`;
+    const { data } = await call("GET", `/api/v1/calls?status=completed&page_size=50&sort_by=completed_at&sort_order=desc${mine}`);
+    renderRecordings(data);
+    announce(data.length === 1 ? "1 completed call." : `${data.length} completed calls.`);
+  } catch (error) {
+    announce("");
+    if (state.session) showAlert(error.message);
+  }
+}
+
+function closeRecordings() {
+  closePlayer();
+  showView("queue");
+  scheduleRefresh();
+}
+
+function renderRecordings(calls) {
+  $("recordings-empty").hidden = calls.length > 0;
+  $("recordings-list").replaceChildren(...calls.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "recording-item";
+    item.dataset.callId = c.id;
+    item.dataset.recordingStatus = c.recording_status ?? "none";
+    const text = document.createElement("div");
+    const who = document.createElement("p");
+    who.className = "who";
+    who.textContent = c.customer_name;
+    const meta = document.createElement("p");
+    meta.className = "meta";
+    const when = c.completed_at ? new Date(c.completed_at).toLocaleString() : null;
+    meta.textContent = [c.department_name, when, c.duration != null ? clock(c.duration) : null,
+      RECORDING_STATES[c.recording_status] ?? "no recording"].filter(Boolean).join(" · ");
+    text.append(who, meta);
+    item.append(text);
+    if (c.recording_status === "ready") {
+      const watch = document.createElement("button");
+      watch.type = "button";
+      watch.textContent = "Watch";
+      watch.dataset.testid = "watch-recording";
+      watch.setAttribute("aria-label", `Watch the recording of the call with ${c.customer_name}`);
+      watch.addEventListener("click", () => watchRecording(c, watch));
+      item.append(watch);
+    }
+    return item;
+  }));
+}
+
+async function watchRecording(c, button) {
+  closePlayer();
+  showAlert("");
+  button.disabled = true;
+  announce(`Loading the recording of the call with ${c.customer_name}…`);
+  const shown = (state.recording = { callId: c.id, duration: null, captions: false, urls: [] });
+  try {
+    const [{ data: recording }, transcript] = await Promise.all([
+      call("GET", `/api/v1/calls/${c.id}/recording`),
+      call("GET", `/api/v1/calls/${c.id}/transcript`).then((r) => r.data).catch((error) => {
+        if (error.status === 404) return null;
+        throw error;
+      }),
+    ]);
+    const video = authorized((auth) => objectUrl(recording.download_url, auth));
+    const captions = transcript?.status === "completed"
+      ? authorized((auth) => objectUrl(`/api/v1/calls/${c.id}/transcript.vtt`, auth)).catch(() => null)
+      : Promise.resolve(null);
+    const [videoUrl, captionsUrl] = await Promise.all([video, captions]);
+    if (state.recording !== shown) {
+      for (const url of [videoUrl, captionsUrl]) if (url) URL.revokeObjectURL(url);
+      return;
+    }
+    shown.urls = [videoUrl, captionsUrl].filter(Boolean);
+    shown.duration = recording.duration;
+    shown.captions = !!captionsUrl;
+    showPlayer(c, recording, videoUrl, captionsUrl, transcript);
+    announce(`The recording of the call with ${c.customer_name} is ready to play.`);
+  } catch (error) {
+    if (state.recording === shown) state.recording = null;
+    announce("");
+    if (state.session) showAlert(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showPlayer(c, recording, videoUrl, captionsUrl, transcript) {
+  const video = $("recording-video");
+  video.replaceChildren();
+  if (captionsUrl) {
+    const track = document.createElement("track");
+    track.kind = "captions";
+    track.label = transcript.language ? `Transcript (${transcript.language})` : "Transcript";
+    if (transcript.language) track.srclang = transcript.language;
+    track.src = captionsUrl;
+    track.default = true;
+    track.dataset.testid = "recording-captions";
+    video.append(track);
+  }
+  video.src = videoUrl;
+  $("player-title").textContent = `Call with ${c.customer_name}`;
+  $("recording-facts").textContent = [c.protocol, recording.duration != null ? clock(recording.duration) : null,
+    recording.file_size != null ? `${Math.max(1, Math.round(recording.file_size / 1024))} KB` : null].filter(Boolean).join(" · ");
+  renderTranscript(transcript);
+  $("player").hidden = false;
+  $("player-title").focus();
+}
+
+function renderTranscript(transcript) {
+  const segments = transcript?.status === "completed" ? transcript.segments ?? [] : [];
+  const empty = $("transcript-empty");
+  empty.hidden = segments.length > 0;
+  empty.textContent = !transcript ? "No transcript"
+    : transcript.status === "completed" ? "No transcript: nothing was said."
+    : transcript.status === "failed" ? "No transcript: the transcription failed."
+    : "No transcript yet: it is being prepared.";
+  $("transcript-list").replaceChildren(...segments.map((segment) => {
+    const item = document.createElement("li");
+    const seek = document.createElement("button");
+    seek.type = "button";
+    seek.dataset.testid = "transcript-line";
+    seek.dataset.start = String(segment.start);
+    seek.dataset.end = String(segment.end);
+    const speaker = document.createElement("span");
+    speaker.className = "speaker";
+    speaker.textContent = segment.speaker_name ?? segment.speaker ?? "Someone";
+    const time = document.createElement("span");
+    time.className = "time";
+    time.textContent = clock(segment.start);
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = segment.text;
+    seek.append(speaker, time, text);
+    seek.setAttribute("aria-label", `${speaker.textContent} at ${clock(segment.start)}: ${segment.text}. Play from here.`);
+    seek.addEventListener("click", () => {
+      const video = $("recording-video");
+      video.currentTime = segment.start;
+      video.play().catch(() => {});
+    });
+    item.append(seek);
+    return item;
+  }));
+}
+
+function highlightSegment() {
+  const now = $("recording-video").currentTime;
+  for (const line of $("transcript-list").querySelectorAll("button")) {
+    const current = now >= Number(line.dataset.start) && now < Number(line.dataset.end);
+    if (current) line.setAttribute("aria-current", "true");
+    else line.removeAttribute("aria-current");
+  }
+}
+
+/** Stops the player and frees the blob: URLs of the recording on screen. */
+function closePlayer() {
+  const video = $("recording-video");
+  video.pause();
+  video.removeAttribute("src");
+  video.replaceChildren();
+  video.load();
+  for (const url of state.recording?.urls ?? []) URL.revokeObjectURL(url);
+  state.recording = null;
+  $("player").hidden = true;
+  $("transcript-list").replaceChildren();
+}
+
+/** 75 → "1:15"; 3700 → "1:01:40". */
+function clock(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return `${h ? `${h}:` : ""}${mm}:${String(s).padStart(2, "0")}`;
 }
