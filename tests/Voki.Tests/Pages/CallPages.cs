@@ -77,14 +77,20 @@ public sealed partial class CallPage(IBrowserContext context, IPage page, string
             if (clock.ElapsedMilliseconds > timeoutMs) throw new TimeoutException($"{who} receives no media after {timeoutMs} ms: {first}");
             await Task.Delay(250);
         }
-        await Task.Delay(1000);
-        var later = (await Stats())!;
         // What the user sees: video and sound still arriving from each of the others. A stream may be replaced
-        // by a new one (the SFU renegotiates when a participant rejoins), so count rising streams, not old SSRCs.
-        int Rising(string kind) => later.Inbound.Count(now => now.Kind == kind
-            && first!.Inbound.FirstOrDefault(i => i.Ssrc == now.Ssrc) is var before
-            && (kind == "video" ? now.Frames > (before?.Frames ?? 0) : now.Packets > (before?.Packets ?? 0)));
-        Assert.True(Rising("video") >= others && Rising("audio") >= others,
+        // by a new one (the SFU renegotiates when a participant rejoins), so count rising streams, not old SSRCs;
+        // and a loaded machine's encoders may pause for a moment, so they have a few seconds to show progress.
+        MediaStats later;
+        int Rising(MediaStats now, string kind) => now.Inbound.Count(stream => stream.Kind == kind
+            && first!.Inbound.FirstOrDefault(i => i.Ssrc == stream.Ssrc) is var before
+            && (kind == "video" ? stream.Frames > (before?.Frames ?? 0) : stream.Packets > (before?.Packets ?? 0)));
+        var watch = Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(500);
+            later = (await Stats())!;
+        } while ((Rising(later, "video") < others || Rising(later, "audio") < others) && watch.ElapsedMilliseconds < 5000);
+        Assert.True(Rising(later, "video") >= others && Rising(later, "audio") >= others,
             $"{who}: media from {others} participant(s) should still be arriving: {first} then {later}");
         return later;
     }
