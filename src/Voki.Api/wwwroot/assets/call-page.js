@@ -3,7 +3,7 @@
 import { api, iceServers } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, describeWait, setPressed } from "./ui.js";
 import { connect, join, record } from "./realtime.js";
-import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
+import { LocalMedia, RemoteVideos, startCallMedia } from "./media.js";
 
 const FINAL = ["completed", "missed", "cancelled"];
 const linkToken = decodeURIComponent(location.pathname.split("/").filter(Boolean).at(-1) ?? "");
@@ -234,27 +234,7 @@ async function startCall() {
   }
   const servers = await iceServers();
   if (state.phase !== "call") return;
-  state.media = new MediaSession(state.channel, {
-    localStream: local.stream,
-    iceServers: servers,
-    onTrack: (stream) => remotes.add(stream),
-    onState: (connection) => {
-      if (connection === "connected") announce("Connected.");
-      if (connection === "failed") {
-        announce("The connection was lost.");
-        $("media-retry").hidden = false;
-      }
-    },
-    onNegotiated: () => {
-      showAlert("");
-      $("media-retry").hidden = true;
-    },
-    onFailure: (reason) => {
-      showAlert(`Audio and video could not start: ${reason}`);
-      $("media-retry").hidden = false;
-    },
-  });
-  state.media.start();
+  state.media = startCallMedia(state.channel, local.stream, servers, remotes);
 }
 
 function stopMedia() {

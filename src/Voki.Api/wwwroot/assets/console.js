@@ -3,7 +3,7 @@
 import { api, iceServers, objectUrl } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, setPressed } from "./ui.js";
 import { connect, join, record, Presence } from "./realtime.js";
-import { LocalMedia, MediaSession, RemoteVideos } from "./media.js";
+import { LocalMedia, RemoteVideos, startCallMedia } from "./media.js";
 
 const SESSION_KEY = "voki:session";
 const ROLES = ["attendant", "supervisor", "manager", "owner"];
@@ -367,27 +367,7 @@ async function openCall(c) {
   }
   const servers = await iceServers();
   if (state.callChannel !== channel) return;
-  state.media = new MediaSession(channel, {
-    localStream: local.stream,
-    iceServers: servers,
-    onTrack: (stream) => remotes.add(stream),
-    onState: (connection) => {
-      if (connection === "connected") announce("Connected.");
-      if (connection === "failed") {
-        announce("The connection was lost.");
-        $("media-retry").hidden = false;
-      }
-    },
-    onNegotiated: () => {
-      showAlert("");
-      $("media-retry").hidden = true;
-    },
-    onFailure: (reason) => {
-      showAlert(`Audio and video could not start: ${reason}`);
-      $("media-retry").hidden = false;
-    },
-  });
-  state.media.start();
+  state.media = startCallMedia(channel, local.stream, servers, remotes);
 }
 
 function toggle(kind, button) {

@@ -2,6 +2,7 @@
 // Signalling follows reference §3.3: the browser offers (signal {type:"offer"}), the SFU answers with
 // signal {type:"answer"}, and may itself offer when tracks come and go; the browser is the polite side.
 import { push } from "./realtime.js";
+import { $, announce, showAlert } from "./ui.js";
 
 export class LocalMedia {
   stream = null;
@@ -251,4 +252,33 @@ export class RemoteVideos {
   update() {
     if (this.empty) this.empty.hidden = this.container.querySelector("figure") !== null;
   }
+}
+
+/**
+ * Starts the call's media as both pages show it: remote tracks into their videos, connection changes
+ * announced, and the page's retry button offered when the media cannot start or the connection is lost.
+ */
+export function startCallMedia(channel, localStream, iceServers, remotes) {
+  const session = new MediaSession(channel, {
+    localStream,
+    iceServers,
+    onTrack: (stream) => remotes.add(stream),
+    onState: (connection) => {
+      if (connection === "connected") announce("Connected.");
+      if (connection === "failed") {
+        announce("The connection was lost.");
+        $("media-retry").hidden = false;
+      }
+    },
+    onNegotiated: () => {
+      showAlert("");
+      $("media-retry").hidden = true;
+    },
+    onFailure: (reason) => {
+      showAlert(`Audio and video could not start: ${reason}`);
+      $("media-retry").hidden = false;
+    },
+  });
+  session.start();
+  return session;
 }
