@@ -26,6 +26,13 @@ public static class BrowserScripts
           out.state = pc.connectionState;
           return out;
         };
+        window.outgoingEstimate = async () => {
+          let estimate = 0;
+          (await pc.getStats()).forEach(r => {
+            if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate) estimate = Math.max(estimate, r.availableOutgoingBitrate);
+          });
+          return estimate;
+        };
         """;
 
     public static string Page(string script) =>

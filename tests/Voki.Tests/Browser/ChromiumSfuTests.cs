@@ -41,6 +41,26 @@ public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium
         Assert.True(attendantStats.Video >= 15 && attendantStats.Audio >= 50, $"attendant: {attendantStats}; node: {_node.Counters}");
     }
 
+    [Theory]
+    [InlineData(2_500_000, 600_000, true)]
+    [InlineData(200_000, 250_000, false)]
+    public async Task Publishers_follow_our_bandwidth_feedback(long ceiling, double threshold, bool above)
+    {
+        using var node = new MediaNode(new MediaNodeOptions { Port = 0, MaxPublisherBitrate = ceiling });
+        var session = node.Session("tenant/browser-remb");
+        var customer = await Join(session, "customer");
+        await Join(session, "attendant");
+        // The publisher's estimate follows our REMB: up to the ceiling we advertise, or down to it.
+        double estimate = 0;
+        for (var i = 0; i < 30 && (above ? estimate <= threshold : estimate == 0 || estimate > threshold); i++)
+        {
+            await Task.Delay(500);
+            estimate = await customer.EvaluateAsync<double>("() => outgoingEstimate()");
+        }
+        Assert.True(above ? estimate > threshold : estimate is > 0 && estimate <= threshold,
+            $"ceiling {ceiling / 1000} kbps: the publisher's estimate is {estimate / 1000:F0} kbps; node: {node.Counters}");
+    }
+
     [Fact]
     public async Task A_third_chromium_peer_receives_two_remote_streams_and_everyone_keeps_decoding()
     {
