@@ -83,11 +83,13 @@ public sealed class RecordingEndToEndBrowserTests(RecordedBrowsers fixture, ITes
         var callId = await customer.Page.EvaluateAsync<string>("() => window.voki.call.call_id");
         Assert.Equal(HttpStatusCode.OK, (await t.Attendant.Api.Post($"/api/v1/calls/{callId}/start")).Status);
         await customer.State("call");
+        var capture = Path.Combine(node.RecordingsRoot, t.Scenario.Tenant, callId, "capture");
         await using var supervisor = await CallFlows.LogsIn(fixture.SupervisorBrowser.Browser, node.BaseUrl, t, t.Supervisor, "supervisor");
-        await Task.Delay(3000);
+        // The customer alone for at least three flashes, then both for at least three of the supervisor's.
+        await Eventually.Holds(() => CapturedMedia.Seconds(capture, "customer") >= 3.2, TimeSpan.FromSeconds(30), "3.2 s of the customer's audio and video captured");
         await CallFlows.JoinsCall(supervisor, "Joana Lima");
         await supervisor.ReceivesMediaFrom(1);
-        await Task.Delay(3000);
+        await Eventually.Holds(() => CapturedMedia.Seconds(capture, t.Supervisor.Id) >= 3.2, TimeSpan.FromSeconds(30), "3.2 s of the supervisor's audio and video captured");
         Assert.Equal(HttpStatusCode.OK, (await t.Attendant.Api.Post($"/api/v1/calls/{callId}/complete")).Status);
 
         var clock = Stopwatch.StartNew();
@@ -100,7 +102,11 @@ public sealed class RecordingEndToEndBrowserTests(RecordedBrowsers fixture, ITes
         var composedIn = clock.Elapsed;
 
         // The media's duration as the capture timeline records it: first join to the end of the capture (completion).
-        var timeline = TimelineEvent.Read(Path.Combine(node.RecordingsRoot, t.Scenario.Tenant, callId, "capture"));
+        var timeline = TimelineEvent.Read(capture);
+        var model = CaptureReader.Read(capture);
+        foreach (var track in model.Tracks)
+            output.WriteLine($"{track.ParticipantId} {track.Kind}: {track.StartMs}–{track.EndMs} ms, placed by {track.PlacedBy}, " +
+                $"{timeline.Count(e => e.Type == "sr" && e.Ssrc == track.Ssrc)} sender report(s)");
         var joins = timeline.Where(e => e.Type == "join").ToList();
         Assert.Equal(2, joins.Count);
         double expected = (timeline.Single(e => e.Type == "end").At - joins[0].At) / 1000.0, lateJoin = (joins[1].At - joins[0].At) / 1000.0;
