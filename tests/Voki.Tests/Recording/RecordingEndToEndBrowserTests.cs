@@ -84,7 +84,8 @@ public sealed class RecordingEndToEndBrowserTests(RecordedBrowsers fixture, ITes
         ApiResponse recording;
         while ((recording = await t.Scenario.Owner.Get($"/api/v1/calls/{callId}/recording")).Status != HttpStatusCode.OK)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"no recording: {recording.Status}");
+            // A liveness bound only: composing is measured by bench/recording, and a node loaded to a load average of 15 took over 40 s.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"no recording: {recording.Status}");
             await Task.Delay(250);
         }
         var composedIn = clock.Elapsed;
