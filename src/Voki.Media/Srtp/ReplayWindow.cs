@@ -4,12 +4,12 @@ namespace Voki.Media.Srtp;
 public struct ReplayWindow
 {
     private const int Size = 64;
-    private ulong _highest;
+    private long _highest;
     private ulong _bitmap;
     private bool _started;
 
     /// <summary>True when the index is new; a duplicate or a packet too far behind is refused.</summary>
-    public readonly bool IsNew(ulong index)
+    public readonly bool IsNew(long index)
     {
         if (!_started || index > _highest) return true;
         var behind = _highest - index;
@@ -17,7 +17,7 @@ public struct ReplayWindow
     }
 
     /// <summary>Records an index after its packet authenticated.</summary>
-    public void Accept(ulong index)
+    public void Accept(long index)
     {
         if (!_started)
         {

@@ -63,24 +63,23 @@ public sealed class SrtpContext : IDisposable
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
         ref var stream = ref StreamOf(ssrc);
-        if (!stream.Started) { stream.Started = true; stream.HighestSequence = sequence; }
-        else if (sequence < stream.HighestSequence && stream.HighestSequence - sequence > 0x8000) { stream.Rollover++; stream.HighestSequence = sequence; }
-        else if (sequence > stream.HighestSequence) stream.HighestSequence = sequence;
-        var index = ((ulong)stream.Rollover << 16) | sequence;
+        var index = stream.Index.Estimate(sequence);
+        stream.Index.Advance(index);
+        var rollover = PacketIndexEstimator.RolloverOf(index);
 
         if (_rtpGcm is not null)
         {
             Span<byte> nonce = stackalloc byte[12];
-            RtpNonce(nonce, ssrc, stream.Rollover, sequence);
+            RtpNonce(nonce, ssrc, rollover, sequence);
             var payload = buffer[headerLength..length];
             _rtpGcm.Encrypt(nonce, payload, payload, buffer.Slice(length, GcmTagLength), packet[..headerLength]);
             return length + GcmTagLength;
         }
-        XorKeystream(_rtpCipher!, _rtpSalt, ssrc, index, buffer[headerLength..length]);
-        Span<byte> rollover = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(rollover, stream.Rollover);
+        XorKeystream(_rtpCipher!, _rtpSalt, ssrc, (ulong)index, buffer[headerLength..length]);
+        Span<byte> rolloverBytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(rolloverBytes, rollover);
         _rtpAuth!.AppendData(buffer[..length]);
-        _rtpAuth.AppendData(rollover);
+        _rtpAuth.AppendData(rolloverBytes);
         _rtpAuth.GetHashAndReset(_tag);
         _tag.AsSpan(0, CmTagLength).CopyTo(buffer[length..]);
         return length + CmTagLength;
@@ -98,8 +97,8 @@ public sealed class SrtpContext : IDisposable
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
         // Only packets that authenticate create per-SSRC state, so junk cannot grow the table.
         var stream = _streams.GetValueOrDefault(ssrc);
-        var rollover = stream.EstimateRollover(sequence);
-        var index = ((ulong)rollover << 16) | sequence;
+        var index = stream.Index.Estimate(sequence);
+        var rollover = PacketIndexEstimator.RolloverOf(index);
         if (!stream.Replay.IsNew(index)) return false;
 
         var bodyLength = length - tagLength;
@@ -125,10 +124,10 @@ public sealed class SrtpContext : IDisposable
             _rtpAuth.AppendData(rolloverBytes);
             _rtpAuth.GetHashAndReset(_tag);
             if (!CryptographicOperations.FixedTimeEquals(_tag.AsSpan(0, CmTagLength), buffer.Slice(bodyLength, CmTagLength))) return false;
-            XorKeystream(_rtpCipher!, _rtpSalt, ssrc, index, buffer[headerLength..bodyLength]);
+            XorKeystream(_rtpCipher!, _rtpSalt, ssrc, (ulong)index, buffer[headerLength..bodyLength]);
         }
         stream.Replay.Accept(index);
-        stream.Update(rollover, sequence);
+        stream.Index.Advance(index);
         _streams[ssrc] = stream;
         plainLength = bodyLength;
         return true;
@@ -280,27 +279,10 @@ public sealed class SrtpContext : IDisposable
         _rtpAuth?.Dispose(); _rtcpAuth?.Dispose();
     }
 
-    /// <summary>Rollover counter estimation per SSRC (RFC 3711 §3.3.1 and Appendix A).</summary>
+    /// <summary>Per SSRC: where its packet index stands, and (receiving) which indices were already accepted.</summary>
     private struct SsrcState
     {
-        public bool Started;
-        public uint Rollover;
-        public ushort HighestSequence;
+        public PacketIndexEstimator Index;
         public ReplayWindow Replay;
-
-        public readonly uint EstimateRollover(ushort sequence)
-        {
-            if (!Started) return 0;
-            if (HighestSequence < 0x8000)
-                return sequence - HighestSequence > 0x8000 && Rollover > 0 ? Rollover - 1 : Rollover;
-            return HighestSequence - 0x8000 > sequence ? Rollover + 1 : Rollover;
-        }
-
-        public void Update(uint rollover, ushort sequence)
-        {
-            if (!Started) { Started = true; Rollover = rollover; HighestSequence = sequence; return; }
-            if (rollover > Rollover) { Rollover = rollover; HighestSequence = sequence; }
-            else if (rollover == Rollover && sequence > HighestSequence) HighestSequence = sequence;
-        }
     }
 }
