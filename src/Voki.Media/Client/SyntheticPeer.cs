@@ -65,6 +65,10 @@ public sealed class SyntheticPeer : IDisposable
     /// <summary>Seeds the uplink loss, so a test loses the same packets every run.</summary>
     public int LossSeed { get; init; } = 1;
     public long VideoPacketsDropped, NacksReceived, PacketsResent;
+    /// <summary>Received video packets (by SSRC and sequence number) to lose on the way in, before SRTP sees them.</summary>
+    public Func<uint, ushort, bool>? DropIncomingVideo { get; init; }
+    /// <summary>Video packets sent for the first time (lost on the uplink or not).</summary>
+    public long VideoPacketsSent => _videoSequence;
     public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
     /// <summary>Overwrite each payload's last 8 bytes with the send time (and read them on receipt), for latency figures.</summary>
     public bool StampSendTime { get; init; }
@@ -118,9 +122,9 @@ public sealed class SyntheticPeer : IDisposable
                 Line($"a=rtpmap:{RtxPayloadType} rtx/90000");
                 Line($"a=fmtp:{RtxPayloadType} apt={pt}");
                 Line($"a=ssrc-group:FID {ssrc} {VideoRtxSsrc}");
-                Line($"a=ssrc:{VideoRtxSsrc} cname:synthetic");
             }
             Line($"a=ssrc:{ssrc} cname:synthetic");
+            if (rtx) Line($"a=ssrc:{VideoRtxSsrc} cname:synthetic");
             Line(_candidate);
             Line("a=end-of-candidates");
         }
@@ -331,6 +335,8 @@ public sealed class SyntheticPeer : IDisposable
                     }
                     continue;
                 }
+                if (DropIncomingVideo is { } drop && length >= RtpHeader.FixedLength && RtpHeader.PayloadType(buffer) == Vp8PayloadType
+                    && drop(RtpHeader.Ssrc(buffer), RtpHeader.Sequence(buffer))) continue;
                 if (!inbound.TryUnprotectRtp(buffer, length, out var plain)) continue;
                 var packet = buffer.AsSpan(0, plain);
                 var retransmitted = false;

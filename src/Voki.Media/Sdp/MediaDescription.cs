@@ -69,15 +69,24 @@ public sealed class MediaDescription
         return null;
     }
 
-    /// <summary>The first SSRC the section announces (a=ssrc), the publisher's media source.</summary>
+    /// <summary>
+    /// The first SSRC the section announces (a=ssrc), the publisher's media source; an SSRC that an ssrc-group
+    /// names as another's repair (FID, RFC 4588 §8.1) is not one, wherever its lines come.
+    /// </summary>
     public uint? FirstSsrc
     {
         get
         {
+            var repairs = new HashSet<uint>();
+            foreach (var group in AttributeValues("ssrc-group"))
+            {
+                var parts = group.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 3 && parts[0] == "FID" && uint.TryParse(parts[2], out var repair)) repairs.Add(repair);
+            }
             foreach (var value in AttributeValues("ssrc"))
             {
                 var space = value.IndexOf(' ');
-                if (uint.TryParse(space < 0 ? value : value[..space], out var ssrc)) return ssrc;
+                if (uint.TryParse(space < 0 ? value : value[..space], out var ssrc) && !repairs.Contains(ssrc)) return ssrc;
             }
             return null;
         }

@@ -49,6 +49,13 @@ public sealed class NackGenerator(NackOptions? options = null)
     private readonly List<long> _abandoned = [];
     private long _highest = -1;
 
+    /// <summary>
+    /// How far behind the newest packet a request is still worth making. A plain retransmission (no RTX) reuses the
+    /// original sequence number, and SRTP refuses it once it falls outside the receiver's replay window (RFC 3711
+    /// §3.3.2), so for such a publisher there is no point asking beyond it.
+    /// </summary>
+    public long MaxDistance { get; set; } = long.MaxValue;
+
     public int MissingCount => _missing.Count;
     public long Highest => _highest;
 
@@ -102,7 +109,8 @@ public sealed class NackGenerator(NackOptions? options = null)
         {
             var missing = _missing[i];
             var answerDue = now - missing.LastRequestAt >= retry;
-            if (now - missing.DetectedAt >= _options.MaxAge || (missing.Tries >= _options.MaxTries && answerDue))
+            if (now - missing.DetectedAt >= _options.MaxAge || (missing.Tries >= _options.MaxTries && answerDue)
+                || _highest - missing.Sequence >= MaxDistance)
             {
                 abandoned.Add(missing.Sequence);
                 continue;

@@ -105,6 +105,7 @@ public sealed class SfuSession
                     if (track.RtxSsrc is null && line.RtxPayloadType is { } rtx && section.RepairSsrcFor(ssrc) is { } repair)
                     {
                         (track.RtxSsrc, track.RtxPayloadType) = (repair, rtx);
+                        track.Receiver.RetransmitsWithRtx(true);
                         peer.RepairStreams[repair] = track;
                     }
                 }

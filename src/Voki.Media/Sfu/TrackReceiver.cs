@@ -30,10 +30,22 @@ public sealed class TrackReceiver
     {
         _video = video;
         _nackOptions = nackOptions ?? new NackOptions();
-        if (video) _nacks = new NackGenerator(_nackOptions);
+        if (video) _nacks = new NackGenerator(_nackOptions) { MaxDistance = PlainRetransmissionReach };
     }
 
+    /// <summary>
+    /// Our SRTP replay window (RFC 3711 §3.3.2): a plain retransmission further behind the newest packet than this is
+    /// refused on arrival.
+    /// </summary>
+    public const int PlainRetransmissionReach = 64;
+
     public TrackRecorder? Recorder { get { lock (_gate) return _recorder; } }
+
+    /// <summary>Whether the publisher resends on an RTX stream (RFC 4588), which SRTP's replay window does not limit.</summary>
+    public void RetransmitsWithRtx(bool rtx)
+    {
+        lock (_gate) { if (_nacks is not null) _nacks.MaxDistance = rtx ? long.MaxValue : PlainRetransmissionReach; }
+    }
 
     /// <summary>Packets waiting in the receive buffer for one before them.</summary>
     public int Held { get { lock (_gate) return _buffer?.Held ?? 0; } }
