@@ -55,8 +55,12 @@ public sealed class CallCapture : IDisposable
     public void Flush()
     {
         TrackRecorder[] tracks;
-        lock (_gate) tracks = _closed ? [] : [.. _tracks];
-        foreach (var track in tracks) track.WriteSyncSample();
+        lock (_gate)
+        {
+            if (_closed) return;
+            tracks = [.. _tracks];
+        }
+        foreach (var track in tracks) track.Sample();
         lock (_gate) { if (!_closed) Writer.Flush(); }
     }
 

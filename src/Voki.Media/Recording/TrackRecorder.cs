@@ -32,25 +32,6 @@ public sealed class TrackRecorder : IDisposable, ICaptureSink
         else _audio = new OggOpusWriter(path);
     }
 
-    /// <summary>Notes when a packet arrived, before any buffer holds it: the clock anchor of the track's sync samples.</summary>
-    internal void Arrived(uint rtpTimestamp, long arrivalUnixMs)
-    {
-        lock (_gate) _arrivals.Offer(rtpTimestamp, arrivalUnixMs);
-    }
-
-    /// <summary>Writes the last second's least-delayed packet as a sync event (called once a second with the flush).</summary>
-    internal void WriteSyncSample()
-    {
-        (uint Rtp, long At)? sample;
-        lock (_gate)
-        {
-            if (_closed || !_started) return;
-            sample = _arrivals.TakeWindow();
-        }
-        if (sample is var (rtp, at))
-            _capture.Write(new TimelineEvent { Type = "sync", At = at, Participant = _track.Publisher.ParticipantId, Kind = _track.Kind, Ssrc = _track.Ssrc, Rtp = rtp });
-    }
-
     /// <summary>Records one decrypted RTP packet; true when the recorder needs a keyframe to continue.</summary>
     internal bool Write(ReadOnlySpan<byte> rtp)
     {
@@ -71,6 +52,25 @@ public sealed class TrackRecorder : IDisposable, ICaptureSink
             _lastAudioPosition = position;
             _capture.Writer.TryWrite(this, rtp[headerLength..], position, droppable: true);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A packet reached the node (called at arrival, before the receive buffer may hold it back), so the sync samples
+    /// measure the network and not our waiting for retransmissions.
+    /// </summary>
+    internal void Arrived(uint rtpTimestamp, long arrivalUnixMs)
+    {
+        lock (_gate) { if (!_closed) _arrivals.Offer(rtpTimestamp, arrivalUnixMs); }
+    }
+
+    /// <summary>Writes the last second's least-delayed arrival as a sync sample (called once a second, before the files are flushed).</summary>
+    internal void Sample()
+    {
+        lock (_gate)
+        {
+            if (_closed || !_started || _arrivals.TakeWindow() is not var (rtp, at)) return;
+            _capture.Write(new TimelineEvent { Type = "sync", At = at, Participant = _track.Publisher.ParticipantId, Kind = _track.Kind, Ssrc = _track.Ssrc, Rtp = rtp });
         }
     }
 

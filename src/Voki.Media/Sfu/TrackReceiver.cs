@@ -62,7 +62,7 @@ public sealed class TrackReceiver
         {
             var sequence = _sequences.Unwrap(RtpHeader.Sequence(packet));
             var arrival = _nacks?.OnPacket(sequence, now) ?? PacketArrival.New;
-            if (arrival != PacketArrival.Duplicate) _recorder?.Arrived(RtpHeader.Timestamp(packet), Recording.TimelineEvent.Now());
+            if (arrival == PacketArrival.New) _recorder?.Arrived(RtpHeader.Timestamp(packet), TimelineEvent.Now());
             if (arrival != PacketArrival.Duplicate) _buffer?.Push(sequence, packet, now);
             wantsKeyframe = _recorderWantsKeyframe;
             _recorderWantsKeyframe = false;
@@ -83,10 +83,9 @@ public sealed class TrackReceiver
             {
                 _due.Clear();
                 _abandoned.Clear();
-                _nacks.Tick(now, roundTrip, _due, _abandoned);
+                abandoned = _nacks.Tick(now, roundTrip, _due, _abandoned);
                 foreach (var sequence in _due) due.Add((ushort)sequence);
                 foreach (var sequence in _abandoned) _buffer?.Lost(sequence, now);
-                abandoned = _abandoned.Count;
             }
             _buffer?.Expire(now);
             return abandoned;
