@@ -37,6 +37,7 @@ public sealed class SyntheticPeer : IDisposable
     private IPEndPoint? _server;
     private readonly string _candidate;
     private SrtpContext? _inbound, _outbound;
+    private DtlsTransport? _dtlsRecords;
     private volatile bool _running = true;
     private TaskCompletionSource _stunAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ushort _audioSequence, _videoSequence;
@@ -133,7 +134,7 @@ public sealed class SyntheticPeer : IDisposable
         {
             HandshakeTimeout = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1),
         };
-        await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
+        _dtlsRecords = await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
         (_inbound, _outbound) = client.Keys!.ClientContexts();
         KeepConsent(remote);
     }
@@ -215,6 +216,13 @@ public sealed class SyntheticPeer : IDisposable
     }
 
     public bool Connected => _outbound is not null;
+
+    /// <summary>Ends the DTLS association with close_notify, as a browser closing its RTCPeerConnection does.</summary>
+    public void HangUp()
+    {
+        _dtlsRecords?.Close();
+        _running = false;
+    }
 
     /// <summary>Sends one RTP packet on the audio or video SSRC.</summary>
     public void Send(bool video, ReadOnlySpan<byte> payload, uint timestamp, bool marker)

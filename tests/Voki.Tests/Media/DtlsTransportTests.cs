@@ -5,8 +5,11 @@ using static Voki.Tests.Media.MediaCallHarness;
 
 namespace Voki.Tests.Media;
 
-/// <summary>DTLS-SRTP joins through a lossy path: flights are retransmitted until the handshake completes (RFC 6347 §4.2.4).</summary>
-public sealed class DtlsUnderLossTests : IDisposable
+/// <summary>
+/// The DTLS of a join through the SFU: flights retransmitted through a lossy path until the handshake
+/// completes (RFC 6347 §4.2.4), and the record layer still listening afterwards.
+/// </summary>
+public sealed class DtlsTransportTests : IDisposable
 {
     private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
 
@@ -24,6 +27,23 @@ public sealed class DtlsUnderLossTests : IDisposable
         Assert.True(finalFlight.Dropped > 0, "the server's ChangeCipherSpec and Finished were dropped once");
         Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(5)), "both get media");
         Assert.True(_node.Counters.DtlsFinalFlightResends > 0, _node.Counters.ToString());
+    }
+
+    [Fact]
+    public async Task A_peer_that_sends_close_notify_is_dropped_at_once_not_when_consent_runs_out()
+    {
+        var session = _node.Session("dtls/close-notify");
+        var dropped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.ParticipantDropped += (who, why) => { if (who == "alice") dropped.TrySetResult(why); };
+        using var alice = new SyntheticPeer(LoopbackHost(0));
+        using var bob = new SyntheticPeer(LoopbackHost(1));
+        var joined = await Task.WhenAll(JoinAsync(session, "alice", alice, TimeSpan.FromSeconds(5)), JoinAsync(session, "bob", bob, TimeSpan.FromSeconds(5)));
+        Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(3)));
+
+        alice.HangUp();
+        Assert.Equal("DTLS closed by the peer", await dropped.Task.WaitAsync(TimeSpan.FromSeconds(3))); // consent would take 30 s
+        Assert.Equal(["bob"], session.Participants);
+        Assert.Equal(1, _node.Counters.DtlsClosedByPeer);
     }
 
     [Fact]
