@@ -20,6 +20,11 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
     private static readonly HashSet<string> PerParticipantEvents = ["participant_joined", "participant_left", "mute"];
 
     private Participant? _me;
+    // The SFU's own offer to this participant must reach it after our answer to its offer (JSEP, RFC 8829 §4.1.8:
+    // an offer arriving in have-local-offer is glare): offers for it are held while one of its offers is answered.
+    private readonly object _signalGate = new();
+    private int _answering;
+    private readonly List<RealtimeEvent> _heldOffers = [];
     private volatile bool _callEnded;
 
     private ICallGrain Call => Services.Grains.GetGrain<ICallGrain>(StreamKey);
@@ -51,6 +56,7 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         if (type is not ("offer" or "answer")) return ChannelReply.Failure("type must be offer or answer");
         var sdp = Text(payload, "sdp");
         if (string.IsNullOrWhiteSpace(sdp) || sdp.Length > MaxSdpLength) return ChannelReply.Failure("sdp is invalid");
+        if (type == "offer") lock (_signalGate) _answering++;
         Outcome<string?> outcome;
         try
         {
@@ -59,20 +65,34 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Services.Logger.LogWarning(e, "Negotiate failed for call {Call}", Parsed.Id);
+            if (type == "offer") Answered();
             return ChannelReply.Failure("media unavailable, retry shortly");
         }
-        if (outcome.Failure is { } failure)
-            return ChannelReply.Failure(failure.Detail ?? failure.Fields?.SelectMany(f => f.Value.Select(m => $"{f.Key} {m}")).FirstOrDefault() ?? "refused");
-        if (type == "offer" && outcome.Value is { } answer)
+        if (type == "offer" && outcome.Failure is null && outcome.Value is { } answer)
             return ChannelReply.Success() with
             {
                 Then = () =>
                 {
                     Push("signal", JsonSerializer.Serialize(new { type = "answer", sdp = answer }));
+                    Answered();
                     return Task.CompletedTask;
                 },
             };
+        if (type == "offer") Answered();
+        if (outcome.Failure is { } failure)
+            return ChannelReply.Failure(failure.Detail ?? failure.Fields?.SelectMany(f => f.Value.Select(m => $"{f.Key} {m}")).FirstOrDefault() ?? "refused");
         return ChannelReply.Success();
+    }
+
+    /// <summary>One of this participant's offers is answered (or refused): the SFU offers held back meanwhile go out, in order.</summary>
+    private void Answered()
+    {
+        lock (_signalGate)
+        {
+            if (--_answering > 0) return;
+            foreach (var offer in _heldOffers) Forward(offer);
+            _heldOffers.Clear();
+        }
     }
 
     /// <summary>
@@ -118,6 +138,9 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
     {
         if (e.Event == "call_ended") _callEnded = true;
         if (!base.Accepts(e)) return false;
+        if (e.Event == "signal" && e.TargetParticipantId is not null)
+            lock (_signalGate)
+                if (_answering > 0) { _heldOffers.Add(e); return false; }
         if (!PerParticipantEvents.Contains(e.Event) || _me is null) return true;
         using var document = JsonDocument.Parse(e.Payload);
         return !(document.RootElement.TryGetProperty("participant_id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == _me.Id);

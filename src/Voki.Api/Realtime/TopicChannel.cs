@@ -52,6 +52,12 @@ public abstract class TopicChannel(PhoenixSocket socket, string topic, ChannelTo
     /// <summary>A push to this client only, on this join.</summary>
     protected void Push(string @event, string payloadJson) => socket.Send(joinRef, null, topic, @event, payloadJson);
 
+    /// <summary>Sends a stream event to this client as <see cref="ITopicListener.Deliver"/> does, e.g. one held back until now.</summary>
+    protected void Forward(RealtimeEvent e)
+    {
+        if (!_closed) socket.Send(null, null, topic, e.Event, e.Payload);
+    }
+
     void ITopicListener.Deliver(RealtimeEvent e)
     {
         if (!_closed && Accepts(e)) socket.Send(null, null, topic, e.Event, e.Payload);

@@ -51,6 +51,8 @@ public enum TrackPlacementSource
     SenderReport,
     /// <summary>The arrival of the track's first packet (no usable sender report).</summary>
     FirstPacketArrival,
+    /// <summary>The least-delayed of the track's sync samples (no usable sender report): as delayed as the SR-placed tracks' anchor.</summary>
+    ArrivalSamples,
 }
 
 public sealed record CapturedTrack

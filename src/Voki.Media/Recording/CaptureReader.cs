@@ -41,6 +41,7 @@ public static class CaptureReader
         var participants = new Dictionary<string, ParticipantBuilder>();
         var trackEvents = new List<(TimelineEvent Event, int Index)>();
         var reportsBySsrc = new Dictionary<uint, List<(TimelineEvent Event, int Index)>>();
+        var syncsBySsrc = new Dictionary<uint, List<(TimelineEvent Event, int Index)>>();
         long? endAt = null;
         long lastEventAt = long.MinValue;
 
@@ -85,6 +86,10 @@ public static class CaptureReader
                     if (!reportsBySsrc.TryGetValue(ssrc, out var list)) reportsBySsrc[ssrc] = list = [];
                     list.Add((e, i));
                     break;
+                case "sync" when e.Ssrc is { } ssrc && e.Rtp is not null && e.At > 0:
+                    if (!syncsBySsrc.TryGetValue(ssrc, out var samples)) syncsBySsrc[ssrc] = samples = [];
+                    samples.Add((e, i));
+                    break;
                 case "end":
                     endAt = e.At;
                     break;
@@ -95,10 +100,12 @@ public static class CaptureReader
         if (joins.Count == 0) throw new InvalidDataException("the capture has no participant");
         long origin = joins.Min();
 
-        // Each SR belongs to the latest track of its SSRC written before it (an SSRC can come back after a rejoin).
-        List<TimelineEvent> ReportsOf((TimelineEvent Event, int Index) track)
+        // Each SR or sync sample belongs to the latest track of its SSRC written before it (an SSRC can come back after a rejoin).
+        List<TimelineEvent> ReportsOf((TimelineEvent Event, int Index) track) => Of(reportsBySsrc, track);
+        List<TimelineEvent> SyncsOf((TimelineEvent Event, int Index) track) => Of(syncsBySsrc, track);
+        List<TimelineEvent> Of(Dictionary<uint, List<(TimelineEvent Event, int Index)>> bySsrc, (TimelineEvent Event, int Index) track)
         {
-            if (!reportsBySsrc.TryGetValue(track.Event.Ssrc!.Value, out var reports)) return [];
+            if (!bySsrc.TryGetValue(track.Event.Ssrc!.Value, out var reports)) return [];
             var sameSsrc = trackEvents.Where(t => t.Event.Ssrc == track.Event.Ssrc).Select(t => t.Index).ToList();
             int next = sameSsrc.Where(ix => ix > track.Index).DefaultIfEmpty(int.MaxValue).Min();
             bool first = sameSsrc.Min() == track.Index;
@@ -107,7 +114,7 @@ public static class CaptureReader
 
         var offsets = trackEvents
             .GroupBy(t => t.Event.Participant!)
-            .ToDictionary(g => g.Key, g => TrackPlacement.SenderClockOffset(g.SelectMany(ReportsOf)));
+            .ToDictionary(g => g.Key, g => TrackPlacement.SenderClockOffset(g.Select(t => new TrackClock(t.Event, ReportsOf(t), SyncsOf(t)))));
 
         string root = Path.GetFullPath(directory);
         var tracks = new List<CapturedTrack>();
@@ -134,7 +141,7 @@ public static class CaptureReader
                 continue;
             }
             if (media.Torn) warnings.Add($"{e.File}: torn after byte {media.ReadableBytes}, composed up to there");
-            var (start, source) = TrackPlacement.Place(e, ReportsOf(t), offsets[e.Participant!]);
+            var (start, source) = TrackPlacement.Place(new TrackClock(e, ReportsOf(t), SyncsOf(t)), offsets[e.Participant!]);
             long startMs = (long)Math.Round(start - origin);
             tracks.Add(new CapturedTrack
             {

@@ -13,6 +13,8 @@ namespace Voki.Media.Recording;
 ///   Video files are IVF (VP8, 90 kHz timestamps relative to first_rtp); audio files are Ogg Opus (granule = 48 kHz samples from first_rtp).</item>
 /// <item><c>sr</c>: an RTCP sender report of a track (ssrc, rtp, ntp_ms = the sender's wall clock in Unix ms, at = arrival), the
 ///   mapping that aligns a participant's audio and video on one timeline.</item>
+/// <item><c>sync</c>: once a second per track, its least-delayed packet of that second (ssrc, rtp, at = its arrival), see
+///   <see cref="ArrivalSampler"/>: with many packets behind it, a far better clock anchor than one SR or the first packet.</item>
 /// <item><c>mute</c>: a participant muted or unmuted a kind (muted true|false).</item>
 /// <item><c>end</c>: the capture was closed normally (a crash leaves no end line; what was written is still composed).</item>
 /// </list>

@@ -12,6 +12,7 @@ public sealed class TrackRecorder : IDisposable
     private readonly IvfWriter? _video;
     private readonly OggOpusWriter? _audio;
     private readonly Vp8FrameAssembler? _assembler;
+    private readonly ArrivalSampler _arrivals;
     private readonly object _gate = new();
     private bool _started, _closed;
     private uint _firstTimestamp, _lastTimestamp;
@@ -22,6 +23,7 @@ public sealed class TrackRecorder : IDisposable
         _capture = capture;
         _track = track;
         _file = file;
+        _arrivals = new ArrivalSampler(track.ClockRate);
         if (track.Kind == "video") { _video = new IvfWriter(path); _assembler = new Vp8FrameAssembler(); }
         else _audio = new OggOpusWriter(path);
     }
@@ -32,6 +34,7 @@ public sealed class TrackRecorder : IDisposable
         lock (_gate)
         {
             if (_closed) return false;
+            _arrivals.Offer(RtpHeader.Timestamp(rtp), TimelineEvent.Now());
             if (_assembler is not null)
             {
                 if (!_assembler.Push(rtp, out var frame, out var timestamp, out var wantsKeyframe)) return wantsKeyframe;
@@ -72,6 +75,8 @@ public sealed class TrackRecorder : IDisposable
         lock (_gate)
         {
             if (_closed) return;
+            if (_started && _arrivals.TakeWindow() is var (rtp, at))
+                _capture.Write(new TimelineEvent { Type = "sync", At = at, Participant = _track.Publisher.ParticipantId, Kind = _track.Kind, Ssrc = _track.Ssrc, Rtp = rtp });
             _video?.Flush();
             _audio?.Flush();
         }

@@ -20,7 +20,10 @@ public readonly ref struct RtcpPacket(ReadOnlySpan<byte> bytes)
     /// <summary>The media SSRC of a feedback message (RFC 4585 §6.1).</summary>
     public uint MediaSsrc => Bytes.Length >= 12 ? BinaryPrimitives.ReadUInt32BigEndian(Bytes[8..]) : 0;
 
-    /// <summary>Splits a compound packet; stops at the first malformed header.</summary>
+    /// <summary>
+    /// Splits a compound packet; stops at the first malformed header. A packet shorter than 8 bytes (length 0: a bare
+    /// header) is malformed here: every type we read carries its sender SSRC in bytes 4-8 (RFC 3550 §6.4, RFC 4585 §6.1).
+    /// </summary>
     public static List<(int Offset, int Length)> Split(ReadOnlySpan<byte> compound)
     {
         var packets = new List<(int, int)>();
@@ -29,7 +32,7 @@ public readonly ref struct RtcpPacket(ReadOnlySpan<byte> bytes)
         {
             if ((compound[offset] & 0xC0) != 0x80) break;
             var length = 4 * (BinaryPrimitives.ReadUInt16BigEndian(compound[(offset + 2)..]) + 1);
-            if (offset + length > compound.Length) break;
+            if (length < 8 || offset + length > compound.Length) break;
             packets.Add((offset, length));
             offset += length;
         }

@@ -52,6 +52,9 @@ public sealed class MediaNode : IDisposable
         WarmUp();
     }
 
+    /// <summary>Participants whose transport the node still knows (ICE credentials registered), across every call.</summary>
+    public int PeerCount => _byUfrag.Count;
+
     public SfuSession Session(string id) => _sessions.GetOrAdd(id, key => new SfuSession(key, this));
 
     public SfuSession? ExistingSession(string id) => _sessions.GetValueOrDefault(id);

@@ -91,6 +91,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.AppendLine(line);
+        TestLog.Write($"node {BaseAddress.Port}", line);
     }
 
     /// <summary>Waits until /readyz answers 200: PostgreSQL reachable and the silo an active member.</summary>

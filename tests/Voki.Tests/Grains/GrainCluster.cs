@@ -26,6 +26,7 @@ public static class GrainClusters
         builder.Properties["ConnectionStrings:Voki"] = connectionString;
         builder.Properties["Auth:PasswordIterations"] = "1000";
         builder.AddSiloBuilderConfigurator<VokiSilo>();
+        builder.AddSiloBuilderConfigurator<LogToTestFile>();
         builder.AddClientBuilderConfigurator<GatewaysFromDatabase>(); // the TestingHost's client (it deactivates grains) finds silos in the table
         configure?.Invoke(builder);
         var cluster = builder.Build();
@@ -38,6 +39,11 @@ public static class GrainClusters
 
     public static IGrainFactory Grains(this TestCluster cluster, int silo = 0) =>
         cluster.Services(silo).GetRequiredService<IGrainFactory>();
+
+    private sealed class LogToTestFile : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => Voki.Tests.Infrastructure.TestLog.Replace(silo.Services, "test silo");
+    }
 
     private sealed class GatewaysFromDatabase : IClientBuilderConfigurator
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Voki.Silo;
 
 namespace Voki.Tests.Infrastructure;
@@ -58,6 +59,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Orleans.Runtime.Silo", "Warning");
         builder.UseSetting("Auth:SigningKey", "test-signing-key-0123456789-0123456789-0123456789");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => TestLog.Replace(logging, $"node {ClusterId}"));
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -27,9 +27,9 @@ public static class CallFlows
     }
 
     /// <summary>The customer opens /call/{token}, fills in the form and waits in the queue.</summary>
-    public static async Task<CallPage> CustomerJoins(IBrowser browser, string baseUrl, string linkToken, string name)
+    public static async Task<CallPage> CustomerJoins(IBrowser browser, string baseUrl, string linkToken, string name, string? initScript = null)
     {
-        var customer = await CallPage.Open(browser, $"{baseUrl}/call/{linkToken}", "customer");
+        var customer = await CallPage.Open(browser, $"{baseUrl}/call/{linkToken}", "customer", initScript);
         await customer.State("join");
         await customer.TestId("join-name").FillAsync(name);
         await customer.TestId("join-email").FillAsync("customer@example.com");
@@ -40,9 +40,9 @@ public static class CallFlows
     }
 
     /// <summary>A staff member opens /app and logs in; the console shows the queue.</summary>
-    public static async Task<CallPage> LogsIn(IBrowser browser, string baseUrl, Tenant tenant, Staff staff, string who)
+    public static async Task<CallPage> LogsIn(IBrowser browser, string baseUrl, Tenant tenant, Staff staff, string who, string? initScript = null)
     {
-        var console = await CallPage.Open(browser, $"{baseUrl}/app", who);
+        var console = await CallPage.Open(browser, $"{baseUrl}/app", who, initScript);
         await console.State("login");
         await console.TestId("login-tenant").FillAsync(tenant.Scenario.Tenant);
         await console.TestId("login-email").FillAsync(staff.Email);

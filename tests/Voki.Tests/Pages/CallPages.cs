@@ -18,9 +18,11 @@ public sealed partial class CallPage(IBrowserContext context, IPage page, string
     public string Who => who;
     public List<string> Errors { get; } = [];
 
-    public static async Task<CallPage> Open(IBrowser browser, string url, string who)
+    /// <param name="initScript">Runs in the page before its own scripts, e.g. a camera and microphone of the test's.</param>
+    public static async Task<CallPage> Open(IBrowser browser, string url, string who, string? initScript = null)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { Permissions = ["camera", "microphone"] });
+        if (initScript is not null) await context.AddInitScriptAsync(initScript);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15000);
         var opened = new CallPage(context, page, who);

@@ -57,6 +57,57 @@ public sealed class CaptureReaderTests
         Assert.True(capture.EndedNormally);
     }
 
+    private static TimelineEvent Sync(long at, uint ssrc, uint rtp) => new() { Type = "sync", At = at, Ssrc = ssrc, Rtp = rtp };
+
+    [Fact]
+    public void On_a_busy_node_a_track_without_reports_keeps_lip_sync_with_one_placed_by_late_reports()
+    {
+        // A late joiner's audio has no SR yet (browsers send audio SRs every ~5 s); its video's SRs all reached a busy
+        // node 150 ms late and its first audio packet 60 ms late. Sync samples saw the path's least delay (5 ms) on both.
+        const long Sa = T0 + SenderClock + 3000; // the sender's clock when the audio's first RTP timestamp was sampled
+        uint audioRtp = 7_000_000, videoRtp = 4_294_960_000; // video wraps past 2^32
+        long Arrival(long senderMs, long delay) => senderMs - SenderClock + delay;
+        var events = new List<TimelineEvent>
+        {
+            Join(T0, "c", "Carla"), Track(T0 + 20, "c", "audio", 1, 100), Track(T0 + 30, "c", "video", 2, 200),
+            Sr(T0 + 1000, 1, 100 + 48000, T0 + SenderClock + 980), Sr(T0 + 1000, 2, 200 + 90000, T0 + SenderClock + 990),
+            Join(T0 + 2990, "s", "Sara", "supervisor"),
+            Track(Arrival(Sa, 60), "s", "audio", 11, audioRtp),
+            Track(Arrival(Sa + 250, 100), "s", "video", 22, videoRtp),
+        };
+        for (uint k = 1; k <= 3; k++)
+        {
+            events.Add(Sr(Arrival(Sa + 250 + 1000 * k, 150), 22, unchecked(videoRtp + 90000 * k), Sa + 250 + 1000 * k));
+            events.Add(Sync(Arrival(Sa + 1000 * k, 5), 11, audioRtp + 48000 * k));
+            events.Add(Sync(Arrival(Sa + 250 + 1000 * k - 500, 5), 22, unchecked(videoRtp + 90000 * k - 45000)));
+            events.Add(Sync(Arrival(Sa + 1000 * k + 300, 90), 11, audioRtp + 48000 * k + 14400)); // a queued one: not the least
+        }
+        events.Add(End(T0 + 7000));
+        var capture = Build([.. events]);
+
+        var sara = capture.Participants.Single(p => p.Id == "s");
+        var audio = sara.Tracks.Single(t => t.Kind == TrackKind.Audio);
+        var video = sara.Tracks.Single(t => t.Kind == TrackKind.Video);
+        Assert.Equal(TrackPlacementSource.ArrivalSamples, audio.PlacedBy);
+        Assert.Equal(TrackPlacementSource.SenderReport, video.PlacedBy);
+        Assert.Equal(Arrival(Sa, 5) - T0, audio.StartMs);
+        Assert.Equal(250, video.StartMs - audio.StartMs); // the sender's 250 ms: not 335 (late reports against a late first packet)
+    }
+
+    [Fact]
+    public void The_arrival_sampler_keeps_each_windows_least_delayed_packet_across_the_timestamp_wrap()
+    {
+        var sampler = new ArrivalSampler(90000);
+        Assert.Null(sampler.TakeWindow());
+        sampler.Offer(4_294_967_000, 10_000);
+        sampler.Offer(unchecked(4_294_967_000 + 9000), 10_130); // 100 ms of media later, 130 ms later: 30 ms more delay
+        sampler.Offer(unchecked(4_294_967_000 + 18000), 10_195); // past the wrap, 5 ms less delay than the first
+        Assert.Equal((unchecked(4_294_967_000u + 18000), 10_195L), sampler.TakeWindow());
+        Assert.Null(sampler.TakeWindow());
+        sampler.Offer(unchecked(4_294_967_000 + 27000), 10_400);
+        Assert.Equal((unchecked(4_294_967_000u + 27000), 10_400L), sampler.TakeWindow());
+    }
+
     [Fact]
     public void Without_sender_reports_the_first_packet_arrival_places_a_track()
     {

@@ -31,8 +31,10 @@ public sealed class CaptureTests(VokiApp app)
 
         var capture = Path.Combine(app.RecordingsRoot, s.Tenant, callId, "capture");
         Assert.True(Directory.Exists(capture));
-        // Flushed while the call runs: what a crash would leave behind is already on disk.
-        await Task.Delay(1200);
+        // Flushed while the call runs: what a crash would leave behind reaches the disk without the call ending.
+        bool Written(TimelineEvent track) => new FileInfo(Path.Combine(capture, track.File!)).Length > 32;
+        await Eventually.Holds(() => TimelineEvent.Read(capture) is var events && events.Count(e => e.Type == "track") == 4
+            && events.Where(e => e.Type == "track").All(Written) && events.Any(e => e.Type == "mute"), TimeSpan.FromSeconds(10), "every track and the mute on disk");
         var live = TimelineEvent.Read(capture);
         Assert.Contains(live, e => e is { Type: "join", Participant: "customer", Name: "Carlos", Role: "customer" });
         var tracks = live.Where(e => e.Type == "track").ToList();

@@ -87,7 +87,8 @@ public sealed class RecordingEndToEndCrashTests(ITestOutputHelper output)
         Assert.True(Directory.Exists(capture), "the victim captures under the shared root");
         using var stop = new CancellationTokenSource();
         var media = (await clip).PublishAsync([customer, attendant], stop.Token);
-        await Task.Delay(4500);
+        await Eventually(() => Task.FromResult(CapturedMedia.Seconds(capture, "customer") >= 4 && CapturedMedia.Seconds(capture, s.OwnerId) >= 4),
+            TimeSpan.FromSeconds(30));
         Assert.Null(survivor.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>().ExistingSession(call.GetPrimaryKeyString()));
         Assert.True(victimSilo.Equals(await management.GetActivationAddress(call)), "the media runs on the node about to die");
 
