@@ -23,7 +23,7 @@ public sealed class MediaCounters
     /// <summary>Connected peers that ended DTLS: close_notify, or a fatal alert.</summary>
     public long DtlsClosedByPeer;
     public long DtlsFatalAlertsReceived;
-    /// <summary>DTLS datagrams from connected peers beyond the per-peer rate, dropped unread.</summary>
+    /// <summary>DTLS datagrams dropped unread: beyond a connected peer's rate, or a handshake's queue full.</summary>
     public long DtlsRecordsRateLimited;
     public long SrtpAuthenticationFailures;
     public long RtpUnknownSsrc;

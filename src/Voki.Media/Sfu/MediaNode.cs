@@ -204,7 +204,11 @@ public sealed class MediaNode : IDisposable
         peer.Session.Drop(peer, outcome == DtlsRecordOutcome.ClosedByPeer ? "DTLS closed by the peer" : "DTLS fatal alert");
     });
 
-    /// <summary>RFC 8842 leaves the wait for DTLS to us: a peer past ICE whose handshake has not finished in time is dropped, whatever its consent checks say.</summary>
+    /// <summary>
+    /// A peer past ICE whose DTLS has not finished within the handshake timeout is dropped, whatever its
+    /// consent checks say: consent proves only that someone answers STUN, and a handshake that was
+    /// refused a slot, or never begun, has no BouncyCastle timeout of its own to end it.
+    /// </summary>
     private void EnforceDtlsDeadline(SfuSession session, PeerConnection peer, DateTime now)
     {
         if (peer.State is PeerState.Connected or PeerState.Closed || peer.IceConnectedAt is not { } since || now - since <= _options.HandshakeTimeout) return;
