@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Voki.Media.Client;
 using Voki.Media.Sfu;
+using Voki.Tests.Infrastructure;
 using static Voki.Tests.Media.MediaCallHarness;
 
 namespace Voki.Tests.Media;
@@ -44,7 +44,7 @@ public sealed class HostilePeerTests : IDisposable
         var fromOneHost = await StallAsync(Enumerable.Range(0, 10).Select(i => ($"hostile/one-host-{i}", new IPAddress([127, 0, 9, 20]))), expectHandshakes: false);
         // Ten from different hosts in one call: only MaxHandshakesPerCall of them.
         var intoOneCall = await StallAsync(Enumerable.Range(0, 10).Select(i => ("hostile/one-call", new IPAddress([127, 0, 9, (byte)(30 + i)]))), expectHandshakes: false);
-        await WaitFor(() => _node.Counters.DtlsHandshakesRefusedPerAddress > 0 && _node.Counters.DtlsHandshakesRefusedPerCall > 0, TimeSpan.FromSeconds(3));
+        await Eventually.Holds(() => _node.Counters.DtlsHandshakesRefusedPerAddress > 0 && _node.Counters.DtlsHandshakesRefusedPerCall > 0, TimeSpan.FromSeconds(3), "refusals per host and per call");
         Assert.True(CountConnecting(fromOneHost) <= 4, _node.Counters.ToString());
         Assert.True(CountConnecting(intoOneCall) <= 4, _node.Counters.ToString());
         await HonestCallConnectsWithinASecond();
@@ -79,7 +79,7 @@ public sealed class HostilePeerTests : IDisposable
             list.Add((session, participant, dropped.Task));
         }
         // The node has seen every fragment: their handshakes started (or were refused) before the honest call begins.
-        if (expectHandshakes) await WaitFor(() => CountConnecting(list) == list.Count, TimeSpan.FromSeconds(3));
+        if (expectHandshakes) await Eventually.Holds(() => CountConnecting(list) == list.Count, TimeSpan.FromSeconds(3), "every staller's handshake started");
         return list;
     }
 
@@ -98,15 +98,5 @@ public sealed class HostilePeerTests : IDisposable
         var peer = new SyntheticPeer(host);
         _peers.Add(peer);
         return peer;
-    }
-
-    private static async Task WaitFor(Func<bool> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > limit) throw new TimeoutException("condition not reached");
-            await Task.Delay(20);
-        }
     }
 }
