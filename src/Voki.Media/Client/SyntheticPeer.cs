@@ -42,6 +42,7 @@ public sealed class SyntheticPeer : IDisposable
     private IPEndPoint? _server;
     private readonly string _candidate;
     private SrtpContext? _inbound, _outbound;
+    private DtlsTransport? _dtlsRecords;
     private volatile bool _running = true;
     private TaskCompletionSource _stunAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ushort _audioSequence, _videoSequence, _rtxSequence;
@@ -74,6 +75,9 @@ public sealed class SyntheticPeer : IDisposable
     public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
     /// <summary>Overwrite each payload's last 8 bytes with the send time (and read them on receipt), for latency figures.</summary>
     public bool StampSendTime { get; init; }
+    /// <summary>Decides which datagrams the network between us and the server loses, in each direction (true: dropped).</summary>
+    public DatagramFilter? DropOutgoing { get; init; }
+    public DatagramFilter? DropIncoming { get; init; }
     public event Action<ReceivedPacket>? PacketReceived;
     public long RtcpReceived;
     public long PliReceived;
@@ -87,7 +91,7 @@ public sealed class SyntheticPeer : IDisposable
         var port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
         var address = advertise ?? (bind is null || bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind);
         _candidate = $"a=candidate:1 1 udp 2130706431 {address} {port} typ host";
-        _dtls = new QueuedDatagramTransport(d => { if (_server is not null) _socket.SendTo(d.Span, SocketFlags.None, _server); });
+        _dtls = new QueuedDatagramTransport(d => { if (_server is not null) Transmit(d.Span, _server); });
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "synthetic-peer" };
         _receiver.Start();
     }
@@ -175,13 +179,42 @@ public sealed class SyntheticPeer : IDisposable
     }
 
     /// <summary>ICE (nominating the SFU's one candidate) then the DTLS handshake; afterwards SRTP flows.</summary>
+    /// <remarks>BouncyCastle retransmits our flights on its timers until the handshake completes or <paramref name="timeout"/> passes.</remarks>
     public async Task ConnectAsync(string answerSdp, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var remote = await RunIceAsync(answerSdp, timeout);
+        var remaining = timeout - deadline.Elapsed;
+        var client = new DtlsSrtpClient(new BcTlsCrypto(new SecureRandom()), _certificate, remote.Fingerprint, OfferedProfiles)
+        {
+            HandshakeTimeout = remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1),
+        };
+        _dtlsRecords = await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
+        (_inbound, _outbound) = client.Keys!.ClientContexts();
+        KeepConsent(remote);
+    }
+
+    /// <summary>
+    /// The stalling peer of a hostile-peers test: passes ICE, sends the first fragment of a genuine
+    /// ClientHello and then nothing on DTLS, only consent checks, as if its handshake hung.
+    /// </summary>
+    public async Task StallAfterClientHelloFragmentAsync(string answerSdp, TimeSpan timeout)
+    {
+        var remote = await RunIceAsync(answerSdp, timeout);
+        var capture = new FirstDatagramCapture();
+        var client = new DtlsSrtpClient(new BcTlsCrypto(new SecureRandom()), _certificate, remote.Fingerprint, OfferedProfiles);
+        try { new DtlsClientProtocol().Connect(client, capture); } catch (Exception) { /* the capture ends the handshake after the ClientHello */ }
+        Transmit(FirstFragment(capture.Datagram ?? throw new InvalidOperationException("no ClientHello was written")), _server!);
+        KeepConsent(remote);
+    }
+
+    private readonly record struct RemoteIce(string Ufrag, string Password, string Fingerprint);
+
+    private async Task<RemoteIce> RunIceAsync(string answerSdp, TimeSpan timeout)
     {
         var answer = SessionDescription.Parse(answerSdp);
         var media = answer.Media.First(m => m.Port != 0);
-        var remoteUfrag = answer.Find(media, "ice-ufrag")!;
-        var remotePassword = answer.Find(media, "ice-pwd")!;
-        var serverFingerprint = answer.Find(media, "fingerprint")![8..].Trim();
+        var remote = new RemoteIce(answer.Find(media, "ice-ufrag")!, answer.Find(media, "ice-pwd")!, answer.Find(media, "fingerprint")![8..].Trim());
         var candidate = media.AttributeValues("candidate").First().Split(' ');
         _sendRtx = OfferRtx && answer.Media.Any(m => m.Kind == "video" && m.PayloadTypeOf("VP8/90000") is { } vp8 && m.RtxPayloadTypeFor(vp8) is not null);
         _server = new IPEndPoint(IPAddress.Parse(candidate[4]), int.Parse(candidate[5]));
@@ -190,26 +223,62 @@ public sealed class SyntheticPeer : IDisposable
         while (!_stunAnswered.Task.IsCompleted)
         {
             if (deadline.Elapsed > timeout) throw new TimeoutException("no STUN answer from the SFU");
-            _socket.SendTo(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remoteUfrag}:{_ufrag}", remotePassword,
-                0x6E0001FF, 42, useCandidate: true), SocketFlags.None, _server);
+            Transmit(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remote.Ufrag}:{_ufrag}", remote.Password,
+                0x6E0001FF, 42, useCandidate: true), _server);
             await Task.WhenAny(_stunAnswered.Task, Task.Delay(100));
         }
-        var client = new DtlsSrtpClient(new BcTlsCrypto(new SecureRandom()), _certificate, serverFingerprint, OfferedProfiles);
-        await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
-        (_inbound, _outbound) = client.Keys!.ClientContexts();
-        _ = Task.Run(async () =>
+        return remote;
+    }
+
+    /// <summary>Consent freshness (RFC 7675): keep answering the SFU's expectations while we run.</summary>
+    private void KeepConsent(RemoteIce remote) => _ = Task.Run(async () =>
+    {
+        while (_running)
         {
-            // Consent freshness (RFC 7675): keep answering the SFU's expectations while we run.
-            while (_running)
-            {
-                await Task.Delay(2000);
-                if (_running) _socket.SendTo(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remoteUfrag}:{_ufrag}", remotePassword,
-                    0x6E0001FF, 42, useCandidate: false), SocketFlags.None, _server);
-            }
-        });
+            await Task.Delay(2000);
+            if (_running) Transmit(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remote.Ufrag}:{_ufrag}", remote.Password,
+                0x6E0001FF, 42, useCandidate: false), _server!);
+        }
+    });
+
+    /// <summary>
+    /// The first half of a one-record handshake message as a DTLS fragment (RFC 6347 §4.2.3): the
+    /// message length stays whole, fragment_length and the record length cover only the first half.
+    /// </summary>
+    private static byte[] FirstFragment(byte[] record)
+    {
+        const int RecordHeader = 13, HandshakeHeader = 12;
+        var body = record.Length - RecordHeader - HandshakeHeader;
+        var half = body / 2;
+        var fragment = record[..(RecordHeader + HandshakeHeader + half)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(11), (ushort)(HandshakeHeader + half));
+        fragment[RecordHeader + 9] = (byte)(half >> 16);
+        fragment[RecordHeader + 10] = (byte)(half >> 8);
+        fragment[RecordHeader + 11] = (byte)half;
+        return fragment;
+    }
+
+    /// <summary>Keeps the first datagram a DTLS client writes (its ClientHello) and fails every read, ending the handshake.</summary>
+    private sealed class FirstDatagramCapture : DatagramTransport
+    {
+        public byte[]? Datagram;
+        public int GetReceiveLimit() => 1500;
+        public int GetSendLimit() => 1200;
+        public int Receive(byte[] buf, int off, int len, int waitMillis) => throw new TlsFatalAlert(AlertDescription.user_canceled);
+        public int Receive(Span<byte> buffer, int waitMillis) => throw new TlsFatalAlert(AlertDescription.user_canceled);
+        public void Send(byte[] buf, int off, int len) => Datagram ??= buf.AsSpan(off, len).ToArray();
+        public void Send(ReadOnlySpan<byte> buffer) => Datagram ??= buffer.ToArray();
+        public void Close() { }
     }
 
     public bool Connected => _outbound is not null;
+
+    /// <summary>Ends the DTLS association with close_notify, as a browser closing its RTCPeerConnection does.</summary>
+    public void HangUp()
+    {
+        _dtlsRecords?.Close();
+        _running = false;
+    }
 
     /// <summary>Sends one RTP packet on the audio or video SSRC.</summary>
     public void Send(bool video, ReadOnlySpan<byte> payload, uint timestamp, bool marker)
@@ -230,7 +299,7 @@ public sealed class SyntheticPeer : IDisposable
             if (video) Remember(sequence, packet[..(12 + payload.Length)]);
             if (video && Lose()) { Interlocked.Increment(ref VideoPacketsDropped); return; }
             var length = _outbound.ProtectRtp(_sendBuffer, 12 + payload.Length);
-            _socket.SendTo(_sendBuffer.AsSpan(0, length), SocketFlags.None, _server);
+            Transmit(_sendBuffer.AsSpan(0, length), _server);
         }
     }
 
@@ -293,7 +362,14 @@ public sealed class SyntheticPeer : IDisposable
     /// <summary>Sends a raw datagram to the SFU as-is: for robustness tests.</summary>
     public void SendRaw(ReadOnlySpan<byte> datagram)
     {
-        if (_server is not null) _socket.SendTo(datagram, SocketFlags.None, _server);
+        if (_server is not null) Transmit(datagram, _server);
+    }
+
+    private void Transmit(ReadOnlySpan<byte> datagram, EndPoint to)
+    {
+        if (DropOutgoing?.Invoke(datagram) == true) return;
+        try { _socket.SendTo(datagram, SocketFlags.None, to); }
+        catch (ObjectDisposedException) { /* disposed while a timer still sends */ }
     }
 
     private void ReceiveLoop()
@@ -306,7 +382,7 @@ public sealed class SyntheticPeer : IDisposable
             try { length = _socket.ReceiveFrom(buffer, ref from); }
             catch (SocketException) { continue; }
             catch (ObjectDisposedException) { return; }
-            if (length == 0) continue;
+            if (length == 0 || DropIncoming?.Invoke(buffer.AsSpan(0, length)) == true) continue;
             var arrival = Stopwatch.GetTimestamp();
             var first = buffer[0];
             if (first < 4)
@@ -315,7 +391,7 @@ public sealed class SyntheticPeer : IDisposable
                 if (stun is { Type: StunMessageType.BindingSuccess }) _stunAnswered.TrySetResult();
                 // A full ICE agent answers the other side's checks too (some servers check even in ICE-lite mode).
                 else if (stun is { Type: StunMessageType.BindingRequest } && stun.VerifyIntegrity(_password))
-                    _socket.SendTo(StunMessage.BindingSuccess(stun.TransactionId, (IPEndPoint)from, _password), SocketFlags.None, from);
+                    Transmit(StunMessage.BindingSuccess(stun.TransactionId, (IPEndPoint)from, _password), from);
             }
             else if (first is >= 20 and <= 63) _dtls.Deliver(buffer.AsSpan(0, length));
             else if (first is >= 128 and <= 191 && _inbound is { } inbound)

@@ -18,6 +18,14 @@ public sealed class DtlsSrtpClient(TlsCrypto crypto, DtlsCertificate certificate
 
     public SrtpKeyingMaterial? Keys { get; private set; }
 
+    /// <summary>
+    /// The whole handshake's time limit, retransmissions included: BouncyCastle's default is none, so a
+    /// peer that stops half-way would hold its handshake thread for ever.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public override int GetHandshakeTimeoutMillis() => (int)Math.Clamp(HandshakeTimeout.TotalMilliseconds, 1, int.MaxValue);
+
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
     protected override int[] GetSupportedCipherSuites() => [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];

@@ -8,7 +8,23 @@ public sealed class MediaCounters
     public long StunIntegrityFailures;
     public long StunUnknownUser;
     public long DtlsUnknownSource;
+    /// <summary>Handshakes that failed: a bad certificate or fingerprint, a fatal alert, malformed flights.</summary>
     public long DtlsHandshakeFailures;
+    /// <summary>Handshakes BouncyCastle gave up on after the handshake timeout.</summary>
+    public long DtlsHandshakeTimeouts;
+    /// <summary>Peers dropped because their DTLS had not finished in time after ICE, whatever STUN said.</summary>
+    public long DtlsDeadlineDrops;
+    /// <summary>Handshakes not started (the client retransmits and tries again) because the node, the call or the source address had its share in flight.</summary>
+    public long DtlsHandshakesRefusedNodeFull;
+    public long DtlsHandshakesRefusedPerCall;
+    public long DtlsHandshakesRefusedPerAddress;
+    /// <summary>Datagrams of our last flight sent again because the client retransmitted its own after the handshake.</summary>
+    public long DtlsFinalFlightResends;
+    /// <summary>Connected peers that ended DTLS: close_notify, or a fatal alert.</summary>
+    public long DtlsClosedByPeer;
+    public long DtlsFatalAlertsReceived;
+    /// <summary>DTLS datagrams dropped unread: beyond a connected peer's rate, or a handshake's queue full.</summary>
+    public long DtlsRecordsRateLimited;
     public long SrtpAuthenticationFailures;
     public long RtpUnknownSsrc;
     public long PacketsReceived;
@@ -34,7 +50,9 @@ public sealed class MediaCounters
 
     public override string ToString() =>
         $"received={PacketsReceived} forwarded={PacketsForwarded} stunBad={StunMalformed}/{StunIntegrityFailures}/{StunUnknownUser} " +
-        $"dtlsUnknown={DtlsUnknownSource} dtlsFailed={DtlsHandshakeFailures} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
+        $"dtlsUnknown={DtlsUnknownSource} dtlsFailed={DtlsHandshakeFailures} dtlsTimeouts={DtlsHandshakeTimeouts}/{DtlsDeadlineDrops} " +
+        $"dtlsRefused={DtlsHandshakesRefusedNodeFull}/{DtlsHandshakesRefusedPerCall}/{DtlsHandshakesRefusedPerAddress} dtlsResent={DtlsFinalFlightResends} " +
+        $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
         $"nacks={NacksSent}/{PacketsNacked} recovered={PacketsRecovered} giveUps={NackGiveUps} rtx={RtxReceived}/{RtxSent} " +
         $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped}";
 }

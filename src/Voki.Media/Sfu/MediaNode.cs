@@ -26,6 +26,7 @@ public sealed class MediaNode : IDisposable
     private readonly ConcurrentDictionary<SocketAddress, PeerConnection> _byAddress = new();
     private readonly ConcurrentDictionary<string, SfuSession> _sessions = new();
     private readonly DtlsHandshakePool _handshakes;
+    private readonly DtlsRecordService _dtlsRecords = new();
     private readonly BcTlsCrypto _crypto = new(new SecureRandom());
     private static readonly TimeSpan NackInterval = TimeSpan.FromMilliseconds(10);
     private readonly Thread _receiver, _timer, _nacker;
@@ -48,7 +49,7 @@ public sealed class MediaNode : IDisposable
         _socket.SendBufferSize = 4 << 20;
         _socket.Bind(new IPEndPoint(bind, options.Port));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
-        _handshakes = new DtlsHandshakePool(options.HandshakeWorkers);
+        _handshakes = new DtlsHandshakePool(options.MaxHandshakes, options.MaxHandshakesPerCall, options.MaxHandshakesPerAddress);
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "media-receive", Priority = ThreadPriority.AboveNormal };
         _timer = new Thread(TimerLoop) { IsBackground = true, Name = "media-rtcp" };
         _nacker = new Thread(NackLoop) { IsBackground = true, Name = "media-nack" };
@@ -141,6 +142,7 @@ public sealed class MediaNode : IDisposable
             if (peer.Address is { } old) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(old, peer));
             peer.Address = address;
             peer.RemoteEndPoint = endpoint;
+            peer.IceConnectedAt ??= DateTime.UtcNow;
             _byAddress[address] = peer;
         }
     }
@@ -148,30 +150,80 @@ public sealed class MediaNode : IDisposable
     private void OnDtls(ReadOnlySpan<byte> datagram, SocketAddress from)
     {
         if (!_byAddress.TryGetValue(from, out var peer)) { Interlocked.Increment(ref Counters.DtlsUnknownSource); return; }
-        if (peer.State == PeerState.New) StartHandshake(peer);
-        peer.Dtls?.Deliver(datagram);
+        if (peer.State == PeerState.New && !StartHandshake(peer)) return; // refused for now: the client's retransmission tries again
+        if (peer.Dtls is not { } dtls) return;
+        if (!dtls.Deliver(datagram)) { Interlocked.Increment(ref Counters.DtlsRecordsRateLimited); return; }
+        if (dtls.Connected) ServiceDtlsRecords(peer, dtls);
     }
 
-    private void StartHandshake(PeerConnection peer)
+    /// <summary>Starts the peer's handshake on a thread of its own, unless the node, its call or its address has its share in flight.</summary>
+    private bool StartHandshake(PeerConnection peer)
     {
-        peer.State = PeerState.Connecting;
-        var transport = peer.Dtls = new QueuedDatagramTransport(d => SendRaw(peer, d.Span));
-        var server = new DtlsSrtpServer(_crypto, Certificate, peer.RemoteFingerprint);
-        _handshakes.Enqueue(() =>
+        if (peer.RemoteEndPoint is not { } endpoint) return false;
+        var dtls = new DtlsServerConnection(_crypto, Certificate, peer.RemoteFingerprint, _options.HandshakeTimeout, d => SendRaw(peer, d.Span));
+        var admission = _handshakes.TryStart(peer.Session.Id, endpoint.Address, () => Handshake(peer, dtls));
+        switch (admission)
         {
-            try
-            {
-                new DtlsServerProtocol().Accept(server, transport);
-                (peer.Inbound, peer.Outbound) = server.Keys!.ServerContexts();
-                peer.State = PeerState.Connected;
-                peer.Session.Connected(peer);
-            }
-            catch (Exception)
-            {
-                Interlocked.Increment(ref Counters.DtlsHandshakeFailures);
-                if (peer.State != PeerState.Closed) peer.Session.Drop(peer, "DTLS handshake failed");
-            }
-        });
+            case HandshakeAdmission.Started:
+                peer.Dtls = dtls;
+                peer.State = PeerState.Connecting;
+                return true;
+            case HandshakeAdmission.CallFull: Interlocked.Increment(ref Counters.DtlsHandshakesRefusedPerCall); return false;
+            case HandshakeAdmission.AddressFull: Interlocked.Increment(ref Counters.DtlsHandshakesRefusedPerAddress); return false;
+            default: Interlocked.Increment(ref Counters.DtlsHandshakesRefusedNodeFull); return false;
+        }
+    }
+
+    private void Handshake(PeerConnection peer, DtlsServerConnection dtls)
+    {
+        try
+        {
+            var keys = dtls.Accept();
+            if (peer.State == PeerState.Closed) return;
+            (peer.Inbound, peer.Outbound) = keys.ServerContexts();
+            peer.State = PeerState.Connected;
+            peer.Session.Connected(peer);
+            if (dtls.HasPending) ServiceDtlsRecords(peer, dtls); // what arrived while the handshake ended
+        }
+        catch (Exception) when (peer.State == PeerState.Closed)
+        {
+            // Dropped meanwhile (left, consent or the DTLS deadline): closing the transport ended the handshake.
+        }
+        catch (TlsTimeoutException)
+        {
+            Interlocked.Increment(ref Counters.DtlsHandshakeTimeouts);
+            peer.Session.Drop(peer, "DTLS handshake timed out");
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref Counters.DtlsHandshakeFailures);
+            peer.Session.Drop(peer, "DTLS handshake failed");
+        }
+    }
+
+    /// <summary>After the handshake: our last flight again for a client that retransmits its own, the end of media on close_notify or an alert.</summary>
+    private void ServiceDtlsRecords(PeerConnection peer, DtlsServerConnection dtls) => _dtlsRecords.Schedule(dtls, (outcome, sent) =>
+    {
+        if (peer.State == PeerState.Closed) return;
+        if (outcome == DtlsRecordOutcome.Open)
+        {
+            Interlocked.Add(ref Counters.DtlsFinalFlightResends, sent);
+            return;
+        }
+        Interlocked.Increment(ref outcome == DtlsRecordOutcome.ClosedByPeer ? ref Counters.DtlsClosedByPeer : ref Counters.DtlsFatalAlertsReceived);
+        peer.Session.Drop(peer, outcome == DtlsRecordOutcome.ClosedByPeer ? "DTLS closed by the peer" : "DTLS fatal alert");
+    });
+
+    /// <summary>
+    /// A peer past ICE whose DTLS has not finished within the handshake timeout is dropped, whatever its
+    /// consent checks say: consent proves only that someone answers STUN, and a handshake that was
+    /// refused a slot, or never begun, has no BouncyCastle timeout of its own to end it.
+    /// </summary>
+    private void EnforceDtlsDeadline(SfuSession session, PeerConnection peer, DateTime now)
+    {
+        if (peer.State is PeerState.Connected or PeerState.Closed || peer.IceConnectedAt is not { } since || now - since <= _options.HandshakeTimeout) return;
+        Interlocked.Increment(ref Counters.DtlsDeadlineDrops);
+        session.Drop(peer, "DTLS not finished in time");
     }
 
     private void OnMedia(byte[] buffer, int length, SocketAddress from)
@@ -376,6 +428,7 @@ public sealed class MediaNode : IDisposable
                             session.Drop(peer, "consent expired");
                             continue;
                         }
+                        EnforceDtlsDeadline(session, peer, now);
                         if (peer.State == PeerState.Connected) SendReports(peer, now);
                     }
                     catch (Exception)
@@ -418,21 +471,23 @@ public sealed class MediaNode : IDisposable
     private void WarmUp()
     {
         var client = DtlsCertificate.Generate();
-        QueuedDatagramTransport? serverSide = null, clientSide = null;
-        serverSide = new QueuedDatagramTransport(d => clientSide!.Deliver(d.Span));
+        QueuedDatagramTransport? clientSide = null;
+        var serverSide = new DtlsServerConnection(_crypto, Certificate, client.FingerprintSha256, _options.HandshakeTimeout, d => clientSide!.Deliver(d.Span));
         clientSide = new QueuedDatagramTransport(d => serverSide.Deliver(d.Span));
         var done = new ManualResetEventSlim();
-        _handshakes.Enqueue(() =>
+        var admission = _handshakes.TryStart("warm-up", IPAddress.Loopback, () =>
         {
-            try { new DtlsServerProtocol().Accept(new DtlsSrtpServer(_crypto, Certificate, client.FingerprintSha256), serverSide); }
+            try { serverSide.Accept(); }
             finally { done.Set(); }
         });
+        if (admission != HandshakeAdmission.Started) return;
         try
         {
             new DtlsClientProtocol().Connect(new DtlsSrtpClient(_crypto, client, Certificate.FingerprintSha256, Srtp.SrtpProfiles.Preference), clientSide);
         }
         catch (Exception) { /* warming is best effort */ }
         done.Wait(TimeSpan.FromSeconds(10));
+        serverSide.Close();
     }
 
     public void Dispose()
@@ -441,5 +496,6 @@ public sealed class MediaNode : IDisposable
         foreach (var session in _sessions.Values) session.Close();
         _socket.Dispose();
         _handshakes.Dispose();
+        _dtlsRecords.Dispose();
     }
 }

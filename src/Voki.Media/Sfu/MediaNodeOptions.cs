@@ -11,8 +11,17 @@ public sealed class MediaNodeOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
     /// <summary>RFC 7675: a peer that stops answering consent checks this long is dropped.</summary>
     public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>Concurrent DTLS handshakes; the rest wait their turn.</summary>
-    public int HandshakeWorkers { get; set; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>
+    /// A peer's DTLS handshake must finish this long after its first STUN check, retransmissions
+    /// included, or the peer is dropped whatever its consent checks say.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>DTLS handshakes in flight on the node (each holds a thread while it waits for flights).</summary>
+    public int MaxHandshakes { get; set; } = 64;
+    /// <summary>DTLS handshakes in flight per call: one call cannot take the node's handshake capacity.</summary>
+    public int MaxHandshakesPerCall { get; set; } = 8;
+    /// <summary>DTLS handshakes in flight per source IP address: one host cannot either.</summary>
+    public int MaxHandshakesPerAddress { get; set; } = 8;
     /// <summary>The bitrate ceiling we advertise to publishers with REMB.</summary>
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
 }

@@ -27,7 +27,9 @@ public sealed class PeerConnection
     internal string RemoteUfrag = "";
     internal SocketAddress? Address;
     internal DateTime LastConsent = DateTime.UtcNow;
-    internal QueuedDatagramTransport? Dtls;
+    /// <summary>When the first authenticated STUN check came: DTLS must finish within the handshake timeout of it.</summary>
+    internal DateTime? IceConnectedAt;
+    internal DtlsServerConnection? Dtls;
     internal SrtpContext? Inbound, Outbound;
     /// <summary>Serialises everything that protects and sends to this peer (the receive loop and the RTCP timer both do).</summary>
     internal readonly object SendGate = new();

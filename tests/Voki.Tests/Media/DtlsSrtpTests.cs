@@ -41,15 +41,14 @@ public sealed class DtlsSrtpTests
         var serverCertificate = DtlsCertificate.Generate();
         var clientCertificate = DtlsCertificate.Generate();
         var announced = clientPresentsExpectedCertificate ? clientCertificate : DtlsCertificate.Generate();
-        QueuedDatagramTransport? serverTransport = null, clientTransport = null;
-        serverTransport = new QueuedDatagramTransport(d => clientTransport!.Deliver(d.Span));
-        clientTransport = new QueuedDatagramTransport(d => serverTransport.Deliver(d.Span));
+        QueuedDatagramTransport? clientTransport = null;
         var crypto = new BcTlsCrypto(new SecureRandom());
-        var server = new DtlsSrtpServer(crypto, serverCertificate, announced.FingerprintSha256);
+        var server = new DtlsServerConnection(crypto, serverCertificate, announced.FingerprintSha256, TimeSpan.FromSeconds(10), d => clientTransport!.Deliver(d.Span));
+        clientTransport = new QueuedDatagramTransport(d => server.Deliver(d.Span));
         var client = new DtlsSrtpClient(crypto, clientCertificate, serverCertificate.FingerprintSha256, offered);
         var serverTask = Task.Run(() =>
         {
-            try { new DtlsServerProtocol().Accept(server, serverTransport); return server.Keys; }
+            try { return server.Accept(); }
             catch (TlsFatalAlert) { return null; }
         });
         var clientTask = Task.Run(() =>

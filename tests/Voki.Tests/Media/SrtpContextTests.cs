@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using CsCheck;
+using Voki.Tests.Infrastructure;
 using Voki.Media.Srtp;
 
 namespace Voki.Tests.Media;
@@ -100,10 +101,9 @@ public sealed class SrtpContextTests
     }
 
     [Theory]
-    [InlineData("srtpRoc0wrap", SrtpProfile.AeadAes128Gcm)]
-    [InlineData("0voki0seq0wr", SrtpProfile.AesCm128HmacSha1_80)]
-    [InlineData("RFC3711appxA", SrtpProfile.AeadAes128Gcm)]
-    public void Every_packet_decrypts_whatever_the_reordering_and_retransmissions_around_the_wrap(string seed, SrtpProfile profile)
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    [InlineData(SrtpProfile.AesCm128HmacSha1_80)]
+    public void Every_packet_decrypts_whatever_the_reordering_and_retransmissions_around_the_wrap(SrtpProfile profile)
     {
         // One run: a stream that begins before the wrap (far enough that both ends start in the same
         // rollover) and crosses it; the sender emits it locally reordered and re-sends some packets a
@@ -112,31 +112,29 @@ public sealed class SrtpContextTests
         // inside the 64-packet replay window.
         const int Reach = 12, ResendDelay = 20;
         var run = Gen.Int[200, 3000].SelectMany(count => Gen.Select(Gen.Const(count), Gen.Int[64, count - 1], Gen.Int));
-        run.Array[20].Sample(runs =>
+        run.Check(r =>
         {
-            foreach (var (count, beforeWrap, shuffleSeed) in runs)
+            var (count, beforeWrap, shuffleSeed) = r;
+            var start = 65536 - beforeWrap;
+            var random = new Random(shuffleSeed);
+            using var pair = new SrtpPair(profile);
+            var sends = new List<(int Key, int Position)>();
+            for (var position = 0; position < count; position++)
             {
-                var start = 65536 - beforeWrap;
-                var random = new Random(shuffleSeed);
-                using var pair = new SrtpPair(profile);
-                var sends = new List<(int Key, int Position)>();
-                for (var position = 0; position < count; position++)
-                {
-                    sends.Add((position + random.Next(Reach + 1), position));
-                    if (random.Next(20) == 0) sends.Add((position + Reach + 1 + random.Next(ResendDelay), position));
-                }
-                var wire = sends.OrderBy(s => s.Key).Select((s, i) => (Key: i + random.Next(Reach + 1), s.Position, Packet: pair.Protect((ushort)(start + s.Position))))
-                    .OrderBy(p => p.Key).ToList();
-                var opened = new HashSet<int>();
-                foreach (var (_, position, packet) in wire)
-                {
-                    if (random.Next(25) == 0) continue; // lost
-                    var first = opened.Add(position);
-                    Assert.True(first == pair.TryOpen(packet),
-                        $"stream from {start}: packet {position} (sequence {(ushort)(start + position)}) {(first ? "did not decrypt" : "was accepted twice")}");
-                }
+                sends.Add((position + random.Next(Reach + 1), position));
+                if (random.Next(20) == 0) sends.Add((position + Reach + 1 + random.Next(ResendDelay), position));
             }
-        }, seed: seed, iter: 1);
+            var wire = sends.OrderBy(s => s.Key).Select((s, i) => (Key: i + random.Next(Reach + 1), s.Position, Packet: pair.Protect((ushort)(start + s.Position))))
+                .OrderBy(p => p.Key).ToList();
+            var opened = new HashSet<int>();
+            foreach (var (_, position, packet) in wire)
+            {
+                if (random.Next(25) == 0) continue; // lost
+                var first = opened.Add(position);
+                Assert.True(first == pair.TryOpen(packet),
+                    $"stream from {start}: packet {position} (sequence {(ushort)(start + position)}) {(first ? "did not decrypt" : "was accepted twice")}");
+            }
+        }, iterations: 40);
     }
 
     private static ushort SequenceOf(byte[] packet) => BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(2));
