@@ -159,7 +159,8 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
         Assert.Equal(["attendant", "customer"], segments.Select(s => s.Speaker)); // in time order
         Assert.Equal([0.6, 1.2], segments.Select(s => s.Start));
         Assert.Equal((TranscriptionStatus.Completed, 1, (string?)null, done.Transcription.Text), await Row(slug, grain));
-        Assert.DoesNotContain("transcribe", await Reminders(grain));
+        // The final state is saved before the reminder is unregistered (a crash between them must not lose the job).
+        await Eventually.Holds(async () => !(await Reminders(grain)).Contains("transcribe"), Patience, "the transcribe reminder unregistered");
     }
 
     [Fact]
@@ -253,7 +254,8 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
         var row = await Row(slug, grain);
         Assert.Equal((TranscriptionStatus.Failed, 3), (row.Status, row.Attempts));
         Assert.StartsWith(reason, row.Reason);
-        Assert.DoesNotContain("transcribe", await Reminders(grain));
+        // The final state is saved before the reminder is unregistered (a crash between them must not lose the job).
+        await Eventually.Holds(async () => !(await Reminders(grain)).Contains("transcribe"), Patience, "the transcribe reminder unregistered");
         Assert.Equal(RecordingStatus.Ready, (await grain.Get())!.Status); // the recording itself is fine
     }
 
@@ -333,7 +335,8 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
         Assert.Equal(2, ScriptedTranscriber.CallsFor(capture));
         Assert.Equal(1, done.Transcription.Attempts);
         Assert.Equal(2, (await fixture.Rows.SegmentsAsync(slug, callId)).Count);
-        Assert.DoesNotContain("transcribe", await Reminders(grain));
+        // The final state is saved before the reminder is unregistered (a crash between them must not lose the job).
+        await Eventually.Holds(async () => !(await Reminders(grain)).Contains("transcribe"), Patience, "the transcribe reminder unregistered");
     }
 
     [Fact]
