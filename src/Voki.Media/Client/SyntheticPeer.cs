@@ -62,6 +62,8 @@ public sealed class SyntheticPeer : IDisposable
     public bool OfferRtx { get; init; }
     /// <summary>The share of outgoing video packets (first sends and resends) lost on the way to the SFU.</summary>
     public double UplinkVideoLoss { get; init; }
+    /// <summary>Resend what NACKs ask for (a browser does); false makes a sender that never does.</summary>
+    public bool AnswerNacks { get; init; } = true;
     /// <summary>Seeds the uplink loss, so a test loses the same packets every run.</summary>
     public int LossSeed { get; init; } = 1;
     public long VideoPacketsDropped, NacksReceived, PacketsResent;
@@ -329,7 +331,7 @@ public sealed class SyntheticPeer : IDisposable
                         else if (rtcp[1] == RtcpType.TransportFeedback && (rtcp[0] & 0x1F) == RtcpType.NackFormat && new RtcpPacket(rtcp).MediaSsrc == VideoSsrc)
                         {
                             Interlocked.Increment(ref NacksReceived);
-                            Resend(RtcpPacket.NackedSequences(rtcp));
+                            if (AnswerNacks) Resend(RtcpPacket.NackedSequences(rtcp));
                         }
                         else if (rtcp[1] == RtcpType.SenderReport && size >= 28) AnswerSenderReport(rtcp);
                     }

@@ -69,6 +69,48 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_publisher_that_never_resends_is_asked_for_a_keyframe_once_its_packets_are_given_up_and_the_recording_resumes_on_it()
+    {
+        var session = _node.Session("tenant/no-resend");
+        session.StartCapture(_captureDirectory);
+        var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = true, UplinkVideoLoss = 0.02, LossSeed = 3, AnswerNacks = false });
+        await Join(session, "subscriber", new SyntheticPeer());
+        await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
+        var (frames, _) = await PublishAsync(publisher, TimeSpan.FromSeconds(4));
+        var video = session.Peer("publisher")!.Published[publisher.VideoSsrc].Receiver;
+        await Eventually.Holds(() => video.Missing == 0, TimeSpan.FromSeconds(5), "every request given up");
+        session.Close();
+
+        var c = _node.Counters;
+        output.WriteLine($"{publisher.VideoPacketsDropped} lost, {publisher.NacksReceived} NACKs unanswered, {publisher.PliReceived} PLIs; {c}");
+        Assert.True(c.NackGiveUps >= publisher.VideoPacketsDropped - 1, c.ToString()); // every loss but perhaps the very last
+        Assert.True(publisher.NacksReceived >= c.NackGiveUps, "each packet was asked for before it was given up");
+        Assert.True(c.PacketsNacked >= 2 * c.NackGiveUps, "and asked for again");
+        // Recorded: frames up to each loss, none that depend on what was lost, and again from the keyframe that mends it.
+        var recorded = IvfFrames(TimelineEvent.Read(_captureDirectory).Where(e => e is { Type: "track", Kind: "video" }).Select(e => Path.Combine(_captureDirectory, e.File!)).Single());
+        var numbers = recorded.Select(f => BinaryPrimitives.ReadInt32BigEndian(f.AsSpan(1))).ToList();
+        Assert.True(recorded.Count < frames && recorded.Count > frames / 3, $"{recorded.Count} of {frames} frames recorded");
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.True((recorded[0][0] & 0x01) == 0, "the recording starts on a keyframe");
+        for (var i = 1; i < numbers.Count; i++)
+            if (numbers[i] != numbers[i - 1] + 1) Assert.True((recorded[i][0] & 0x01) == 0, $"frame {numbers[i]} after a gap from {numbers[i - 1]} is not a keyframe");
+    }
+
+    /// <summary>The frames of an IVF file (32-byte file header, then per frame a 12-byte header and the frame).</summary>
+    private static List<byte[]> IvfFrames(string path)
+    {
+        var ivf = File.ReadAllBytes(path);
+        var frames = new List<byte[]>();
+        for (var at = IvfFile.HeaderSize; at + IvfFile.FrameHeaderSize <= ivf.Length;)
+        {
+            var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(ivf.AsSpan(at));
+            frames.Add(ivf.AsSpan(at + IvfFile.FrameHeaderSize, size).ToArray());
+            at += IvfFile.FrameHeaderSize + size;
+        }
+        return frames;
+    }
+
+    [Fact]
     public async Task A_subscriber_that_accepted_rtx_gets_its_retransmissions_as_rtx_and_one_that_did_not_gets_them_plain()
     {
         var session = _node.Session("tenant/downlink-rtx");
