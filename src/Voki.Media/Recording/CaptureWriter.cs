@@ -96,8 +96,11 @@ internal sealed class CaptureWriter
                         break;
                 }
             }
-            catch (IOException) { Interlocked.Increment(ref _failures); }
-            catch (ObjectDisposedException) { Interlocked.Increment(ref _failures); }
+            catch (Exception)
+            {
+                // A full disk (or any failing write) costs that write, never the capture or the media.
+                Interlocked.Increment(ref _failures);
+            }
             finally
             {
                 if (item.Data is { } data) ArrayPool<byte>.Shared.Return(data);
@@ -107,7 +110,7 @@ internal sealed class CaptureWriter
         foreach (var sink in _open)
         {
             try { sink.Close(); }
-            catch (IOException) { Interlocked.Increment(ref _failures); }
+            catch (Exception) { Interlocked.Increment(ref _failures); }
         }
         _open.Clear();
     }

@@ -46,7 +46,9 @@ public sealed class NackGenerator(NackOptions? options = null)
     private readonly NackOptions _options = options ?? new NackOptions();
     // Sorted by sequence: gaps are only ever found beyond the highest packet.
     private readonly List<Missing> _missing = [];
+    // Given up between two ticks; the list is capped (a sender jumping about cannot grow it), the count is not.
     private readonly List<long> _abandoned = [];
+    private int _abandonedCount;
     private long _highest = -1;
 
     /// <summary>
@@ -69,7 +71,7 @@ public sealed class NackGenerator(NackOptions? options = null)
             if (gap > _options.MaxTracked)
             {
                 // A jump this large is a restarted sender or an outage: start over from here.
-                foreach (var missing in _missing) _abandoned.Add(missing.Sequence);
+                foreach (var missing in _missing) Abandon(missing.Sequence);
                 _missing.Clear();
             }
             else
@@ -79,7 +81,7 @@ public sealed class NackGenerator(NackOptions? options = null)
                 var excess = _missing.Count - _options.MaxTracked;
                 if (excess > 0)
                 {
-                    for (var i = 0; i < excess; i++) _abandoned.Add(_missing[i].Sequence);
+                    for (var i = 0; i < excess; i++) Abandon(_missing[i].Sequence);
                     _missing.RemoveRange(0, excess);
                 }
             }
@@ -95,13 +97,16 @@ public sealed class NackGenerator(NackOptions? options = null)
 
     /// <summary>
     /// Adds to <paramref name="due"/> the packets to request now, and to <paramref name="abandoned"/> those given up
-    /// on since the last tick (their frames cannot be completed: a keyframe is the remedy).
+    /// on since the last tick (their frames cannot be completed: a keyframe is the remedy). Returns how many were
+    /// given up on, which after a flood of gaps can exceed what <paramref name="abandoned"/> lists.
     /// </summary>
-    public void Tick(TimeSpan now, TimeSpan roundTrip, List<long> due, List<long> abandoned)
+    public int Tick(TimeSpan now, TimeSpan roundTrip, List<long> due, List<long> abandoned)
     {
+        var count = _abandonedCount;
         abandoned.AddRange(_abandoned);
         _abandoned.Clear();
-        if (_missing.Count == 0) return;
+        _abandonedCount = 0;
+        if (_missing.Count == 0) return count;
         var retry = TimeSpan.FromTicks(Math.Clamp((long)(roundTrip.Ticks * _options.RetryRoundTrips),
             _options.MinRetryInterval.Ticks, _options.MaxRetryInterval.Ticks));
         var kept = 0;
@@ -113,6 +118,7 @@ public sealed class NackGenerator(NackOptions? options = null)
                 || _highest - missing.Sequence >= MaxDistance)
             {
                 abandoned.Add(missing.Sequence);
+                count++;
                 continue;
             }
             if (missing.Tries == 0 || (answerDue && missing.Tries < _options.MaxTries))
@@ -124,6 +130,13 @@ public sealed class NackGenerator(NackOptions? options = null)
             _missing[kept++] = missing;
         }
         _missing.RemoveRange(kept, _missing.Count - kept);
+        return count;
+    }
+
+    private void Abandon(long sequence)
+    {
+        _abandonedCount++;
+        if (_abandoned.Count < 4 * _options.MaxTracked) _abandoned.Add(sequence);
     }
 
     private int IndexOf(long sequence)

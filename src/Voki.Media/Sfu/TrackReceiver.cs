@@ -83,10 +83,9 @@ public sealed class TrackReceiver
             {
                 _due.Clear();
                 _abandoned.Clear();
-                _nacks.Tick(now, roundTrip, _due, _abandoned);
+                abandoned = _nacks.Tick(now, roundTrip, _due, _abandoned);
                 foreach (var sequence in _due) due.Add((ushort)sequence);
                 foreach (var sequence in _abandoned) _buffer?.Lost(sequence, now);
-                abandoned = _abandoned.Count;
             }
             _buffer?.Expire(now);
             return abandoned;

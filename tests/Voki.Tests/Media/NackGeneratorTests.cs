@@ -128,5 +128,12 @@ public sealed class NackGeneratorTests
         Assert.Equal(64, due.Count);
         Assert.Equal(36, abandoned.Count);
         Assert.True(abandoned.Max() < due.Min());
+
+        // A sender jumping about between two ticks: every give-up is counted, the list of them stays capped.
+        for (var i = 0; i < 50; i++) { s += 60; nacks.OnPacket(s, Ms(11)); s += 1000; nacks.OnPacket(s, Ms(11)); }
+        List<long> listed = [];
+        Assert.Equal(64 + 50 * 59, nacks.Tick(Ms(12), Ms(100), [], listed));
+        Assert.Equal(4 * 64, listed.Count);
+        Assert.Equal(0, nacks.MissingCount);
     }
 }
