@@ -39,6 +39,15 @@ public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium
         var (customerStats, attendantStats) = await WaitForMedia(customer, attendant, minFrames: 15, minAudioPackets: 50);
         Assert.True(customerStats.Video >= 15 && customerStats.Audio >= 50, $"customer: {customerStats}; node: {_node.Counters}");
         Assert.True(attendantStats.Video >= 15 && attendantStats.Audio >= 50, $"attendant: {attendantStats}; node: {_node.Counters}");
+        // Chromium offers RTX (RFC 4588) and we answer it; our offers carry our own, and Chromium accepts it.
+        foreach (var who in new[] { "customer", "attendant" })
+        {
+            var peer = session.Peer(who)!;
+            Assert.NotNull(Assert.Single(peer.Published.Values, t => t.Kind == "video").RtxSsrc);
+            var forwarded = peer.Forwarded.Values.Where(f => f.Source.Kind == "video").ToList();
+            Assert.NotEmpty(forwarded);
+            Assert.All(forwarded, f => Assert.True(f.RtxAccepted, $"{who} did not accept our RTX"));
+        }
     }
 
     [Theory]

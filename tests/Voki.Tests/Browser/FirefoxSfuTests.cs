@@ -40,6 +40,15 @@ public sealed class FirefoxSfuTests(Chromium chromium) : IClassFixture<Chromium>
         var context = $"firefox: {firefoxStats}; chromium: {chromiumStats}; node: {host.Node.Counters}; output: {string.Join(" | ", firefoxLines.TakeLast(3))}; stderr: {(firefox.HasExited ? await stderr : "")}";
         Assert.True(firefoxStats.Video >= 15 && firefoxStats.Audio >= 50, context);
         Assert.True(chromiumStats.Video >= 15 && chromiumStats.Audio >= 50, context);
+        // Both engines offer RTX under their own payload types; we answer it, and each accepts ours.
+        foreach (var who in new[] { "firefox", "chromium" })
+        {
+            var peer = host.Session.Peer(who)!;
+            Assert.NotNull(Assert.Single(peer.Published.Values, t => t.Kind == "video").RtxSsrc);
+            var forwarded = peer.Forwarded.Values.Where(f => f.Source.Kind == "video").ToList();
+            Assert.NotEmpty(forwarded);
+            Assert.All(forwarded, f => Assert.True(f.RtxAccepted, $"{who} did not accept our RTX"));
+        }
     }
 
     private static Inbound Parse(JsonElement json) => new(json.GetProperty("video").GetInt32(), json.GetProperty("audio").GetInt32(),
