@@ -15,16 +15,21 @@ using Voki.Media.Srtp;
 namespace Voki.Media.Client;
 
 /// <summary>A packet a synthetic peer received: who sent it (SSRC), its sequence and timestamp, and when it arrived.</summary>
-public readonly record struct ReceivedPacket(uint Ssrc, byte PayloadType, ushort Sequence, uint Timestamp, int PayloadLength, long ArrivalTicks, long SentTicks);
+/// <remarks><paramref name="Retransmitted"/>: it came as RTX (RFC 4588) and was unwrapped to the original stream.</remarks>
+public readonly record struct ReceivedPacket(uint Ssrc, byte PayloadType, ushort Sequence, uint Timestamp, int PayloadLength, long ArrivalTicks, long SentTicks,
+    bool Retransmitted = false);
 
 /// <summary>
 /// Our own stack in the browser's place (client mode): offers audio and video, runs ICE as the
 /// controlling agent, DTLS as the client, then sends and receives SRTP. The SFU tests and the
-/// load tool (bench/sfu) use it, so they exercise every protocol layer a browser does.
+/// load tool (bench/sfu) use it, so they exercise every protocol layer a browser does. Like a browser, it keeps
+/// its recent video packets and resends them when NACKed (RFC 4585 §6.2.1), as RTX (RFC 4588) when it offered RTX
+/// and the answer kept it; and it can drop a share of its outgoing video, as a lossy uplink would.
 /// </summary>
 public sealed class SyntheticPeer : IDisposable
 {
-    public const int OpusPayloadType = 111, Vp8PayloadType = 96;
+    public const int OpusPayloadType = 111, Vp8PayloadType = 96, RtxPayloadType = 97;
+    private const int HistorySize = 1024;
 
     private readonly Socket _socket;
     private readonly DtlsCertificate _certificate = DtlsCertificate.Generate("synthetic");
@@ -40,10 +45,31 @@ public sealed class SyntheticPeer : IDisposable
     private DtlsTransport? _dtlsRecords;
     private volatile bool _running = true;
     private TaskCompletionSource _stunAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ushort _audioSequence, _videoSequence;
+    private ushort _audioSequence, _videoSequence, _rtxSequence;
+    private readonly byte[][] _history = new byte[HistorySize][];
+    private readonly int[] _historyLengths = new int[HistorySize];
+    private readonly ushort[] _historySequences = new ushort[HistorySize];
+    private Random? _loss;
+    private bool _sendRtx;
+    // What the SFU retransmits to us as RTX: its RTX payload type and SSRC → the primary SSRC (ssrc-group FID).
+    private int? _receiveRtxPayloadType;
+    private readonly Dictionary<uint, uint> _repairedSsrcs = [];
+    private readonly byte[] _unwrapped = new byte[2048];
 
     public uint AudioSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
     public uint VideoSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+    public uint VideoRtxSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+    /// <summary>Offer RTX for VP8 (payload type 97, ssrc-group FID), as browsers do; also accept it in answers.</summary>
+    public bool OfferRtx { get; init; }
+    /// <summary>The share of outgoing video packets (first sends and resends) lost on the way to the SFU.</summary>
+    public double UplinkVideoLoss { get; init; }
+    /// <summary>Seeds the uplink loss, so a test loses the same packets every run.</summary>
+    public int LossSeed { get; init; } = 1;
+    public long VideoPacketsDropped, NacksReceived, PacketsResent;
+    /// <summary>Received video packets (by SSRC and sequence number) to lose on the way in, before SRTP sees them.</summary>
+    public Func<uint, ushort, bool>? DropIncomingVideo { get; init; }
+    /// <summary>Video packets sent for the first time (lost on the uplink or not).</summary>
+    public long VideoPacketsSent => _videoSequence;
     public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
     /// <summary>Overwrite each payload's last 8 bytes with the send time (and read them on receipt), for latency figures.</summary>
     public bool StampSendTime { get; init; }
@@ -68,6 +94,8 @@ public sealed class SyntheticPeer : IDisposable
         _receiver.Start();
     }
 
+    private bool Lose() => UplinkVideoLoss > 0 && (_loss ??= new Random(LossSeed)).NextDouble() < UplinkVideoLoss;
+
     /// <summary>A Unified Plan offer publishing one Opus and one VP8 track, as a browser writes it.</summary>
     /// <param name="dtlsClient">Insist on being the DTLS client (a=setup:active), for servers that would otherwise pick the client role.</param>
     public string CreateOffer(bool dtlsClient = false)
@@ -81,7 +109,8 @@ public sealed class SyntheticPeer : IDisposable
         Line("a=group:BUNDLE 0 1");
         foreach (var (mid, kind, pt, codec, ssrc) in new[] { ("0", "audio", OpusPayloadType, "opus/48000/2", AudioSsrc), ("1", "video", Vp8PayloadType, "VP8/90000", VideoSsrc) })
         {
-            Line($"m={kind} 9 UDP/TLS/RTP/SAVPF {pt}");
+            var rtx = OfferRtx && kind == "video";
+            Line($"m={kind} 9 UDP/TLS/RTP/SAVPF {pt}{(rtx ? $" {RtxPayloadType}" : "")}");
             Line("c=IN IP4 0.0.0.0");
             Line($"a=ice-ufrag:{_ufrag}");
             Line($"a=ice-pwd:{_password}");
@@ -91,7 +120,15 @@ public sealed class SyntheticPeer : IDisposable
             Line("a=sendrecv");
             Line("a=rtcp-mux");
             Line($"a=rtpmap:{pt} {codec}");
+            if (kind == "video") { Line($"a=rtcp-fb:{pt} nack"); Line($"a=rtcp-fb:{pt} nack pli"); }
+            if (rtx)
+            {
+                Line($"a=rtpmap:{RtxPayloadType} rtx/90000");
+                Line($"a=fmtp:{RtxPayloadType} apt={pt}");
+                Line($"a=ssrc-group:FID {ssrc} {VideoRtxSsrc}");
+            }
             Line($"a=ssrc:{ssrc} cname:synthetic");
+            if (rtx) Line($"a=ssrc:{VideoRtxSsrc} cname:synthetic");
             Line(_candidate);
             Line("a=end-of-candidates");
         }
@@ -110,7 +147,23 @@ public sealed class SyntheticPeer : IDisposable
         Line("t=0 0");
         foreach (var m in offer.Media)
         {
-            Line($"m={m.Kind} {(m.Port == 0 ? 0 : 9)} {m.Protocol} {string.Join(' ', m.Formats)}");
+            var formats = m.Formats.ToList();
+            var vp8 = m.PayloadTypeOf("VP8/90000");
+            if (vp8 is { } primary && m.RtxPayloadTypeFor(primary) is { } rtx)
+            {
+                if (OfferRtx)
+                {
+                    lock (_repairedSsrcs)
+                    {
+                        _receiveRtxPayloadType = rtx;
+                        foreach (var group in m.AttributeValues("ssrc-group"))
+                            if (group.Split(' ') is ["FID", var media, var repair] && uint.TryParse(media, out var mediaSsrc) && uint.TryParse(repair, out var repairSsrc))
+                                _repairedSsrcs[repairSsrc] = mediaSsrc;
+                    }
+                }
+                else formats.Remove(rtx.ToString());
+            }
+            Line($"m={m.Kind} {(m.Port == 0 ? 0 : 9)} {m.Protocol} {string.Join(' ', formats)}");
             Line($"a=mid:{m.Mid}");
             Line($"a=ice-ufrag:{_ufrag}");
             Line($"a=ice-pwd:{_password}");
@@ -161,6 +214,7 @@ public sealed class SyntheticPeer : IDisposable
         var media = answer.Media.First(m => m.Port != 0);
         var remote = new RemoteIce(answer.Find(media, "ice-ufrag")!, answer.Find(media, "ice-pwd")!, answer.Find(media, "fingerprint")![8..].Trim());
         var candidate = media.AttributeValues("candidate").First().Split(' ');
+        _sendRtx = OfferRtx && answer.Media.Any(m => m.Kind == "video" && m.PayloadTypeOf("VP8/90000") is { } vp8 && m.RtxPayloadTypeFor(vp8) is not null);
         _server = new IPEndPoint(IPAddress.Parse(candidate[4]), int.Parse(candidate[5]));
 
         var deadline = Stopwatch.StartNew();
@@ -240,8 +294,66 @@ public sealed class SyntheticPeer : IDisposable
             payload.CopyTo(packet[12..]);
             if (StampSendTime && payload.Length >= 8)
                 System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(packet[(12 + payload.Length - 8)..], Stopwatch.GetTimestamp());
+            if (video) Remember(sequence, packet[..(12 + payload.Length)]);
+            if (video && Lose()) { Interlocked.Increment(ref VideoPacketsDropped); return; }
             var length = _outbound.ProtectRtp(_sendBuffer, 12 + payload.Length);
             Transmit(_sendBuffer.AsSpan(0, length), _server);
+        }
+    }
+
+    /// <summary>Asks the SFU to resend packets of a stream we receive (generic NACK, RFC 4585 §6.2.1).</summary>
+    public void SendNack(uint mediaSsrc, params ushort[] sequences)
+    {
+        if (_outbound is null || _server is null) return;
+        lock (_sendGate)
+        {
+            var length = GenericNack.Write(_sendBuffer, 0x5E11D, mediaSsrc, sequences);
+            var sent = _outbound.ProtectRtcp(_sendBuffer, length);
+            _socket.SendTo(_sendBuffer.AsSpan(0, sent), SocketFlags.None, _server);
+        }
+    }
+
+    private void Remember(ushort sequence, ReadOnlySpan<byte> packet)
+    {
+        var slot = sequence % HistorySize;
+        var entry = _history[slot] ??= new byte[1500];
+        packet.CopyTo(entry);
+        _historyLengths[slot] = packet.Length;
+        _historySequences[slot] = sequence;
+    }
+
+    /// <summary>Resends what a NACK asks for from the history, as RTX when negotiated; resends can be lost too.</summary>
+    private void Resend(List<ushort> sequences)
+    {
+        if (_outbound is null || _server is null) return;
+        lock (_sendGate)
+        {
+            foreach (var sequence in sequences)
+            {
+                var slot = sequence % HistorySize;
+                if (_historySequences[slot] != sequence || _historyLengths[slot] == 0) continue;
+                var original = _history[slot].AsSpan(0, _historyLengths[slot]);
+                int length;
+                if (_sendRtx) length = RtxPacket.Wrap(original, RtpHeader.FixedLength, _sendBuffer, RtxPayloadType, _rtxSequence++, VideoRtxSsrc);
+                else { original.CopyTo(_sendBuffer); length = original.Length; }
+                Interlocked.Increment(ref PacketsResent);
+                if (Lose()) { Interlocked.Increment(ref VideoPacketsDropped); continue; }
+                var sent = _outbound.ProtectRtp(_sendBuffer, length);
+                _socket.SendTo(_sendBuffer.AsSpan(0, sent), SocketFlags.None, _server);
+            }
+        }
+    }
+
+    /// <summary>Answers a sender report at once with a receiver report block (LSR, DLSR 0), so the SFU can measure the RTT.</summary>
+    private void AnswerSenderReport(ReadOnlySpan<byte> report)
+    {
+        if (_outbound is null || _server is null) return;
+        var (ntp, _) = RtcpPacket.SenderReportTimes(report);
+        lock (_sendGate)
+        {
+            var length = RtcpWriter.ReceiverReport(_sendBuffer, VideoSsrc, new RtcpPacket(report).SenderSsrc, 0, 0, 0, 0, (uint)(ntp >> 16), 0);
+            var sent = _outbound.ProtectRtcp(_sendBuffer, length);
+            _socket.SendTo(_sendBuffer.AsSpan(0, sent), SocketFlags.None, _server);
         }
     }
 
@@ -287,15 +399,37 @@ public sealed class SyntheticPeer : IDisposable
                     if (!inbound.TryUnprotectRtcp(buffer, length, out var rtcpLength)) continue;
                     Interlocked.Increment(ref RtcpReceived);
                     foreach (var (offset, size) in RtcpPacket.Split(buffer.AsSpan(0, rtcpLength)))
-                        if (buffer[offset + 1] == RtcpType.PayloadFeedback && (buffer[offset] & 0x1F) == RtcpType.PliFormat) Interlocked.Increment(ref PliReceived);
+                    {
+                        var rtcp = buffer.AsSpan(offset, size);
+                        if (rtcp[1] == RtcpType.PayloadFeedback && (rtcp[0] & 0x1F) == RtcpType.PliFormat) Interlocked.Increment(ref PliReceived);
+                        else if (rtcp[1] == RtcpType.TransportFeedback && (rtcp[0] & 0x1F) == RtcpType.NackFormat && new RtcpPacket(rtcp).MediaSsrc == VideoSsrc)
+                        {
+                            Interlocked.Increment(ref NacksReceived);
+                            Resend(RtcpPacket.NackedSequences(rtcp));
+                        }
+                        else if (rtcp[1] == RtcpType.SenderReport && size >= 28) AnswerSenderReport(rtcp);
+                    }
                     continue;
                 }
+                if (DropIncomingVideo is { } drop && length >= RtpHeader.FixedLength && RtpHeader.PayloadType(buffer) == Vp8PayloadType
+                    && drop(RtpHeader.Ssrc(buffer), RtpHeader.Sequence(buffer))) continue;
                 if (!inbound.TryUnprotectRtp(buffer, length, out var plain)) continue;
                 var packet = buffer.AsSpan(0, plain);
+                var retransmitted = false;
+                if (_receiveRtxPayloadType is { } rtxPt && RtpHeader.PayloadType(packet) == rtxPt)
+                {
+                    uint primary;
+                    lock (_repairedSsrcs) { if (!_repairedSsrcs.TryGetValue(RtpHeader.Ssrc(packet), out primary)) continue; }
+                    var unwrapped = RtxPacket.Unwrap(packet, _unwrapped, Vp8PayloadType, primary);
+                    if (unwrapped < 0) continue;
+                    packet = _unwrapped.AsSpan(0, unwrapped);
+                    plain = unwrapped;
+                    retransmitted = true;
+                }
                 var header = RtpHeader.Length(packet);
                 var sent = StampSendTime && plain - header >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(packet[(plain - 8)..]) : 0;
                 PacketReceived?.Invoke(new ReceivedPacket(RtpHeader.Ssrc(packet), RtpHeader.PayloadType(packet), RtpHeader.Sequence(packet),
-                    RtpHeader.Timestamp(packet), plain - header, arrival, sent));
+                    RtpHeader.Timestamp(packet), plain - header, arrival, sent, retransmitted));
             }
         }
     }

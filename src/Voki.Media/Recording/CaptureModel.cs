@@ -70,6 +70,12 @@ public sealed record CapturedTrack
 
     public required TrackPlacementSource PlacedBy { get; init; }
 
+    /// <summary>
+    /// Seconds of the sender's wall clock per second of the track's media time, from its sender reports: a sender
+    /// whose audio and video clocks drift apart (0.1 % is 1.2 s in 20 minutes) is composed on its wall clock.
+    /// </summary>
+    public double ClockScale { get; init; } = 1.0;
+
     /// <summary>The bytes of the file that hold complete frames or pages; less than the file's length when the last one is torn.</summary>
     public required long ReadableBytes { get; init; }
 

@@ -141,13 +141,15 @@ public static class CaptureReader
                 continue;
             }
             if (media.Torn) warnings.Add($"{e.File}: torn after byte {media.ReadableBytes}, composed up to there");
-            var (start, source) = TrackPlacement.Place(new TrackClock(e, ReportsOf(t), SyncsOf(t)), offsets[e.Participant!]);
+            var clock = new TrackClock(e, ReportsOf(t), SyncsOf(t));
+            var (start, source) = TrackPlacement.Place(clock, offsets[e.Participant!]);
+            double scale = source == TrackPlacementSource.SenderReport ? TrackPlacement.ClockScale(clock) : 1.0;
             long startMs = (long)Math.Round(start - origin);
             tracks.Add(new CapturedTrack
             {
                 ParticipantId = e.Participant!, Kind = kind, FilePath = path, Ssrc = e.Ssrc!.Value,
-                StartMs = startMs, EndMs = startMs + (long)Math.Round(media.EndSeconds * 1000),
-                PlacedBy = source, ReadableBytes = media.ReadableBytes, Torn = media.Torn,
+                StartMs = startMs, EndMs = startMs + (long)Math.Round(media.EndSeconds * 1000 * scale),
+                PlacedBy = source, ClockScale = scale, ReadableBytes = media.ReadableBytes, Torn = media.Torn,
                 Width = media.Width, Height = media.Height,
             });
         }

@@ -82,7 +82,7 @@ public sealed record FfmpegCommand
             string x = Piecewise(pieces.Select(p => (p.StartFrame, p.Picture.X)).ToList(), fps, out _);
             string y = Piecewise(pieces.Select(p => (p.StartFrame, p.Picture.Y)).ToList(), fps, out _);
             string picture = $"v{input}", next = $"o{input}";
-            graph.Append($"[{input}:v]setpts=PTS{Signed(track.StartMs / 1000.0)}/TB,trim=end={Sec(duration)},")
+            graph.Append($"[{input}:v]setpts=PTS{Scaled(track)}{Signed(track.StartMs / 1000.0)}/TB,trim=end={Sec(duration)},")
                  .Append(Resizing(pieces.Select(p => (p.StartFrame, p.Picture)).ToList(), $"scale@{picture}", fps))
                  .Append($",setsar=1[{picture}];\n");
             graph.Append($"[{current}][{picture}]overlay=x='{x}':y='{y}':eof_action=pass:enable='{Windows(pieces.Select(p => (p.StartFrame, p.EndFrame)), fps)}'[{next}];\n");
@@ -104,7 +104,9 @@ public sealed record FfmpegCommand
         {
             double startSeconds = track.StartMs / 1000.0;
             long startSample = Math.Max(0, (long)Math.Round(startSeconds * 48000));
-            graph.Append($"[{input}:a]asetpts=PTS{Signed(startSeconds)}/TB,")
+            // On a drifting clock the timestamps are stretched to the sender's wall clock; aresample then pads or trims
+            // the samples to them whenever they part by more than 20 ms.
+            graph.Append($"[{input}:a]asetpts=PTS{Scaled(track)}{Signed(startSeconds)}/TB,")
                  .Append($"aresample=48000:async=1:min_hard_comp=0.020:first_pts={startSample},")
                  .Append($"aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts={layout}")
                  .Append(startSample > 0 ? $",adelay=delays={startSample}S:all=1" : "")
@@ -188,6 +190,10 @@ public sealed record FfmpegCommand
         var commands = sizes.Skip(1).Select(z => $"{Half(z.Frame, fps)} {scaleName} w {z.W}, {scaleName} h {z.H};");
         return $"sendcmd=c='{string.Join(" ", commands)}',{scale}";
     }
+
+    /// <summary>The factor that puts a track's media time on its sender's wall clock (<see cref="CapturedTrack.ClockScale"/>), if any.</summary>
+    private static string Scaled(CapturedTrack track) =>
+        Math.Abs(track.ClockScale - 1) < 1e-7 ? "" : "*" + track.ClockScale.ToString("0.#########", CultureInfo.InvariantCulture);
 
     /// <summary>The instant half a frame before frame <paramref name="frame"/>, in seconds.</summary>
     private static string Half(long frame, int fps) => Sec(Math.Max(0, (frame - 0.5) / fps));

@@ -23,6 +23,29 @@ public static class TrackPlacement
     /// <summary>Sync samples this long after a track's first packet are not used to place it: the sender's clock drifts.</summary>
     public const long SyncPlacementWindowMs = 20_000;
 
+    /// <summary>Sender reports spanning less than this say too little about a clock's rate to correct it.</summary>
+    public const long MinClockScaleSpanMs = 10_000;
+
+    /// <summary>A rate further than this from nominal is taken for a broken clock or a timestamp jump, not drift.</summary>
+    public const double MaxClockDrift = 0.01;
+
+    /// <summary>
+    /// Sender wall-clock seconds per second of the track's RTP clock, from its first and last sender reports (the RTP
+    /// clock of an audio or video capture runs off its own crystal; RFC 3550 §6.4.1 gives both clocks at each report).
+    /// 1 when the reports span under <see cref="MinClockScaleSpanMs"/> or disagree beyond <see cref="MaxClockDrift"/>.
+    /// </summary>
+    public static double ClockScale(TrackClock clock)
+    {
+        var reports = Usable(clock.SenderReports).OrderBy(r => r.NtpMs).ToList();
+        if (reports.Count < 2) return 1.0;
+        var (first, last) = (reports[0], reports[^1]);
+        double wallMs = last.NtpMs!.Value - first.NtpMs!.Value;
+        double mediaMs = unchecked((int)(last.Rtp!.Value - first.Rtp!.Value)) * 1000.0 / clock.ClockRate;
+        if (wallMs < MinClockScaleSpanMs || mediaMs <= 0) return 1.0;
+        double scale = wallMs / mediaMs;
+        return Math.Abs(scale - 1) <= MaxClockDrift ? scale : 1.0;
+    }
+
     /// <summary>Capture clock − sender clock for one participant (ms), from all its tracks' SRs and sync samples; null without any SR.</summary>
     public static double? SenderClockOffset(IEnumerable<TrackClock> tracks)
     {

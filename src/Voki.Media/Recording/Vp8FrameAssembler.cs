@@ -3,15 +3,17 @@ using Voki.Media.Rtp;
 namespace Voki.Media.Recording;
 
 /// <summary>
-/// Reassembles VP8 frames from RTP (RFC 7741 §4): a frame starts with the S bit on partition 0 and
-/// ends with the marker bit; a frame with a missing packet is dropped, and after a loss we wait for
-/// the next keyframe so the recording never holds frames that reference what we lost.
+/// Reassembles VP8 frames from RTP in sequence order (RFC 7741 §4): a frame starts with the S bit on partition 0
+/// and ends with the marker bit. Any gap in the sequence numbers loses the frame it falls in (or a whole frame
+/// between two), so the frame is dropped and we wait for the next keyframe: the recording never holds frames that
+/// reference what we lost. The frame buffer grows with the largest frame seen, up to <see cref="MaxFrameSize"/>.
 /// </summary>
 public sealed class Vp8FrameAssembler
 {
-    private readonly byte[] _frame = new byte[1 << 20];
+    public const int MaxFrameSize = 1 << 20;
+    private byte[] _frame = new byte[16 << 10];
     private int _length;
-    private bool _inFrame, _needKeyframe = true;
+    private bool _inFrame, _needKeyframe = true, _sequenced;
     private ushort _expectedSequence;
     private uint _timestamp;
 
@@ -24,11 +26,28 @@ public sealed class Vp8FrameAssembler
         var headerLength = RtpHeader.Length(rtp);
         if (headerLength < 0 || headerLength >= rtp.Length) return false;
         var sequence = RtpHeader.Sequence(rtp);
+        var gap = _sequenced && sequence != _expectedSequence;
+        _sequenced = true;
+        _expectedSequence = (ushort)(sequence + 1);
         var payload = rtp[headerLength..];
+        if ((rtp[0] & 0x20) != 0)
+        {
+            // Padding (RFC 3550 §5.1), which senders also send alone to probe bandwidth: it keeps its place in the sequence.
+            var padding = payload.Length > 0 ? payload[^1] : 0;
+            if (padding == 0 || padding > payload.Length) return false;
+            payload = payload[..^padding];
+            if (payload.IsEmpty) return false;
+        }
         var descriptor = DescriptorLength(payload);
         if (descriptor < 0 || descriptor >= payload.Length) return false;
         var start = (payload[0] & 0x10) != 0 && (payload[0] & 0x07) == 0;
 
+        if (gap && !_needKeyframe)
+        {
+            // What went missing belonged to this frame, the one before, or a frame in between.
+            _inFrame = false;
+            _needKeyframe = wantsKeyframe = true;
+        }
         if (start)
         {
             if (_needKeyframe && (payload[descriptor] & 0x01) != 0) { _inFrame = false; wantsKeyframe = true; return false; }
@@ -38,22 +57,31 @@ public sealed class Vp8FrameAssembler
             _timestamp = RtpHeader.Timestamp(rtp);
         }
         else if (!_inFrame) return false;
-        else if (sequence != _expectedSequence || RtpHeader.Timestamp(rtp) != _timestamp)
+        else if (RtpHeader.Timestamp(rtp) != _timestamp)
         {
-            // A packet of this frame went missing: drop it and resynchronise on a keyframe.
+            // A frame whose marker packet never came.
             _inFrame = false;
             _needKeyframe = wantsKeyframe = true;
             return false;
         }
-        _expectedSequence = (ushort)(sequence + 1);
         var body = payload[descriptor..];
-        if (_length + body.Length > _frame.Length) { _inFrame = false; return false; }
+        if (!Fits(_length + body.Length)) { _inFrame = false; _needKeyframe = wantsKeyframe = true; return false; }
         body.CopyTo(_frame.AsSpan(_length));
         _length += body.Length;
         if (!RtpHeader.Marker(rtp)) return false;
         _inFrame = false;
         frame = _frame.AsSpan(0, _length);
         timestamp = _timestamp;
+        return true;
+    }
+
+    private bool Fits(int length)
+    {
+        if (length <= _frame.Length) return true;
+        if (length > MaxFrameSize) return false;
+        var grown = new byte[Math.Min(MaxFrameSize, Math.Max(length, _frame.Length * 2))];
+        _frame.AsSpan(0, _length).CopyTo(grown);
+        _frame = grown;
         return true;
     }
 

@@ -34,15 +34,59 @@ public sealed class MediaDescription
         return null;
     }
 
-    /// <summary>The first SSRC the section announces (a=ssrc), the publisher's media source.</summary>
+    /// <summary>
+    /// The RTX payload type (RFC 4588 §8.1) that retransmits <paramref name="primary"/>: an rtpmap "rtx/…" whose
+    /// fmtp says apt=<paramref name="primary"/>, listed among the section's formats.
+    /// </summary>
+    public int? RtxPayloadTypeFor(int primary)
+    {
+        foreach (var map in AttributeValues("rtpmap"))
+        {
+            var space = map.IndexOf(' ');
+            if (space <= 0 || !map[(space + 1)..].StartsWith("rtx/", StringComparison.OrdinalIgnoreCase)) continue;
+            var pt = map[..space];
+            if (!Formats.Contains(pt) || !int.TryParse(pt, out var rtx)) continue;
+            foreach (var fmtp in AttributeValues("fmtp"))
+            {
+                if (!fmtp.StartsWith(pt + " ", StringComparison.Ordinal)) continue;
+                foreach (var parameter in fmtp[(pt.Length + 1)..].Split(';', StringSplitOptions.TrimEntries))
+                    if (parameter.StartsWith("apt=", StringComparison.OrdinalIgnoreCase) && int.TryParse(parameter[4..], out var apt) && apt == primary)
+                        return rtx;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The repair SSRC paired with <paramref name="primary"/> by "a=ssrc-group:FID primary repair" (RFC 5576 §4.2, RFC 4588 §8.1).</summary>
+    public uint? RepairSsrcFor(uint primary)
+    {
+        foreach (var group in AttributeValues("ssrc-group"))
+        {
+            var parts = group.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 3 && parts[0] == "FID" && uint.TryParse(parts[1], out var first) && first == primary && uint.TryParse(parts[2], out var repair))
+                return repair;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The first SSRC the section announces (a=ssrc), the publisher's media source; an SSRC that an ssrc-group
+    /// names as another's repair (FID, RFC 4588 §8.1) is not one, wherever its lines come.
+    /// </summary>
     public uint? FirstSsrc
     {
         get
         {
+            var repairs = new HashSet<uint>();
+            foreach (var group in AttributeValues("ssrc-group"))
+            {
+                var parts = group.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 3 && parts[0] == "FID" && uint.TryParse(parts[2], out var repair)) repairs.Add(repair);
+            }
             foreach (var value in AttributeValues("ssrc"))
             {
                 var space = value.IndexOf(' ');
-                if (uint.TryParse(space < 0 ? value : value[..space], out var ssrc)) return ssrc;
+                if (uint.TryParse(space < 0 ? value : value[..space], out var ssrc) && !repairs.Contains(ssrc)) return ssrc;
             }
             return null;
         }

@@ -8,12 +8,16 @@ public sealed class MediaLine
     public string Protocol { get; init; } = "UDP/TLS/RTP/SAVPF";
     /// <summary>Payload type of our one codec (Opus or VP8) on this line; null when the line is rejected.</summary>
     public int? PayloadType { get; set; }
+    /// <summary>The RTX payload type retransmitting our codec on this line (RFC 4588), when negotiated.</summary>
+    public int? RtxPayloadType { get; set; }
     /// <summary>sendonly, recvonly or inactive, from our side.</summary>
     public string Direction { get; set; } = "recvonly";
     /// <summary>The publisher's SSRC we receive on this line, when we receive.</summary>
     public uint? RemoteSsrc { get; set; }
     /// <summary>The SSRC and msid we send with, when this line carries a forwarded track.</summary>
     public uint? LocalSsrc { get; set; }
+    /// <summary>The SSRC we retransmit on (RTX), paired with <see cref="LocalSsrc"/> by ssrc-group FID.</summary>
+    public uint? LocalRtxSsrc { get; set; }
     public string? StreamId { get; set; }
     public string? TrackId { get; set; }
     public bool Rejected => PayloadType is null;
@@ -22,7 +26,7 @@ public sealed class MediaLine
 /// <summary>Codecs the SFU forwards (payload types are never hard-coded: they come from the peer's offer).</summary>
 public static class Codecs
 {
-    public const string OpusName = "opus/48000/2", Vp8Name = "VP8/90000";
+    public const string OpusName = "opus/48000/2", Vp8Name = "VP8/90000", RtxName = "rtx/90000";
     public const int DefaultOpusPayloadType = 111, DefaultVp8PayloadType = 96;
 
     public static string? NameFor(string kind) => kind switch { "audio" => OpusName, "video" => Vp8Name, _ => null };

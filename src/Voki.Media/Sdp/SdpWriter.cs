@@ -7,7 +7,7 @@ public sealed record LocalTransport(string IceUfrag, string IcePassword, string 
 
 /// <summary>
 /// Writes the SFU's answers and offers (JSEP, RFC 8829): BUNDLE over every accepted section, rtcp-mux,
-/// ICE-lite with our single host candidate, and one codec per section.
+/// ICE-lite with our single host candidate, and one codec per section (video with its RTX, RFC 4588, when the peer has one).
 /// </summary>
 public static class SdpWriter
 {
@@ -34,7 +34,8 @@ public static class SdpWriter
                 continue;
             }
             var pt = m.PayloadType!.Value;
-            Line($"m={m.Kind} 9 {m.Protocol} {pt}");
+            var rtx = m.Kind == "video" ? m.RtxPayloadType : null;
+            Line($"m={m.Kind} 9 {m.Protocol} {pt}{(rtx is null ? "" : $" {rtx}")}");
             Line($"c=IN IP4 {local.Address}");
             Line("a=rtcp:9 IN IP4 0.0.0.0");
             Line($"a=ice-ufrag:{local.IceUfrag}");
@@ -56,12 +57,24 @@ public static class SdpWriter
                 Line($"a=rtcp-fb:{pt} ccm fir");
                 Line($"a=rtcp-fb:{pt} nack");
                 Line($"a=rtcp-fb:{pt} nack pli");
+                if (rtx is { } r)
+                {
+                    Line($"a=rtpmap:{r} {Codecs.RtxName}");
+                    Line($"a=fmtp:{r} apt={pt}");
+                }
             }
             if (m.LocalSsrc is { } ssrc && m.Direction == "sendonly")
             {
                 Line($"a=msid:{m.StreamId} {m.TrackId}");
+                var repair = rtx is not null ? m.LocalRtxSsrc : null;
+                if (repair is not null) Line($"a=ssrc-group:FID {ssrc} {repair}");
                 Line($"a=ssrc:{ssrc} cname:voki");
                 Line($"a=ssrc:{ssrc} msid:{m.StreamId} {m.TrackId}");
+                if (repair is not null)
+                {
+                    Line($"a=ssrc:{repair} cname:voki");
+                    Line($"a=ssrc:{repair} msid:{m.StreamId} {m.TrackId}");
+                }
             }
             Line($"a=candidate:1 1 udp 2130706431 {local.Address} {local.Port} typ host");
             Line("a=end-of-candidates");

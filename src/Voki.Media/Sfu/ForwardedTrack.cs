@@ -4,7 +4,9 @@ namespace Voki.Media.Sfu;
 
 /// <summary>
 /// One published track as one subscriber receives it: our own SSRC, sequence and timestamp space, the
-/// subscriber's payload type, and recent packets kept for NACK retransmission (RFC 4585 §6.2.1).
+/// subscriber's payload type, and recent packets kept for NACK retransmission (RFC 4585 §6.2.1), which go out
+/// on our own RTX stream (RFC 4588: its SSRC, payload type and sequence numbers) when the subscriber accepted one.
+/// Recovered packets from the publisher pass through <see cref="Rewrite"/> too, so they can be retransmitted.
 /// </summary>
 public sealed class ForwardedTrack
 {
@@ -17,6 +19,13 @@ public sealed class ForwardedTrack
     public byte PayloadType { get; set; }
     /// <summary>Set once the subscriber's answer includes this track's m= section.</summary>
     public volatile bool Active;
+    /// <summary>Our retransmission SSRC, announced with ssrc-group FID in our offers.</summary>
+    public uint RtxSsrc { get; }
+    /// <summary>The subscriber's RTX payload type for our codec, offered when it has one.</summary>
+    public byte? RtxPayloadType { get; set; }
+    /// <summary>Set when the subscriber's answer kept our RTX payload type: retransmissions then go out as RTX.</summary>
+    public volatile bool RtxAccepted;
+    private ushort _rtxSequence;
 
     private readonly ushort _sequenceOffset;
     private readonly uint _timestampOffset;
@@ -32,6 +41,8 @@ public sealed class ForwardedTrack
         Mid = mid;
         PayloadType = payloadType;
         LocalSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+        RtxSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+        _rtxSequence = (ushort)Random.Shared.Next(0, ushort.MaxValue);
         _sequenceOffset = (ushort)Random.Shared.Next(0, ushort.MaxValue);
         _timestampOffset = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
         if (source.Kind == "video")
@@ -64,6 +75,24 @@ public sealed class ForwardedTrack
         PacketsSent++;
         OctetsSent += (uint)(length - RtpHeader.FixedLength);
         return length;
+    }
+
+    /// <summary>
+    /// Writes the retransmission of our packet <paramref name="sequence"/> into <paramref name="destination"/>: as RTX
+    /// when the subscriber accepted it, else as it was. Returns its length; 0 when the packet is no longer cached.
+    /// </summary>
+    internal int Retransmission(ushort sequence, Span<byte> destination, out bool asRtx)
+    {
+        asRtx = false;
+        var cached = Cached(sequence);
+        if (cached.IsEmpty) return 0;
+        if (RtxAccepted && RtxPayloadType is { } rtx)
+        {
+            asRtx = true;
+            return RtxPacket.Wrap(cached, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, RtxSsrc);
+        }
+        cached.CopyTo(destination);
+        return cached.Length;
     }
 
     /// <summary>A packet we sent earlier with this sequence number, if it is still cached.</summary>

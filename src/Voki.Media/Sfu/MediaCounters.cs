@@ -33,10 +33,26 @@ public sealed class MediaCounters
     public long Retransmissions;
     public long KeyframeRequests;
     public long ConsentExpirations;
+    /// <summary>Generic NACK messages sent to publishers, and the packets they asked for (RFC 4585 §6.2.1).</summary>
+    public long NacksSent;
+    public long PacketsNacked;
+    /// <summary>Packets a publisher resent after we asked (plain or RTX) that filled a gap.</summary>
+    public long PacketsRecovered;
+    /// <summary>Packets given up on after every request went unanswered, or too old to wait for.</summary>
+    public long NackGiveUps;
+    /// <summary>RTX packets received from publishers and sent to subscribers (RFC 4588).</summary>
+    public long RtxReceived;
+    public long RtxSent;
+    /// <summary>Packets that arrived twice, or after they were given up on: neither forwarded nor recorded.</summary>
+    public long DuplicatesDropped;
+    /// <summary>Recorded frames and packets dropped because the capture's disk fell behind.</summary>
+    public long RecorderWritesDropped;
 
     public override string ToString() =>
         $"received={PacketsReceived} forwarded={PacketsForwarded} stunBad={StunMalformed}/{StunIntegrityFailures}/{StunUnknownUser} " +
         $"dtlsUnknown={DtlsUnknownSource} dtlsFailed={DtlsHandshakeFailures} dtlsTimeouts={DtlsHandshakeTimeouts}/{DtlsDeadlineDrops} " +
         $"dtlsRefused={DtlsHandshakesRefusedNodeFull}/{DtlsHandshakesRefusedPerCall}/{DtlsHandshakesRefusedPerAddress} dtlsResent={DtlsFinalFlightResends} " +
-        $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams}";
+        $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
+        $"nacks={NacksSent}/{PacketsNacked} recovered={PacketsRecovered} giveUps={NackGiveUps} rtx={RtxReceived}/{RtxSent} " +
+        $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped}";
 }

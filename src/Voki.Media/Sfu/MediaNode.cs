@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Org.BouncyCastle.Security;
@@ -14,7 +15,8 @@ namespace Voki.Media.Sfu;
 /// <summary>
 /// The media plane of one node: one UDP port for every call, demultiplexed by first byte (RFC 7983),
 /// STUN USERNAME (ICE-lite, RFC 8445 §2.5) and then by the 5-tuple the STUN check came from.
-/// A receive thread does ICE, SRTP and forwarding; a timer thread sends RTCP and checks consent.
+/// A receive thread does ICE, SRTP and forwarding; a timer thread sends RTCP and checks consent; a NACK thread
+/// asks publishers to resend what their uplink lost.
 /// </summary>
 public sealed class MediaNode : IDisposable
 {
@@ -26,8 +28,11 @@ public sealed class MediaNode : IDisposable
     private readonly DtlsHandshakePool _handshakes;
     private readonly DtlsRecordService _dtlsRecords = new();
     private readonly BcTlsCrypto _crypto = new(new SecureRandom());
-    private readonly Thread _receiver, _timer;
+    private static readonly TimeSpan NackInterval = TimeSpan.FromMilliseconds(10);
+    private readonly Thread _receiver, _timer, _nacker;
     private readonly byte[] _rtcpBuffer = new byte[1500];
+    // The receive thread's scratch space for the original packet inside an RTX packet.
+    private readonly byte[] _unwrapped = new byte[2048];
     private volatile bool _running = true;
 
     public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
@@ -47,13 +52,18 @@ public sealed class MediaNode : IDisposable
         _handshakes = new DtlsHandshakePool(options.MaxHandshakes, options.MaxHandshakesPerCall, options.MaxHandshakesPerAddress);
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "media-receive", Priority = ThreadPriority.AboveNormal };
         _timer = new Thread(TimerLoop) { IsBackground = true, Name = "media-rtcp" };
+        _nacker = new Thread(NackLoop) { IsBackground = true, Name = "media-nack" };
         _receiver.Start();
         _timer.Start();
+        _nacker.Start();
         WarmUp();
     }
 
     /// <summary>Participants whose transport the node still knows (ICE credentials registered), across every call.</summary>
     public int PeerCount => _byUfrag.Count;
+
+    /// <summary>The media plane's monotonic clock, for loss-recovery timing.</summary>
+    internal static TimeSpan Now => Stopwatch.GetElapsedTime(0);
 
     public SfuSession Session(string id) => _sessions.GetOrAdd(id, key => new SfuSession(key, this));
 
@@ -228,12 +238,29 @@ public sealed class MediaNode : IDisposable
         if (!inbound.TryUnprotectRtp(buffer, length, out var plainLength)) { Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); return; }
         Interlocked.Increment(ref Counters.PacketsReceived);
         var packet = buffer.AsSpan(0, plainLength);
-        if (!peer.Published.TryGetValue(RtpHeader.Ssrc(packet), out var track)) { Interlocked.Increment(ref Counters.RtpUnknownSsrc); return; }
-        track.Count(packet);
+        var ssrc = RtpHeader.Ssrc(packet);
+        if (!peer.Published.TryGetValue(ssrc, out var track))
+        {
+            if (!peer.RepairStreams.TryGetValue(ssrc, out track) || RtpHeader.PayloadType(packet) != track.RtxPayloadType)
+            {
+                Interlocked.Increment(ref Counters.RtpUnknownSsrc);
+                return;
+            }
+            // A retransmission (RFC 4588): from here on it is the original packet. Padding-only probes end here.
+            var originalLength = RtxPacket.Unwrap(packet, _unwrapped, (byte)track.PayloadType, track.Ssrc);
+            if (originalLength < 0) return;
+            Interlocked.Increment(ref Counters.RtxReceived);
+            packet = _unwrapped.AsSpan(0, originalLength);
+            plainLength = originalLength;
+        }
         var headerLength = RtpHeader.Length(packet);
         if (headerLength < 0) return;
+        var arrival = track.Receiver.Receive(packet, Now, out var recorderWantsKeyframe);
+        if (recorderWantsKeyframe) RequestKeyframe(track);
+        if (arrival == PacketArrival.Duplicate) { Interlocked.Increment(ref Counters.DuplicatesDropped); return; }
+        if (arrival == PacketArrival.Recovered) Interlocked.Increment(ref Counters.PacketsRecovered);
+        track.Count(packet);
         if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
-        if (track.Recorder is { } recorder && recorder.Write(packet)) RequestKeyframe(track);
         foreach (var forwarded in track.Subscribers)
         {
             if (!forwarded.Active) continue;
@@ -264,6 +291,10 @@ public sealed class MediaNode : IDisposable
                         published.LastSrAt = DateTime.UtcNow;
                         published.Recorder?.SenderReport(published.LastSrNtp, published.LastSrRtp);
                     }
+                    MeasureRoundTrip(peer, packet.Bytes);
+                    break;
+                case RtcpType.ReceiverReport:
+                    MeasureRoundTrip(peer, packet.Bytes);
                     break;
                 case RtcpType.PayloadFeedback when packet.Format is RtcpType.PliFormat or RtcpType.FirFormat:
                     var media = packet.Format == RtcpType.PliFormat ? packet.MediaSsrc
@@ -277,6 +308,16 @@ public sealed class MediaNode : IDisposable
         }
     }
 
+    /// <summary>Round-trip time from the report blocks about our sender reports to this peer (RFC 3550 §6.4.1).</summary>
+    private static void MeasureRoundTrip(PeerConnection peer, ReadOnlySpan<byte> report)
+    {
+        if ((report[0] & 0x1F) == 0) return;
+        var now = RtcpWriter.NtpNow();
+        foreach (var block in ReportBlock.Parse(report))
+            if (peer.Forwarded.ContainsKey(block.Ssrc)) peer.RoundTrip.OnReport(block.LastSenderReport, block.DelaySinceLastSenderReport, now);
+    }
+
+    /// <summary>Serves a subscriber's NACK from the track's cache: as RTX when the subscriber accepted it.</summary>
     private void Retransmit(PeerConnection peer, ForwardedTrack track, List<ushort> sequences)
     {
         if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
@@ -284,12 +325,53 @@ public sealed class MediaNode : IDisposable
         {
             foreach (var sequence in sequences)
             {
-                var cached = track.Cached(sequence);
-                if (cached.IsEmpty) continue;
-                cached.CopyTo(peer.SendBuffer);
-                var sent = outbound.ProtectRtp(peer.SendBuffer, cached.Length);
+                var length = track.Retransmission(sequence, peer.SendBuffer, out var asRtx);
+                if (length == 0) continue;
+                var sent = outbound.ProtectRtp(peer.SendBuffer, length);
                 _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
                 Interlocked.Increment(ref Counters.Retransmissions);
+                if (asRtx) Interlocked.Increment(ref Counters.RtxSent);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="NackInterval"/>: asks publishers for the video packets their uplink lost (generic NACK,
+    /// RFC 4585 §6.2.1, retried by each publisher's round-trip time), gives up on what is too old, when a keyframe
+    /// (PLI) is the last resort, and lets the recorders' receive buffers release what stopped waiting.
+    /// </summary>
+    private void NackLoop()
+    {
+        var due = new List<ushort>();
+        var nack = new byte[GenericNack.HeaderLength + 256 * GenericNack.FciLength];
+        while (_running)
+        {
+            Thread.Sleep(NackInterval);
+            var now = Now;
+            foreach (var (_, peer) in _byUfrag)
+            {
+                if (peer.State != PeerState.Connected) continue;
+                foreach (var (_, track) in peer.Published)
+                {
+                    try
+                    {
+                        due.Clear();
+                        var abandoned = track.Receiver.Tick(now, peer.RoundTrip.Current, due);
+                        if (due.Count > 0)
+                        {
+                            var length = GenericNack.Write(nack, 1, track.Ssrc, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due));
+                            SendRtcp(peer, nack.AsSpan(0, length));
+                            Interlocked.Increment(ref Counters.NacksSent);
+                            Interlocked.Add(ref Counters.PacketsNacked, due.Count);
+                        }
+                        if (abandoned > 0) Interlocked.Add(ref Counters.NackGiveUps, abandoned);
+                        if (abandoned > 0 || track.Receiver.TakeKeyframeWish()) RequestKeyframe(track);
+                    }
+                    catch (Exception)
+                    {
+                        // One track's trouble must not stop recovery for the others; the next tick tries again.
+                    }
+                }
             }
         }
     }

@@ -41,10 +41,16 @@ public sealed class PeerConnection
     internal int SdpVersion;
     internal bool OfferPending, NeedsOffer;
     internal int OpusPayloadType = Codecs.DefaultOpusPayloadType, Vp8PayloadType = Codecs.DefaultVp8PayloadType;
+    /// <summary>The participant's RTX payload type for VP8, from its own offer; null when it offered none.</summary>
+    internal int? Vp8RtxPayloadType;
     internal int NextMid;
 
     /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();
+    /// <summary>The published tracks' retransmission streams (RFC 4588), by their SSRC: read by the receive loop.</summary>
+    internal readonly ConcurrentDictionary<uint, PublishedTrack> RepairStreams = new();
+    /// <summary>Round-trip time, from the reports this participant sends about our sender reports.</summary>
+    internal readonly RoundTripEstimator RoundTrip = new();
     /// <summary>What this participant receives, by our SSRC.</summary>
     internal readonly ConcurrentDictionary<uint, ForwardedTrack> Forwarded = new();
 

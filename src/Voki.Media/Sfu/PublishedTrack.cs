@@ -2,7 +2,7 @@ using Voki.Media.Rtp;
 
 namespace Voki.Media.Sfu;
 
-/// <summary>A track one participant sends us: its SSRC, codec, subscribers and the stats our reports need.</summary>
+/// <summary>A track one participant sends us: its SSRC, codec, subscribers, its receiver and the stats our reports need.</summary>
 public sealed class PublishedTrack(PeerConnection publisher, string kind, string mid, uint ssrc, int payloadType)
 {
     public PeerConnection Publisher { get; } = publisher;
@@ -26,8 +26,19 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
     internal uint LastSrRtp;
     internal DateTime LastSrAt;
 
-    /// <summary>Set while the call is captured for its recording.</summary>
-    internal volatile Recording.TrackRecorder? Recorder;
+    /// <summary>Sequence tracking, loss recovery and the recorder's receive buffer.</summary>
+    public TrackReceiver Receiver { get; } = new(kind == "video");
+
+    /// <summary>The publisher's retransmission stream (RFC 4588), when it negotiated one.</summary>
+    public uint? RtxSsrc { get; internal set; }
+    public int? RtxPayloadType { get; internal set; }
+
+    /// <summary>Set while the call is captured for its recording; fed in sequence order through <see cref="Receiver"/>.</summary>
+    internal Recording.TrackRecorder? Recorder
+    {
+        get => Receiver.Recorder;
+        set => Receiver.Record(value);
+    }
 
     internal DateTime LastKeyframeRequest;
     internal volatile bool KeyframeWanted;

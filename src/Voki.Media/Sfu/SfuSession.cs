@@ -89,17 +89,24 @@ public sealed class SfuSession
                 line ??= new MediaLine { Mid = section.Mid!, Kind = section.Kind, Protocol = section.Protocol };
                 if (!peer.Lines.Contains(line)) peer.Lines.Add(line);
                 line.PayloadType = payloadType;
+                line.RtxPayloadType = payloadType is { } primary && section.Kind == "video" ? section.RtxPayloadTypeFor(primary) : null;
                 line.Direction = section.Sends ? "recvonly" : "inactive";
                 line.RemoteSsrc = section.Sends ? section.FirstSsrc : null;
                 if (payloadType is { } publishedPt && line.RemoteSsrc is { } ssrc && section.Sends)
                 {
                     publishing.Add(ssrc);
-                    if (!peer.Published.ContainsKey(ssrc))
+                    if (!peer.Published.TryGetValue(ssrc, out var track))
                     {
-                        var track = new PublishedTrack(peer, section.Kind, section.Mid!, ssrc, publishedPt);
+                        track = new PublishedTrack(peer, section.Kind, section.Mid!, ssrc, publishedPt);
                         track.Recorder = Capture?.Record(track);
                         peer.Published[ssrc] = track;
                         foreach (var other in _peers.Values.Where(p => p != peer)) Subscribe(other, track);
+                    }
+                    if (track.RtxSsrc is null && line.RtxPayloadType is { } rtx && section.RepairSsrcFor(ssrc) is { } repair)
+                    {
+                        (track.RtxSsrc, track.RtxPayloadType) = (repair, rtx);
+                        track.Receiver.RetransmitsWithRtx(true);
+                        peer.RepairStreams[repair] = track;
                     }
                 }
                 answered.Add(line);
@@ -131,6 +138,7 @@ public sealed class SfuSession
                 if (line is null || !peer.Forwarded.TryGetValue(line.LocalSsrc!.Value, out var forwarded)) continue;
                 var accepted = section.Port != 0 && section.Direction is "recvonly" or "sendrecv";
                 if (accepted && !forwarded.Active && forwarded.Source.Kind == "video") keyframes.Add(forwarded.Source);
+                forwarded.RtxAccepted = forwarded.RtxPayloadType is { } rtx && section.Formats.Contains(rtx.ToString());
                 forwarded.Active = accepted;
             }
         }
@@ -159,7 +167,7 @@ public sealed class SfuSession
         lock (_gate)
         {
             if (Capture is not null) return Capture;
-            Capture = new Recording.CallCapture(directory);
+            Capture = new Recording.CallCapture(directory, Node.Counters);
             foreach (var track in _peers.Values.SelectMany(p => p.Published.Values)) track.Recorder = Capture.Record(track);
             return Capture;
         }
@@ -198,7 +206,11 @@ public sealed class SfuSession
     {
         var codec = Codecs.NameFor(section.Kind);
         var payloadType = codec is null ? null : section.PayloadTypeOf(codec);
-        if (payloadType is { } pt) { if (section.Kind == "audio") peer.OpusPayloadType = pt; else peer.Vp8PayloadType = pt; }
+        if (payloadType is { } pt)
+        {
+            if (section.Kind == "audio") peer.OpusPayloadType = pt;
+            else (peer.Vp8PayloadType, peer.Vp8RtxPayloadType) = (pt, section.RtxPayloadTypeFor(pt));
+        }
         return payloadType;
     }
 
@@ -206,12 +218,15 @@ public sealed class SfuSession
     {
         var mid = $"{track.Kind[0]}{subscriber.NextMid++}";
         var forwarded = new ForwardedTrack(subscriber, track, mid, (byte)subscriber.PayloadTypeFor(track.Kind));
+        if (track.Kind == "video" && subscriber.Vp8RtxPayloadType is { } rtx) forwarded.RtxPayloadType = (byte)rtx;
         subscriber.Forwarded[forwarded.LocalSsrc] = forwarded;
         subscriber.Lines.Add(new MediaLine
         {
             Mid = mid,
             Kind = track.Kind,
             PayloadType = forwarded.PayloadType,
+            RtxPayloadType = forwarded.RtxPayloadType,
+            LocalRtxSsrc = forwarded.RtxPayloadType is null ? null : forwarded.RtxSsrc,
             Direction = "sendonly",
             LocalSsrc = forwarded.LocalSsrc,
             StreamId = track.Publisher.ParticipantId,
@@ -224,8 +239,11 @@ public sealed class SfuSession
     private void Unpublish(PublishedTrack track)
     {
         track.Publisher.Published.TryRemove(track.Ssrc, out _);
-        track.Recorder?.Dispose();
+        if (track.RtxSsrc is { } repair) track.Publisher.RepairStreams.TryRemove(repair, out _);
+        // Detaching first hands the recorder what its receive buffer still holds.
+        var recorder = track.Recorder;
         track.Recorder = null;
+        recorder?.Dispose();
         foreach (var forwarded in track.Subscribers)
         {
             forwarded.Active = false;

@@ -108,6 +108,33 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_sender_whose_audio_and_video_clocks_drift_apart_stays_in_sync_to_the_end()
+    {
+        // 0.5 % apart over 20 s is 100 ms by the end (a 0.1 % drift does that in 100 s, and 1.2 s in 20 minutes):
+        // the sender reports tell each clock's true rate, and both tracks are composed on the sender's wall clock.
+        string dir = Path.Combine(capture.Directory, "drift");
+        await SyntheticCapture.WriteAsync(Path.Combine(dir, "capture"),
+        [
+            new SyntheticParty { Id = "d", Name = "Dora", Join = 0, Leave = 20.0, AudioStart = 0.2, VideoStart = 0.3, AudioClockDrift = 0.005, VideoClockDrift = 0.0 },
+        ], end: 20.05);
+        var tracks = CaptureReader.Read(Path.Combine(dir, "capture")).Participants[0].Tracks;
+        output.WriteLine(string.Join("; ", tracks.Select(t => $"{t.Kind} starts {t.StartMs} ms, clock scale {t.ClockScale:0.00000}")));
+        Assert.InRange(tracks.Single(t => t.Kind == TrackKind.Audio).ClockScale, 1 / 1.005 - 0.0005, 1 / 1.005 + 0.0005);
+        Assert.InRange(tracks.Single(t => t.Kind == TrackKind.Video).ClockScale, 0.9995, 1.0005);
+
+        string file = Path.Combine(dir, "drift.webm");
+        await CallComposer.ComposeAsync(Path.Combine(dir, "capture"), file, Small);
+        var frames = await MediaProbe.FramesAsync(file, W, H);
+        var picture = new Rect(80, 80, 120, 100);
+        var flashes = frames.Select((f, i) => (T: i / (double)Fps, L: MediaProbe.Luma(MediaProbe.Mean(f, W, picture)))).Where(x => x.L > 200).Select(x => x.T).ToList();
+        var beeps = MediaProbe.Onsets(await MediaProbe.AudioAsync(file), 0.15);
+        var offsets = flashes.Where(f => f > 14).Select(f => beeps.MinBy(b => Math.Abs(b - f)) - f).ToList();
+        output.WriteLine($"audio − video at the last flashes (ms): {string.Join(", ", offsets.Select(o => (o * 1000).ToString("0")))}");
+        Assert.True(offsets.Count >= 4, $"flashes after 14 s: {offsets.Count}");
+        Assert.All(offsets, o => Assert.InRange(o, -0.040, 0.040));
+    }
+
+    [Fact]
     public async Task A_capture_cut_by_a_crash_is_composed_up_to_what_was_written()
     {
         string dir = Path.Combine(capture.Directory, "crashed");

@@ -95,6 +95,31 @@ public sealed class CaptureReaderTests
     }
 
     [Fact]
+    public void Twenty_minutes_of_clocks_drifting_0_1_percent_apart_end_within_40_ms()
+    {
+        // The sender's audio clock runs 0.1 % fast, its video clock true: 1.2 s apart after 20 minutes of media time.
+        const long S0 = T0 + SenderClock;
+        const double Drift = 0.001, Minutes = 20;
+        uint audioRtp = 3_000_000, videoRtp = 4_000_000_000;
+        var events = new List<TimelineEvent> { Join(T0, "a", "Alice"), Track(T0 + 40, "a", "audio", 11, audioRtp), Track(T0 + 40, "a", "video", 22, videoRtp) };
+        for (int s = 1; s < Minutes * 60; s++)
+        {
+            events.Add(Sr(T0 + s * 1000 + 40, 11, unchecked(audioRtp + (uint)Math.Round(s * 48000 * (1 + Drift))), S0 + s * 1000));
+            events.Add(Sr(T0 + s * 1000 + 45, 22, unchecked(videoRtp + (uint)(s * 90000)), S0 + s * 1000));
+        }
+        events.Add(End(T0 + (long)(Minutes * 60_000) + 100));
+        var tracks = Build([.. events]).Participants[0].Tracks;
+        var audio = tracks.Single(t => t.Kind == TrackKind.Audio);
+        var video = tracks.Single(t => t.Kind == TrackKind.Video);
+
+        // Where the media sampled at the 20-minute mark of the sender's clock lands on the recording.
+        double end = Minutes * 60;
+        double audioAt = audio.StartMs + end * (1 + Drift) * 1000 * audio.ClockScale;
+        double videoAt = video.StartMs + end * 1000 * video.ClockScale;
+        Assert.InRange(audioAt - videoAt, -40, 40);
+    }
+
+    [Fact]
     public void The_arrival_sampler_keeps_each_windows_least_delayed_packet_across_the_timestamp_wrap()
     {
         var sampler = new ArrivalSampler(90000);

@@ -48,6 +48,11 @@ public sealed record SyntheticParty
     /// the Ogg file, and the pages after keep their granules, so the file jumps in time as the SFU's would.</summary>
     public IReadOnlyList<(double From, double To)> AudioDropouts { get; init; } = [];
 
+    /// <summary>How much faster than nominal each track's RTP clock runs (0.001: 0.1 %), as capture devices' crystals do.
+    /// The files carry the drifting media time; the sender reports map it to the sender's true wall clock.</summary>
+    public double AudioClockDrift { get; init; }
+    public double VideoClockDrift { get; init; }
+
     /// <summary>Send RTCP sender reports (one per second per track).</summary>
     public bool SenderReports { get; init; } = true;
 
@@ -88,7 +93,7 @@ public static class SyntheticCapture
                 uint s = p.AudioSsrc != 0 ? p.AudioSsrc : ssrc++;
                 await EncodeAudioAsync(Path.Combine(directory, file), p, mediaEnd - audioStart, audioStart - p.SourceZero, ct);
                 events.Add(Track(p, "audio", file, s, p.AudioFirstRtp, 48000, audioStart + p.NetworkDelay));
-                if (p.SenderReports) events.AddRange(Reports(p, s, p.AudioFirstRtp, 48000, audioStart, mediaEnd, 0.003));
+                if (p.SenderReports) events.AddRange(Reports(p, s, p.AudioFirstRtp, 48000 * (1 + p.AudioClockDrift), audioStart, mediaEnd, 0.003));
             }
             if (p.VideoStart is { } videoStart)
             {
@@ -96,7 +101,7 @@ public static class SyntheticCapture
                 uint s = p.VideoSsrc != 0 ? p.VideoSsrc : ssrc++;
                 await EncodeVideoAsync(Path.Combine(directory, file), p, mediaEnd - videoStart, videoStart - p.SourceZero, ct);
                 events.Add(Track(p, "video", file, s, p.VideoFirstRtp, 90000, videoStart + p.NetworkDelay + p.VideoArrivalLate));
-                if (p.SenderReports) events.AddRange(Reports(p, s, p.VideoFirstRtp, 90000, videoStart, mediaEnd, 0.021));
+                if (p.SenderReports) events.AddRange(Reports(p, s, p.VideoFirstRtp, 90000 * (1 + p.VideoClockDrift), videoStart, mediaEnd, 0.021));
             }
         }
         if (end is { } e) events.Add(new() { Type = "end", At = Ms(e) });
@@ -112,7 +117,7 @@ public static class SyntheticCapture
     };
 
     /// <summary>One SR a second; each arrives after the network delay plus some jitter.</summary>
-    private static IEnumerable<TimelineEvent> Reports(SyntheticParty p, uint ssrc, uint firstRtp, int rate, double start, double end, double jitter)
+    private static IEnumerable<TimelineEvent> Reports(SyntheticParty p, uint ssrc, uint firstRtp, double rate, double start, double end, double jitter)
     {
         int k = 0;
         for (double t = start + 0.5; t < end; t += 1.0, k++)
@@ -150,7 +155,7 @@ public static class SyntheticCapture
                 "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
             files.Add(raw);
         }
-        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path);
+        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path, 1 + p.VideoClockDrift);
         foreach (var f in files) File.Delete(f);
     }
 
@@ -158,7 +163,8 @@ public static class SyntheticCapture
     /// FFmpeg's IVF carries the encoder's 1/30 time base; the SFU's carries 90 kHz RTP time from the first packet.
     /// Joins IVF files (each starting at the given frame of 30 fps) into one such file; the header keeps the first size.
     /// </summary>
-    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination)
+    /// <param name="clockRate">The sender's RTP clock in nominal ticks per true tick (1 + drift).</param>
+    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination, double clockRate = 1)
     {
         using var output = new MemoryStream();
         for (int k = 0; k < sources.Count; k++)
@@ -177,7 +183,7 @@ public static class SyntheticCapture
             while (at + IvfFile.FrameHeaderSize <= bytes.Length)
             {
                 int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
-                long pts = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L;
+                long pts = (long)Math.Round((BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L) * clockRate);
                 var frame = bytes.AsSpan(at, IvfFile.FrameHeaderSize + size).ToArray();
                 BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), pts);
                 output.Write(frame);
@@ -190,11 +196,13 @@ public static class SyntheticCapture
     /// <summary>Opus in Ogg; beeps at whole seconds of source time, or a steady quiet tone.</summary>
     public static async Task EncodeAudioAsync(string path, SyntheticParty p, double seconds, double sourceOffset, CancellationToken ct)
     {
+        // A fast sample clock packs more than 48000 samples into each true second: the beeps come every 1 + drift s of file time.
+        double rate = 1 + p.AudioClockDrift;
         string expr = p.Beeps
-            ? $"0.5*sin(2*PI*1000*t)*lt(mod(t+{F(sourceOffset)}\\,1)\\,0.1)"
+            ? $"0.5*sin(2*PI*1000*t)*lt(mod(t/{F(rate)}+{F(sourceOffset)}\\,1)\\,0.1)"
             : $"{F(p.ToneAmplitude)}*sin(2*PI*300*t)";
         string channels = p.AudioChannels == 2 ? $"{expr}|{expr}" : expr;
-        await RunAsync(["-f", "lavfi", "-i", $"aevalsrc='{channels}':s=48000:d={F(seconds)}",
+        await RunAsync(["-f", "lavfi", "-i", $"aevalsrc='{channels}':s=48000:d={F(seconds * rate)}",
             "-c:a", "libopus", "-b:a", "32k", "-page_duration", "100000", "-f", "ogg", path], ct);
         if (p.AudioDropouts.Count > 0)
             DropOggPages(path, p.AudioDropouts.Select(d => (d.From - sourceOffset, d.To - sourceOffset)).ToList());

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Voki.Media.Client;
+using Voki.Media.Recording;
+using Voki.Media.Sdp;
+using Voki.Media.Sfu;
+using Voki.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Voki.Tests.Media;
+
+/// <summary>
+/// Loss on the way to the SFU, end to end on loopback: a client-mode publisher whose uplink drops a share of its video
+/// packets and that answers NACKs like a browser; a subscriber on a clean link; the call recorded.
+/// </summary>
+public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
+{
+    private const int FramesPerSecond = 30, KeyframeEvery = 60, PacketsPerDeltaFrame = 3, PacketsPerKeyframe = 8;
+    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
+    private readonly List<SyntheticPeer> _peers = [];
+    private readonly string _captureDirectory = Path.Combine(Path.GetTempPath(), "voki-uplink-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        foreach (var peer in _peers) peer.Dispose();
+        _node.Dispose();
+        try { Directory.Delete(_captureDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Five_percent_uplink_video_loss_is_recovered_for_the_subscriber_and_the_recording(bool rtx)
+    {
+        var session = _node.Session($"tenant/uplink-{rtx}");
+        var capture = session.StartCapture(_captureDirectory);
+        var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = rtx, UplinkVideoLoss = 0.05, LossSeed = 7 });
+        var (_, got) = await Join(session, "subscriber", new SyntheticPeer { OfferRtx = rtx });
+        await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
+        var received = 0L;
+        var subscriber = _peers[^1];
+        subscriber.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) Interlocked.Increment(ref received); };
+
+        var (frames, audioPackets) = await PublishAsync(publisher, TimeSpan.FromSeconds(4));
+        var sent = publisher.VideoPacketsSent;
+        int Video() => got.Values.Count(p => p.PayloadType == SyntheticPeer.Vp8PayloadType);
+        // The last losses need a round trip or two to be resent.
+        await Eventually.Holds(() => Video() >= sent, TimeSpan.FromSeconds(3), "every video packet at the subscriber").ContinueWith(_ => { });
+        var c = _node.Counters;
+        output.WriteLine($"rtx={rtx}: sent {sent} video packets, {publisher.VideoPacketsDropped} lost on the uplink, {publisher.NacksReceived} NACKs answered " +
+            $"with {publisher.PacketsResent} resends; subscriber got {Video()} distinct ({received} in all); {c}");
+
+        Assert.True(publisher.VideoPacketsDropped >= sent * 0.03, $"the uplink lost only {publisher.VideoPacketsDropped} of {sent}");
+        Assert.True(Video() >= sent * 0.99, $"the subscriber got {Video()} of {sent} video packets");
+        Assert.Equal(Video(), received); // what was resent twice is forwarded once
+        Assert.True(c.NacksSent > 0 && c.PacketsRecovered > 0, c.ToString());
+        if (rtx) Assert.True(c.RtxReceived >= c.PacketsRecovered, c.ToString());
+        else Assert.Equal(0, c.RtxReceived);
+
+        session.Close();
+        var files = TimelineEvent.Read(_captureDirectory).Where(e => e.Type == "track").ToDictionary(e => e.Kind!, e => Path.Combine(_captureDirectory, e.File!));
+        var ivf = IvfFile.Inspect(files["video"]);
+        output.WriteLine($"recorded {ivf.FrameCount} of {frames} frames; {capture.DroppedWrites} writes dropped");
+        Assert.True(ivf.FrameCount >= frames * 0.97, $"the recording holds {ivf.FrameCount} of {frames} frames");
+        var granules = Granules(files["audio"]);
+        Assert.True(granules.Count >= audioPackets * 0.99, $"{granules.Count} of {audioPackets} audio packets recorded");
+        Assert.Equal(granules.Order(), granules); // never backwards
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_accepted_rtx_gets_its_retransmissions_as_rtx_and_one_that_did_not_gets_them_plain()
+    {
+        var session = _node.Session("tenant/downlink-rtx");
+        var offers = new ConcurrentDictionary<string, string>();
+        session.OfferReady += (who, sdp) => offers[who] = sdp;
+        // Each subscriber's downlink loses every tenth video packet the first time it comes.
+        Func<uint, ushort, bool> EveryTenth(ConcurrentDictionary<ushort, bool> lost) => (_, sequence) => sequence % 10 == 0 && lost.TryAdd(sequence, true);
+        ConcurrentDictionary<ushort, bool> lostWithRtx = new(), lostPlain = new();
+        var (publisher, _) = await Join(session, "publisher", new SyntheticPeer());
+        var (withRtx, _) = await Join(session, "with-rtx", new SyntheticPeer { OfferRtx = true, DropIncomingVideo = EveryTenth(lostWithRtx) });
+        var (plain, _) = await Join(session, "plain", new SyntheticPeer { DropIncomingVideo = EveryTenth(lostPlain) });
+        await Eventually.Holds(() => new[] { "with-rtx", "plain" }.All(who => session.Peer(who)!.Forwarded.Values.Any(f => f.Active && f.Source.Publisher.ParticipantId == "publisher" && f.Source.Kind == "video")),
+            TimeSpan.FromSeconds(5), "both subscribers' answers");
+        var resent = new ConcurrentDictionary<(string, ushort), ReceivedPacket>();
+        withRtx.PacketReceived += p => { if (lostWithRtx.ContainsKey(p.Sequence)) resent[("with-rtx", p.Sequence)] = p; };
+        plain.PacketReceived += p => { if (lostPlain.ContainsKey(p.Sequence)) resent[("plain", p.Sequence)] = p; };
+
+        await PublishAsync(publisher, TimeSpan.FromSeconds(1));
+        static MediaDescription PublishersVideo(string offer) => SessionDescription.Parse(offer).Media
+            .Single(m => m is { Kind: "video", Direction: "sendonly" } && m.Attribute("msid")!.StartsWith("publisher "));
+        var video = PublishersVideo(offers["with-rtx"]);
+        Assert.Equal(SyntheticPeer.RtxPayloadType, video.RtxPayloadTypeFor(SyntheticPeer.Vp8PayloadType)); // the subscriber's own RTX payload type
+        Assert.NotNull(video.RepairSsrcFor(video.FirstSsrc!.Value));
+        var plainVideo = PublishersVideo(offers["plain"]);
+        Assert.Null(plainVideo.RtxPayloadTypeFor(SyntheticPeer.Vp8PayloadType));
+        Assert.Empty(resent);
+
+        // The latest losses: a plain retransmission must still be inside the subscriber's SRTP replay window (RFC 3711 §3.3.2).
+        static ushort[] Latest(ConcurrentDictionary<ushort, bool> lost) => [.. lost.Keys.Order().TakeLast(3)];
+        var (askWithRtx, askPlain) = (Latest(lostWithRtx), Latest(lostPlain));
+        Assert.Equal(3, askWithRtx.Length);
+        withRtx.SendNack(video.FirstSsrc!.Value, askWithRtx);
+        plain.SendNack(plainVideo.FirstSsrc!.Value, askPlain);
+        await Eventually.Holds(() => resent.Count == 6, TimeSpan.FromSeconds(5), "six retransmissions");
+        foreach (var s in askWithRtx) Assert.Equal((true, SyntheticPeer.Vp8PayloadType, video.FirstSsrc!.Value), (resent[("with-rtx", s)].Retransmitted, resent[("with-rtx", s)].PayloadType, resent[("with-rtx", s)].Ssrc));
+        foreach (var s in askPlain) Assert.Equal((false, SyntheticPeer.Vp8PayloadType, plainVideo.FirstSsrc!.Value), (resent[("plain", s)].Retransmitted, resent[("plain", s)].PayloadType, resent[("plain", s)].Ssrc));
+        Assert.Equal(3, _node.Counters.RtxSent);
+        Assert.Equal(6, _node.Counters.Retransmissions);
+    }
+
+    [Fact]
+    public void A_publishers_rtx_is_answered_under_its_own_payload_types()
+    {
+        var session = _node.Session("tenant/firefox-rtx");
+        var firefox = new SyntheticPeer { OfferRtx = true };
+        _peers.Add(firefox);
+        var offer = firefox.CreateOffer()
+            .Replace($"SAVPF {SyntheticPeer.Vp8PayloadType} {SyntheticPeer.RtxPayloadType}\r\n", "SAVPF 120 124\r\n")
+            .Replace($":{SyntheticPeer.Vp8PayloadType} ", ":120 ").Replace($":{SyntheticPeer.RtxPayloadType} ", ":124 ")
+            .Replace($"apt={SyntheticPeer.Vp8PayloadType}", "apt=120");
+        Assert.Contains("a=fmtp:124 apt=120", offer);
+        var video = SessionDescription.Parse(session.AcceptOffer("firefox", offer)).Media.Single(m => m.Kind == "video");
+        Assert.Equal(["120", "124"], video.Formats);
+        Assert.Equal(124, video.RtxPayloadTypeFor(120));
+        var track = session.Peer("firefox")!.Published[firefox.VideoSsrc];
+        Assert.Equal((firefox.VideoRtxSsrc, 124), (track.RtxSsrc, track.RtxPayloadType));
+
+        // Without RTX in the offer, none in the answer.
+        var chromiumWithout = new SyntheticPeer();
+        _peers.Add(chromiumWithout);
+        var plain = SessionDescription.Parse(session.AcceptOffer("plain", chromiumWithout.CreateOffer())).Media.Single(m => m.Kind == "video");
+        Assert.Equal([SyntheticPeer.Vp8PayloadType.ToString()], plain.Formats);
+    }
+
+    private async Task<(SyntheticPeer, ConcurrentDictionary<(uint, ushort), ReceivedPacket>)> Join(SfuSession session, string participant, SyntheticPeer peer)
+    {
+        _peers.Add(peer);
+        var got = new ConcurrentDictionary<(uint, ushort), ReceivedPacket>();
+        peer.PacketReceived += p => got[(p.Ssrc, p.Sequence)] = p;
+        session.OfferReady += (who, offer) =>
+        {
+            if (who == participant) session.AcceptAnswer(who, peer.CreateAnswer(offer));
+        };
+        var answer = session.AcceptOffer(participant, peer.CreateOffer());
+        await peer.ConnectAsync(answer, TimeSpan.FromSeconds(10));
+        return (peer, got);
+    }
+
+    /// <summary>
+    /// 30 fps VP8-shaped frames (a keyframe every two seconds and whenever the SFU sends a PLI, as a browser does;
+    /// several packets per frame) and 20 ms audio, in real time. Returns the frames and audio packets sent.
+    /// </summary>
+    private static async Task<(int Frames, int AudioPackets)> PublishAsync(SyntheticPeer peer, TimeSpan duration)
+    {
+        var audio = new byte[80];
+        audio[0] = 0x78; // Opus TOC: CELT-only fullband 20 ms, one frame
+        var chunk = new byte[900];
+        var clock = Stopwatch.StartNew();
+        int frames = 0, audioPackets = 0, tick = 0;
+        var plis = peer.PliReceived;
+        while (clock.Elapsed < duration)
+        {
+            // Like an encoder on a busy machine, a late frame is skipped rather than sent in a burst with the next.
+            var now = clock.Elapsed.TotalSeconds;
+            for (; audioPackets * 0.020 <= now; audioPackets++) peer.Send(video: false, audio, (uint)(audioPackets * 960), marker: false);
+            if (tick / (double)FramesPerSecond > now) { await Task.Delay(5); continue; }
+            tick = (int)(now * FramesPerSecond) + 1;
+            var keyframe = frames % KeyframeEvery == 0 || Interlocked.Read(ref peer.PliReceived) != plis;
+            plis = Interlocked.Read(ref peer.PliReceived);
+            var packets = keyframe ? PacketsPerKeyframe : PacketsPerDeltaFrame;
+            for (var k = 0; k < packets; k++)
+            {
+                chunk[0] = (byte)(k == 0 ? 0x10 : 0x00); // VP8 descriptor: S on the frame's first packet, partition 0
+                chunk[1] = (byte)(keyframe ? 0x00 : 0x01); // frame tag: bit 0 clear on a keyframe
+                BinaryPrimitives.WriteInt32BigEndian(chunk.AsSpan(2), frames);
+                peer.Send(video: true, chunk, (uint)(now * 90000), marker: k == packets - 1);
+            }
+            frames++;
+        }
+        return (frames, audioPackets);
+    }
+
+    /// <summary>The granule position of every audio page of an Ogg file (RFC 3533 §6), after the two header pages.</summary>
+    private static List<long> Granules(string path)
+    {
+        var ogg = File.ReadAllBytes(path);
+        var granules = new List<long>();
+        for (var at = 0; at + 27 <= ogg.Length;)
+        {
+            var segments = ogg[at + 26];
+            var body = 0;
+            for (var i = 0; i < segments; i++) body += ogg[at + 27 + i];
+            granules.Add(BinaryPrimitives.ReadInt64LittleEndian(ogg.AsSpan(at + 6)));
+            at += 27 + segments + body;
+        }
+        return granules.Skip(2).ToList();
+    }
+}
