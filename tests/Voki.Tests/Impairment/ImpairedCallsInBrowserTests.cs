@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Voki.Tests.Pages;
+using Xunit.Abstractions;
+
+namespace Voki.Tests.Impairment;
+
+/// <summary>
+/// Calls through the product's pages on a network that loses packets or runs thin (issue 9's targets): what each
+/// side sees live (getStats of its receiver) and what the recording keeps (distinct pictures and frozen time per tile),
+/// each against what the publisher encoded over the same stretch, which is what a loss-free path delivers.
+/// </summary>
+/// <remarks>
+/// Bounds (issue 9, "Targets"): at 3 % loss each way, live decoded fps ≥ 90 % of the publisher's, ≤ 0.5 s frozen per
+/// 20 s; the recording ≥ 95 % of the publisher's pictures, ≤ 0.5 s frozen per tile. At 700 kbit/s on one subscriber's
+/// downlink: ≥ 20 fps and ≤ 1 s frozen per 20 s on that side, the other side and the recording untouched, the
+/// publisher's full resolution kept, recovered within 10 s of the cap lifting. A 10 % burst of 4 s has no target in the
+/// issue beyond recovering: ≤ 1 s frozen over the burst and the 8 s after it, full frame rate in the last 4 s.
+/// </remarks>
+[Collection(ImpairedNetworkCollection.Name)]
+public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task At_3_percent_loss_each_way_both_chromium_pictures_keep_moving_live_and_in_the_recording()
+    {
+        await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
+        var (customer, attendant) = (call.Customer!, call.Attendant);
+        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        await using var network = await NetworkImpairment.Create(nameof(At_3_percent_loss_each_way_both_chromium_pictures_keep_moving_live_and_in_the_recording), fixture.MediaPort);
+        var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
+
+        await network.Loss(toward: 0.03, from: 0.03);
+        var measured = await Stretch.Measure(Window, sides);
+        output.WriteLine(await network.Describe());
+        await network.NoLoss();
+
+        var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
+        var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, measured.ToUnixMs);
+        var verdict = new Verdict(output, $"3 % loss each way, Chromium ↔ Chromium (steady before: {steady})");
+        verdict.Live(measured, maxFrozen: 0.5);
+        verdict.Recording(measured, tiles, maxFrozen: 0.5);
+        verdict.Pass();
+    }
+
+    [Fact]
+    public async Task At_3_percent_loss_each_way_a_firefox_publisher_keeps_moving_live_and_in_the_recording()
+    {
+        Assert.True(File.Exists("/usr/bin/firefox-esr"), "./voki test installs Debian's firefox-esr package");
+        var tenant = await RecordedCall.RecordingCompany(fixture.Node.BaseUrl);
+        await using var firefox = await FirefoxPublisher.JoinQueue($"{fixture.Node.BaseUrl}/call/{tenant.LinkToken}", "Lucas Prado");
+        await using var call = await RecordedCall.AttendantTakes(fixture.Chromium.Browser, fixture.Node.BaseUrl, tenant, "Lucas Prado");
+        async Task<VideoStatsSample> Firefox() => (await firefox.Sample()).Sample ?? new VideoStatsSample(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), [], [], null);
+        await using var network = await NetworkImpairment.Create(nameof(At_3_percent_loss_each_way_a_firefox_publisher_keeps_moving_live_and_in_the_recording), fixture.MediaPort);
+        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", Firefox), (tenant.Attendant.Id, () => RecordedCall.Sample(call.Attendant))];
+        var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
+
+        await network.Loss(toward: 0.03, from: 0.03);
+        var measured = await Stretch.Measure(Window, sides);
+        await network.NoLoss();
+
+        var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
+        var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, measured.ToUnixMs);
+        var verdict = new Verdict(output, $"3 % loss each way, Firefox customer ↔ Chromium attendant (steady before: {steady})");
+        verdict.Live(measured, maxFrozen: 0.5);
+        verdict.Recording(measured, tiles, maxFrozen: 0.5);
+        Assert.Empty(firefox.PageErrors);
+        verdict.Pass();
+    }
+
+    [Fact]
+    public async Task A_10_percent_loss_burst_of_4_seconds_passes_without_a_lasting_freeze()
+    {
+        await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
+        var (customer, attendant) = (call.Customer!, call.Attendant);
+        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        await using var network = await NetworkImpairment.Create(nameof(A_10_percent_loss_burst_of_4_seconds_passes_without_a_lasting_freeze), fixture.MediaPort);
+        var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
+
+        var measured = await Stretch.Measure(async () =>
+        {
+            await network.Burst(0.10, TimeSpan.FromSeconds(4));
+            await Task.Delay(TimeSpan.FromSeconds(4));
+        }, sides);
+        var after = await Stretch.Measure(TimeSpan.FromSeconds(4), sides);
+
+        var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
+        var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, after.ToUnixMs);
+        var verdict = new Verdict(output, $"10 % loss both ways for 4 s, then none (steady before: {steady})");
+        verdict.Live(measured.Then(after), maxFrozen: 1.0, what: "burst and 8 s after");
+        verdict.Live(after, maxFrozen: null, what: "the last 4 s");
+        verdict.Recording(measured.Then(after), tiles, maxFrozen: 1.0, minShare: 0.90);
+        verdict.Pass();
+    }
+
+    [Fact]
+    public async Task A_subscriber_on_a_700_kbit_downlink_keeps_20_fps_and_nobody_else_suffers()
+    {
+        await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
+        var (customer, attendant) = (call.Customer!, call.Attendant);
+        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        await using var network = await NetworkImpairment.Create(nameof(A_subscriber_on_a_700_kbit_downlink_keeps_20_fps_and_nobody_else_suffers), fixture.MediaPort);
+        var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
+        var before = await RecordedCall.Sample(customer);
+        var attendantPort = (await RecordedCall.Sample(attendant)).LocalPort ?? throw new InvalidOperationException("the attendant's connection has no selected candidate pair");
+
+        // The attendant's downlink: what the node sends to the attendant's port, 700 kbit/s with a 170 ms queue.
+        await network.CapFrom(700, toPort: attendantPort);
+        var capped = await Stretch.Measure(Window, sides);
+        output.WriteLine(await network.Describe());
+        await network.Uncap();
+        var recovery = await Recovered(() => RecordedCall.Sample(customer), () => RecordedCall.Sample(attendant), TimeSpan.FromSeconds(10));
+
+        var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
+        var tiles = await RecordedMotion.Measure(webm, capture, capped.FromUnixMs, capped.ToUnixMs);
+        var verdict = new Verdict(output, $"the attendant's downlink at 700 kbit/s (steady before: {steady})");
+        var toAttendant = capped.Direction("customer");
+        verdict.Check(toAttendant.Received.DecodedFps >= 20, $"capped side: {toAttendant.Received.DecodedFps:F1} fps decoded, want ≥ 20");
+        verdict.Check(toAttendant.Received.FrozenSeconds <= 1.0, $"capped side: frozen {toAttendant.Received.FrozenSeconds:F2} s, want ≤ 1 s");
+        verdict.Live(capped, maxFrozen: 0.5, only: call.Tenant.Attendant.Id, what: "uncapped side");
+        verdict.Recording(capped, tiles, maxFrozen: 0.5);
+        var fullWidth = before.Sent?.FrameWidth ?? 0;
+        verdict.Check(toAttendant.Sent.FrameWidth >= fullWidth, $"the publisher's best layer is {toAttendant.Sent.FrameWidth}x{toAttendant.Sent.FrameHeight} under the cap, {fullWidth} wide before: the recording must keep full resolution");
+        verdict.Check(recovery is not null, recovery is { } after
+            ? $"the attendant is back to full frame rate and resolution {after.TotalSeconds:F1} s after the cap lifted, want ≤ 10 s"
+            : "the attendant is not back to full frame rate and resolution within 10 s of the cap lifting");
+        verdict.Pass();
+    }
+
+    [Fact]
+    public async Task Outside_a_private_network_namespace_impairment_refuses_to_touch_the_loopback()
+    {
+        var inside = Environment.GetEnvironmentVariable("VOKI_NETNS");
+        Environment.SetEnvironmentVariable("VOKI_NETNS", null);
+        try
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => NetworkImpairment.Create("refused", 9));
+            Assert.Contains("private network namespace", refused.Message);
+            Assert.Contains("unshare -n", refused.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VOKI_NETNS", inside);
+        }
+    }
+
+    /// <summary>How long after now the capped receiver decodes the full frame rate (≥ 90 % of what is encoded, over 2 s) at the publisher's full width again; null if not within <paramref name="limit"/>.</summary>
+    private static async Task<TimeSpan?> Recovered(Func<Task<VideoStatsSample>> publisher, Func<Task<VideoStatsSample>> receiver, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var samples = new List<(VideoStatsSample Sent, VideoStatsSample Received)>();
+        while (clock.Elapsed < limit + TimeSpan.FromSeconds(1))
+        {
+            samples.Add((await publisher(), await receiver()));
+            if (samples.Count >= 3)
+            {
+                var (sentThen, receivedThen) = samples[^3];
+                var (sentNow, receivedNow) = samples[^1];
+                var sent = SentVideo.Between(sentThen, sentNow);
+                var received = ReceivedVideo.Between(receivedThen, receivedNow);
+                if (received.DecodedFps >= 0.9 * sent.EncodedFps && received.FrameWidth >= sent.FrameWidth) return clock.Elapsed;
+            }
+            await Task.Delay(1000);
+        }
+        return null;
+    }
+}
