@@ -101,8 +101,8 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine($"Each cell: video from the customer (as the attendant receives it) / video from the attendant (as the customer receives it), over {seconds} s.");
         text.AppendLine();
-        text.AppendLine("| condition | path | encoded fps | decoded fps | freezes | frozen s | NACKs | PLIs | kbit/s received | recording pictures/s | recording frozen s |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| condition | path | encoded fps | decoded fps | freezes | frozen s (browser) | stalled s | NACKs | PLIs | kbit/s received | recording pictures/s | recording frozen s |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (condition, voki, direct) in results)
         {
             text.AppendLine(Row(condition.Name, "Voki", voki));
@@ -119,7 +119,7 @@ public static class Report
 
     private static string Row(string condition, string path, Figures f) =>
         $"| {condition} | {path}{(f.Steady ? "" : " (not steady before)")} | {Pair(f, d => d.Sent.EncodedFps, "F1")} | {Pair(f, d => d.Received.DecodedFps, "F1")} | " +
-        $"{Pair(f, d => d.Received.Freezes, "F0")} | {Pair(f, d => d.Received.FrozenSeconds, "F2")} | {Pair(f, d => d.Received.Nacks, "F0")} | " +
+        $"{Pair(f, d => d.Received.Freezes, "F0")} | {Pair(f, d => d.Received.FrozenSeconds, "F2")} | {Pair(f, d => d.Received.StalledSeconds, "F2")} | {Pair(f, d => d.Received.Nacks, "F0")} | " +
         $"{Pair(f, d => d.Received.Plis, "F0")} | {Pair(f, d => d.Received.Kbps, "F0")} | " +
         (f.CustomerTile is null ? "— | — |" : $"{f.CustomerTile.PicturesPerSecond:F1} / {f.AttendantTile!.PicturesPerSecond:F1} | {f.CustomerTile.FrozenSeconds:F2} / {f.AttendantTile.FrozenSeconds:F2} |");
 
@@ -132,7 +132,7 @@ public static class Report
         }
         string Both(Func<Direction, double?> value) => $"{R(f => f.FromCustomer, value)} / {R(f => f.FromAttendant, value)}";
         string Tile(TileMotion? tile, Direction direct) => tile is null || direct.Received.DecodedFps == 0 ? "—" : (tile.PicturesPerSecond / direct.Received.DecodedFps).ToString("F2", CultureInfo.InvariantCulture);
-        return $"| | Voki ÷ direct | {Both(d => d.Sent.EncodedFps)} | {Both(d => d.Received.DecodedFps)} | {Both(d => d.Received.Freezes)} | {Both(d => d.Received.FrozenSeconds)} | " +
+        return $"| | Voki ÷ direct | {Both(d => d.Sent.EncodedFps)} | {Both(d => d.Received.DecodedFps)} | {Both(d => d.Received.Freezes)} | {Both(d => d.Received.FrozenSeconds)} | {Both(d => d.Received.StalledSeconds)} | " +
             $"{Both(d => d.Received.Nacks)} | {Both(d => d.Received.Plis)} | {Both(d => d.Received.Kbps)} | " +
             $"{Tile(voki.CustomerTile, direct.FromCustomer)} / {Tile(voki.AttendantTile, direct.FromAttendant)} (of direct decoded fps) | — |";
     }

@@ -116,7 +116,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         var verdict = new Verdict(output, $"the attendant's downlink at 700 kbit/s (steady before: {steady})");
         var toAttendant = capped.Direction("customer");
         verdict.Check(toAttendant.Received.DecodedFps >= 20, $"capped side: {toAttendant.Received.DecodedFps:F1} fps decoded, want ≥ 20");
-        verdict.Check(toAttendant.Received.FrozenSeconds <= 1.0, $"capped side: frozen {toAttendant.Received.FrozenSeconds:F2} s, want ≤ 1 s");
+        verdict.Check(toAttendant.Received.Frozen <= 1.0, $"capped side: frozen {toAttendant.Received.Frozen:F2} s, want ≤ 1 s");
         verdict.Live(capped, maxFrozen: 0.5, only: call.Tenant.Attendant.Id, what: "uncapped side");
         verdict.Recording(capped, tiles, maxFrozen: 0.5);
         var fullWidth = before.Sent?.FrameWidth ?? 0;

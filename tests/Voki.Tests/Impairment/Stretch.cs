@@ -5,10 +5,19 @@ public sealed record Direction(string Publisher, string Receiver, SentVideo Sent
 
 /// <summary>
 /// A stretch of a two-party call between two getStats samples of each side, with the capture-clock instants it
-/// spans (to find the same stretch in the recording).
+/// spans (to find the same stretch in the recording). In between, each side is sampled every
+/// <see cref="SampleInterval"/> to find the stalls of its received video (see <see cref="ReceivedVideo.StalledSeconds"/>).
 /// </summary>
 public sealed record Stretch(long FromUnixMs, long ToUnixMs, IReadOnlyList<(string Participant, VideoStatsSample Start, VideoStatsSample End)> Sides)
 {
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A receiver whose decoded frames do not advance for longer than this is stalled, all that time.</summary>
+    public static readonly TimeSpan Stall = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Per participant, (sample time, frames decoded of the received video) from the start to the end sample.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<(long At, long Frames)>> Decoded { get; init; } = new Dictionary<string, IReadOnlyList<(long, long)>>();
+
     public double Seconds => (ToUnixMs - FromUnixMs) / 1000.0;
 
     public static Task<Stretch> Measure(TimeSpan duration, params (string Participant, Func<Task<VideoStatsSample>> Sample)[] sides) =>
@@ -19,21 +28,67 @@ public sealed record Stretch(long FromUnixMs, long ToUnixMs, IReadOnlyList<(stri
     {
         long from = Now();
         var start = await Task.WhenAll(sides.Select(s => s.Sample()));
+        var series = sides.Select((_, i) => new List<(long, long)> { Point(start[i]) }).ToArray();
+        using var stop = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try { await Task.Delay(SampleInterval, stop.Token); }
+                catch (OperationCanceledException) { break; }
+                var now = await Task.WhenAll(sides.Select(s => s.Sample()));
+                for (int i = 0; i < now.Length; i++) series[i].Add(Point(now[i]));
+            }
+        });
         await during();
+        stop.Cancel();
+        await sampling;
         var end = await Task.WhenAll(sides.Select(s => s.Sample()));
-        return new Stretch(from, Now(), sides.Select((s, i) => (s.Participant, start[i], end[i])).ToList());
+        for (int i = 0; i < end.Length; i++) series[i].Add(Point(end[i]));
+        return new Stretch(from, Now(), sides.Select((s, i) => (s.Participant, start[i], end[i])).ToList())
+        {
+            Decoded = sides.Select((s, i) => (s.Participant, (IReadOnlyList<(long, long)>)series[i])).ToDictionary(),
+        };
+    }
+
+    /// <summary>All frames decoded so far, over every inbound video (a renegotiation may replace the stream).</summary>
+    private static (long, long) Point(VideoStatsSample sample) => (sample.At, sample.Inbound.Sum(i => i.FramesDecoded));
+
+    /// <summary>
+    /// The time the decoded frames stood still for longer than <see cref="Stall"/>, counted whole, including a stall still
+    /// going at the end (which the browsers' totalFreezesDuration counts only once a frame ends it, if ever).
+    /// </summary>
+    public static double Stalled(IReadOnlyList<(long At, long Frames)> series)
+    {
+        if (series.Count < 2) return 0;
+        double stalled = 0;
+        long lastAdvance = series[0].At;
+        for (int i = 1; i < series.Count; i++)
+        {
+            bool advanced = series[i].Frames > series[i - 1].Frames;
+            if (!advanced && i < series.Count - 1) continue;
+            long still = series[i].At - lastAdvance;
+            if (still > Stall.TotalMilliseconds) stalled += still / 1000.0;
+            lastAdvance = series[i].At;
+        }
+        return stalled;
     }
 
     /// <summary>This stretch and the one right after it, as one.</summary>
     public Stretch Then(Stretch later) =>
-        new(FromUnixMs, later.ToUnixMs, Sides.Select(s => (s.Participant, s.Start, later.Sides.Single(l => l.Participant == s.Participant).End)).ToList());
+        new(FromUnixMs, later.ToUnixMs, Sides.Select(s => (s.Participant, s.Start, later.Sides.Single(l => l.Participant == s.Participant).End)).ToList())
+        {
+            Decoded = Decoded.ToDictionary(d => d.Key, d => (IReadOnlyList<(long, long)>)[.. d.Value, .. later.Decoded.GetValueOrDefault(d.Key) ?? []]),
+        };
 
     /// <summary>The video <paramref name="publisher"/> sent and what the other side of the call decoded of it.</summary>
     public Direction Direction(string publisher)
     {
         var from = Sides.Single(s => s.Participant == publisher);
         var to = Sides.Single(s => s.Participant != publisher);
-        return new Direction(publisher, to.Participant, SentVideo.Between(from.Start, from.End), ReceivedVideo.Between(to.Start, to.End));
+        var received = ReceivedVideo.Between(to.Start, to.End);
+        if (Decoded.TryGetValue(to.Participant, out var series)) received = received with { StalledSeconds = Stalled(series) };
+        return new Direction(publisher, to.Participant, SentVideo.Between(from.Start, from.End), received);
     }
 
     public IEnumerable<Direction> Directions => Sides.Select(s => Direction(s.Participant));

@@ -17,15 +17,15 @@ public sealed class Verdict(ITestOutputHelper output, string condition)
         if (!ok) _failures.Add(what);
     }
 
-    /// <summary>Each receiver decodes ≥ 90 % of the frames its publisher encoded, frozen at most <paramref name="maxFrozen"/> s (where the browser counts freezes).</summary>
+    /// <summary>Each receiver decodes ≥ 90 % of the frames its publisher encoded, frozen (<see cref="ReceivedVideo.Frozen"/>) at most <paramref name="maxFrozen"/> s.</summary>
     public void Live(Stretch stretch, double? maxFrozen, string? only = null, string what = "live")
     {
         foreach (var d in stretch.Directions.Where(d => only is null || d.Publisher == only))
         {
             var line = F($"{what}, {d.Publisher} → {d.Receiver} over {stretch.Seconds:F1} s: sent {d.Sent}; received {d.Received}");
             Check(d.Received.DecodedFps >= 0.9 * d.Sent.EncodedFps, F($"{line} — decoded ≥ 90 % of encoded ({0.9 * d.Sent.EncodedFps:F1} fps)"));
-            if (maxFrozen is { } max && d.Received.FrozenSeconds is { } frozen)
-                Check(frozen <= max, F($"{what}, {d.Receiver} frozen {frozen:F2} s — want ≤ {max:F1} s"));
+            if (maxFrozen is { } max)
+                Check(d.Received.Frozen <= max, F($"{what}, {d.Receiver} frozen {d.Received.Frozen:F2} s — want ≤ {max:F1} s"));
         }
     }
 

@@ -59,10 +59,22 @@ public sealed record InboundVideo(long Ssrc, long FramesDecoded, long? FreezeCou
 public sealed record OutboundVideo(long Ssrc, string? Rid, long FramesEncoded, long BytesSent, int FrameWidth, int FrameHeight, long NackCount,
     long PliCount, long RetransmittedPacketsSent);
 
-/// <summary>What one receiver saw between two samples: decoded frames per second, freezes, the feedback it sent, bitrate.</summary>
+/// <summary>
+/// What one receiver saw between two samples: decoded frames per second, freezes (the browser's count and duration,
+/// where it has them), the feedback it sent, bitrate.
+/// </summary>
 public sealed record ReceivedVideo(double Seconds, double DecodedFps, long? Freezes, double? FrozenSeconds, long Nacks, long Plis, double Kbps,
     int FrameWidth, int FrameHeight)
 {
+    /// <summary>
+    /// The time no frame was decoded for more than half a second, from samples taken four times a second
+    /// (<see cref="Stretch"/>); unlike the browser's totalFreezesDuration, it counts a picture that stays frozen to the end.
+    /// </summary>
+    public double StalledSeconds { get; init; }
+
+    /// <summary>The frozen time a viewer saw: the longer of the browser's freezes and the stalls.</summary>
+    public double Frozen => Math.Max(FrozenSeconds ?? 0, StalledSeconds);
+
     public static ReceivedVideo Between(VideoStatsSample start, VideoStatsSample end)
     {
         var now = end.Received ?? throw new InvalidOperationException("the receiver has no inbound video");
@@ -79,7 +91,7 @@ public sealed record ReceivedVideo(double Seconds, double DecodedFps, long? Free
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{DecodedFps:F1} fps, {(Freezes is { } f ? $"{f} freezes {FrozenSeconds:F2} s" : "freezes n/a")}, {Nacks} NACK, {Plis} PLI, {Kbps:F0} kbit/s, {FrameWidth}x{FrameHeight}");
+        $"{DecodedFps:F1} fps, {(Freezes is { } f ? $"{f} freezes {FrozenSeconds:F2} s" : "freezes n/a")}, stalled {StalledSeconds:F2} s, {Nacks} NACK, {Plis} PLI, {Kbps:F0} kbit/s, {FrameWidth}x{FrameHeight}");
 }
 
 /// <summary>What one publisher encoded between two samples (its best layer): the frames a perfect network would deliver.</summary>
