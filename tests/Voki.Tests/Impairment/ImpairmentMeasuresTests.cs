@@ -15,8 +15,10 @@ public sealed class ImpairmentMeasuresTests
             if (i > 0 && !(at > 1000 && at < 2000) && at <= 3000) frames += 7;
             series.Add((at, frames));
         }
-        Assert.Equal(1.0 + 0.75, Stretch.Stalled(series), precision: 3);
-        Assert.Equal(0, Stretch.Stalled([(0, 0), (250, 7), (500, 14), (750, 14), (1000, 21)])); // one quarter-second gap is no stall
+        // Seen still from the sample at 1.0 s to the one at 1.75 s (0.75 s), and from 3.0 s to the end (0.75 s).
+        Assert.Equal(0.75 + 0.75, Stretch.Stalled(series), precision: 3);
+        Assert.Equal(0, Stretch.Stalled([(0, 0), (250, 7), (500, 14), (750, 14), (1000, 21)])); // a quarter-second gap is no stall
+        Assert.Equal(0, Stretch.Stalled([(0, 0), (250, 7), (2250, 67), (2500, 74)])); // a late sample that saw frames advance is no stall
     }
 
     [Fact]

@@ -30,19 +30,19 @@ public sealed record Stretch(long FromUnixMs, long ToUnixMs, IReadOnlyList<(stri
         var start = await Task.WhenAll(sides.Select(s => s.Sample()));
         var series = sides.Select((_, i) => new List<(long, long)> { Point(start[i]) }).ToArray();
         using var stop = new CancellationTokenSource();
-        var sampling = Task.Run(async () =>
+        // One loop per side, so that a page slow to answer does not leave the other unsampled.
+        var sampling = sides.Select((side, i) => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try { await Task.Delay(SampleInterval, stop.Token); }
                 catch (OperationCanceledException) { break; }
-                var now = await Task.WhenAll(sides.Select(s => s.Sample()));
-                for (int i = 0; i < now.Length; i++) series[i].Add(Point(now[i]));
+                series[i].Add(Point(await side.Sample()));
             }
-        });
+        })).ToList();
         await during();
         stop.Cancel();
-        await sampling;
+        await Task.WhenAll(sampling);
         var end = await Task.WhenAll(sides.Select(s => s.Sample()));
         for (int i = 0; i < end.Length; i++) series[i].Add(Point(end[i]));
         return new Stretch(from, Now(), sides.Select((s, i) => (s.Participant, start[i], end[i])).ToList())
@@ -55,22 +55,29 @@ public sealed record Stretch(long FromUnixMs, long ToUnixMs, IReadOnlyList<(stri
     private static (long, long) Point(VideoStatsSample sample) => (sample.At, sample.Inbound.Sum(i => i.FramesDecoded));
 
     /// <summary>
-    /// The time the decoded frames stood still for longer than <see cref="Stall"/>, counted whole, including a stall still
-    /// going at the end (which the browsers' totalFreezesDuration counts only once a frame ends it, if ever).
+    /// The time the decoded frames were seen standing still for longer than <see cref="Stall"/>, counted whole, including
+    /// a stall still going at the end (which the browsers' totalFreezesDuration counts only once a frame ends it, if
+    /// ever). A stall is measured from the last sample that saw frames advance to the last that saw them still, so a
+    /// late sample never makes one up.
     /// </summary>
     public static double Stalled(IReadOnlyList<(long At, long Frames)> series)
     {
-        if (series.Count < 2) return 0;
         double stalled = 0;
-        long lastAdvance = series[0].At;
+        long lastAdvance = series.Count > 0 ? series[0].At : 0, lastStill = lastAdvance;
+        void Close()
+        {
+            if (lastStill - lastAdvance > Stall.TotalMilliseconds) stalled += (lastStill - lastAdvance) / 1000.0;
+        }
         for (int i = 1; i < series.Count; i++)
         {
-            bool advanced = series[i].Frames > series[i - 1].Frames;
-            if (!advanced && i < series.Count - 1) continue;
-            long still = series[i].At - lastAdvance;
-            if (still > Stall.TotalMilliseconds) stalled += still / 1000.0;
-            lastAdvance = series[i].At;
+            if (series[i].Frames > series[i - 1].Frames)
+            {
+                Close();
+                lastAdvance = lastStill = series[i].At;
+            }
+            else lastStill = series[i].At;
         }
+        Close();
         return stalled;
     }
 
