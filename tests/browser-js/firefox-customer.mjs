@@ -4,22 +4,10 @@
 // Prints one JSON line when the customer waits in the queue ({"phase":"waiting"}), then one line every
 // 500 ms: {"phase": the page's state, "stats": window.__voki.inboundStats(), "events": [event names]}.
 // It stops after <seconds>, or a second after the page shows the call has ended.
-import puppeteer from 'puppeteer-core';
+import { launchFirefox } from './firefox.mjs';
 
 const [url, name, seconds = '20'] = process.argv.slice(2);
-const browser = await puppeteer.launch({
-  browser: 'firefox',
-  executablePath: '/usr/bin/firefox-esr',
-  headless: true,
-  extraPrefsFirefox: {
-    'media.navigator.streams.fake': true,
-    'media.navigator.permission.disabled': true,
-    'permissions.default.camera': 1,
-    'permissions.default.microphone': 1,
-    'media.peerconnection.ice.loopback': true,
-    'media.autoplay.default': 0,
-  },
-});
+const browser = await launchFirefox();
 const state = (page, phase) => page.waitForSelector(`body[data-state="${phase}"]`, { timeout: 15000 });
 try {
   const page = await browser.newPage();

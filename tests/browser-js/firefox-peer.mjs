@@ -1,22 +1,10 @@
 // Drives Debian's Firefox ESR over WebDriver BiDi (puppeteer-core) as one participant of a call.
 // Usage: node firefox-peer.mjs <page-url> <participant> <seconds>
 // Prints one JSON line of inbound statistics per second: {"video":frames,"audio":packets,"streams":n,"state":"..."}.
-import puppeteer from 'puppeteer-core';
+import { launchFirefox } from './firefox.mjs';
 
 const [url, participant, seconds = '20'] = process.argv.slice(2);
-const browser = await puppeteer.launch({
-  browser: 'firefox',
-  executablePath: '/usr/bin/firefox-esr',
-  headless: true,
-  extraPrefsFirefox: {
-    'media.navigator.streams.fake': true,
-    'media.navigator.permission.disabled': true,
-    'permissions.default.camera': 1,
-    'permissions.default.microphone': 1,
-    'media.peerconnection.ice.loopback': true,
-    'media.autoplay.default': 0,
-  },
-});
+const browser = await launchFirefox();
 try {
   const page = await browser.newPage();
   await page.goto(url);

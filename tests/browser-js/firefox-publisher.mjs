@@ -6,24 +6,12 @@
 // Prints {"phase":"waiting"} once in the queue. Then reads commands on stdin, one a line:
 //   sample  → prints {"phase": the page's state, "sample": the stats function's result, or null without media}
 //   quit    → closes Firefox and exits.
-import puppeteer from 'puppeteer-core';
+import { launchFirefox } from './firefox.mjs';
 import readline from 'node:readline';
 
 const [url, name] = process.argv.slice(2);
 const statsFunction = process.env.VOKI_STATS_FUNCTION;
-const browser = await puppeteer.launch({
-  browser: 'firefox',
-  executablePath: '/usr/bin/firefox-esr',
-  headless: true,
-  extraPrefsFirefox: {
-    'media.navigator.streams.fake': true,
-    'media.navigator.permission.disabled': true,
-    'permissions.default.camera': 1,
-    'permissions.default.microphone': 1,
-    'media.peerconnection.ice.loopback': true,
-    'media.autoplay.default': 0,
-  },
-});
+const browser = await launchFirefox();
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.log(JSON.stringify({ pageError: e.message })));
