@@ -137,15 +137,7 @@ public sealed class SfuSessionTests : IDisposable
     {
         var peer = new SyntheticPeer();
         _peers.Add(peer);
-        var got = new ConcurrentDictionary<(uint, ushort), ReceivedPacket>();
-        peer.PacketReceived += p => got[(p.Ssrc, p.Sequence)] = p;
-        session.OfferReady += (who, offer) =>
-        {
-            if (who == participant) session.AcceptAnswer(who, peer.CreateAnswer(offer));
-        };
-        var answer = session.AcceptOffer(participant, peer.CreateOffer());
-        await peer.ConnectAsync(answer, TimeSpan.FromSeconds(10));
-        return (peer, got);
+        return (peer, await SyntheticMedia.JoinAsync(session, participant, peer));
     }
 
     private static async Task Publish(SyntheticPeer[] peers, TimeSpan duration)
