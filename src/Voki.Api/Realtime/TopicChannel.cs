@@ -52,7 +52,7 @@ public abstract class TopicChannel(PhoenixSocket socket, string topic, ChannelTo
     /// <summary>A push to this client only, on this join.</summary>
     protected void Push(string @event, string payloadJson) => socket.Send(joinRef, null, topic, @event, payloadJson);
 
-    /// <summary>Sends a stream event to this client as <see cref="ITopicListener.Deliver"/> does, e.g. one held back until now.</summary>
+    /// <summary>Sends a stream event to this client: what <see cref="ITopicListener.Deliver"/> accepts, or one held back until now.</summary>
     protected void Forward(RealtimeEvent e)
     {
         if (!_closed) socket.Send(null, null, topic, e.Event, e.Payload);
@@ -60,6 +60,6 @@ public abstract class TopicChannel(PhoenixSocket socket, string topic, ChannelTo
 
     void ITopicListener.Deliver(RealtimeEvent e)
     {
-        if (!_closed && Accepts(e)) socket.Send(null, null, topic, e.Event, e.Payload);
+        if (!_closed && Accepts(e)) Forward(e);
     }
 }

@@ -25,8 +25,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     public async Task At_3_percent_loss_each_way_both_chromium_pictures_keep_moving_live_and_in_the_recording()
     {
         await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
-        var (customer, attendant) = (call.Customer!, call.Attendant);
-        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        var sides = call.Sides();
         await using var network = await NetworkImpairment.Create(nameof(At_3_percent_loss_each_way_both_chromium_pictures_keep_moving_live_and_in_the_recording), fixture.MediaPort);
         var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
 
@@ -72,8 +71,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     public async Task A_10_percent_loss_burst_of_4_seconds_passes_without_a_lasting_freeze()
     {
         await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
-        var (customer, attendant) = (call.Customer!, call.Attendant);
-        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        var sides = call.Sides();
         await using var network = await NetworkImpairment.Create(nameof(A_10_percent_loss_burst_of_4_seconds_passes_without_a_lasting_freeze), fixture.MediaPort);
         var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
 
@@ -99,7 +97,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     {
         await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
         var (customer, attendant) = (call.Customer!, call.Attendant);
-        (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", () => RecordedCall.Sample(customer)), (call.Tenant.Attendant.Id, () => RecordedCall.Sample(attendant))];
+        var sides = call.Sides();
         await using var network = await NetworkImpairment.Create(nameof(A_subscriber_on_a_700_kbit_downlink_keeps_20_fps_and_nobody_else_suffers), fixture.MediaPort);
         var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
         var before = await RecordedCall.Sample(customer);

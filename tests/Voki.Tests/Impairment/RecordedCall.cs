@@ -49,6 +49,10 @@ public sealed class RecordedCall : IAsyncDisposable
         return new RecordedCall { Tenant = tenant, CallId = callId, Attendant = attendant, Customer = customer };
     }
 
+    /// <summary>Both receivers of a call between two pages, as the measures name them: the customer, then the attendant.</summary>
+    public (string Participant, Func<Task<VideoStatsSample>> Sample)[] Sides() =>
+        [("customer", () => Sample(Customer ?? throw new InvalidOperationException("the customer is not a page of this test"))), (Tenant.Attendant.Id, () => Sample(Attendant))];
+
     public static async Task<VideoStatsSample> Sample(CallPage page) =>
         VideoStatsSample.Parse(await page.Page.EvaluateAsync<JsonElement>(VideoStatsSample.Of("window.voki.media.pc")));
 
