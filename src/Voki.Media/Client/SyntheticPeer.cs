@@ -315,6 +315,32 @@ public sealed class SyntheticPeer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A hostile subscriber's NACK, for abuse tests: <paramref name="fcis"/> FCIs (a datagram of up to 2 KB holds 500)
+    /// from <paramref name="first"/> on, 17 sequence numbers apart and every bitmask full, so it names 17 packets per FCI.
+    /// </summary>
+    public void SendNackStorm(uint mediaSsrc, ushort first, int fcis)
+    {
+        if (_outbound is null || _server is null) return;
+        var nack = new byte[GenericNack.HeaderLength + fcis * GenericNack.FciLength + _outbound.RtcpOverhead];
+        nack[0] = 0x80 | RtcpType.NackFormat;
+        nack[1] = RtcpType.TransportFeedback;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(nack.AsSpan(2), (ushort)(2 + fcis));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(nack.AsSpan(4), 0x5E11D);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(nack.AsSpan(8), mediaSsrc);
+        for (var i = 0; i < fcis; i++)
+        {
+            var at = GenericNack.HeaderLength + i * GenericNack.FciLength;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(nack.AsSpan(at), (ushort)(first + 17 * i));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(nack.AsSpan(at + 2), 0xFFFF);
+        }
+        lock (_sendGate)
+        {
+            var sent = _outbound.ProtectRtcp(nack, GenericNack.HeaderLength + fcis * GenericNack.FciLength);
+            Transmit(nack.AsSpan(0, sent), _server);
+        }
+    }
+
     private void Remember(ushort sequence, ReadOnlySpan<byte> packet)
     {
         var slot = sequence % HistorySize;
@@ -325,7 +351,7 @@ public sealed class SyntheticPeer : IDisposable
     }
 
     /// <summary>Resends what a NACK asks for from the history, as RTX when negotiated; resends can be lost too.</summary>
-    private void Resend(List<ushort> sequences)
+    private void Resend(ReadOnlySpan<ushort> sequences)
     {
         if (_outbound is null || _server is null) return;
         lock (_sendGate)
@@ -344,6 +370,12 @@ public sealed class SyntheticPeer : IDisposable
                 _socket.SendTo(_sendBuffer.AsSpan(0, sent), SocketFlags.None, _server);
             }
         }
+    }
+
+    private static ReadOnlySpan<ushort> NackedSequences(ReadOnlySpan<byte> nack)
+    {
+        var sequences = new ushort[HistorySize];
+        return sequences.AsSpan(0, GenericNack.Read(nack, sequences).Count);
     }
 
     /// <summary>Answers a sender report at once with a receiver report block (LSR, DLSR 0), so the SFU can measure the RTT.</summary>
@@ -407,7 +439,7 @@ public sealed class SyntheticPeer : IDisposable
                         else if (rtcp[1] == RtcpType.TransportFeedback && (rtcp[0] & 0x1F) == RtcpType.NackFormat && new RtcpPacket(rtcp).MediaSsrc == VideoSsrc)
                         {
                             Interlocked.Increment(ref NacksReceived);
-                            if (AnswerNacks) Resend(RtcpPacket.NackedSequences(rtcp));
+                            if (AnswerNacks) Resend(NackedSequences(rtcp));
                         }
                         else if (rtcp[1] == RtcpType.SenderReport && size >= 28) AnswerSenderReport(rtcp);
                     }

@@ -4,7 +4,7 @@ namespace Voki.Media.Rtp;
 
 /// <summary>
 /// The generic NACK (RFC 4585 §6.2.1): transport-layer feedback whose FCI entries each name one lost packet (PID)
-/// and a bitmask of lost packets among the 16 that follow it (BLP). Read with <see cref="RtcpPacket.NackedSequences"/>.
+/// and a bitmask of lost packets among the 16 that follow it (BLP). <see cref="Read"/> takes what one asks for.
 /// </summary>
 public static class GenericNack
 {
@@ -45,4 +45,34 @@ public static class GenericNack
         BinaryPrimitives.WriteUInt32BigEndian(buffer[8..], mediaSsrc);
         return offset;
     }
+
+    /// <summary>
+    /// The sequence numbers a NACK asks for, each once, in the order asked, as many as <paramref name="destination"/>
+    /// holds: one datagram's FCIs and full bitmasks name thousands, duplicates and beyond the cap are counted as refused.
+    /// </summary>
+    public static NackRequest Read(ReadOnlySpan<byte> nack, Span<ushort> destination)
+    {
+        Span<ulong> seen = stackalloc ulong[65536 / 64];
+        seen.Clear();
+        int count = 0, refused = 0;
+        for (var offset = HeaderLength; offset + FciLength <= nack.Length; offset += FciLength)
+        {
+            var pid = BinaryPrimitives.ReadUInt16BigEndian(nack[offset..]);
+            var mask = BinaryPrimitives.ReadUInt16BigEndian(nack[(offset + 2)..]);
+            for (var bit = -1; bit < 16; bit++)
+            {
+                if (bit >= 0 && (mask & (1 << bit)) == 0) continue;
+                var sequence = (ushort)(pid + bit + 1);
+                ref var word = ref seen[sequence >> 6];
+                var flag = 1UL << (sequence & 63);
+                if ((word & flag) != 0 || count == destination.Length) { refused++; continue; }
+                word |= flag;
+                destination[count++] = sequence;
+            }
+        }
+        return new NackRequest(count, refused);
+    }
 }
+
+/// <summary>What <see cref="GenericNack.Read"/> took from one NACK, and how many of the entries it named it refused (repeats, beyond the cap).</summary>
+public readonly record struct NackRequest(int Count, int Refused);

@@ -39,21 +39,6 @@ public readonly ref struct RtcpPacket(ReadOnlySpan<byte> bytes)
         return packets;
     }
 
-    /// <summary>The sequence numbers a generic NACK asks for (RFC 4585 §6.2.1): PID plus the bitmask of following losses.</summary>
-    public static List<ushort> NackedSequences(ReadOnlySpan<byte> nack)
-    {
-        var lost = new List<ushort>();
-        for (var offset = 12; offset + 4 <= nack.Length; offset += 4)
-        {
-            var pid = BinaryPrimitives.ReadUInt16BigEndian(nack[offset..]);
-            var mask = BinaryPrimitives.ReadUInt16BigEndian(nack[(offset + 2)..]);
-            lost.Add(pid);
-            for (var bit = 0; bit < 16; bit++)
-                if ((mask & (1 << bit)) != 0) lost.Add((ushort)(pid + bit + 1));
-        }
-        return lost;
-    }
-
     /// <summary>The NTP and RTP timestamps of a sender report (RFC 3550 §6.4.1).</summary>
     public static (ulong Ntp, uint RtpTimestamp) SenderReportTimes(ReadOnlySpan<byte> report) =>
         (BinaryPrimitives.ReadUInt64BigEndian(report[8..]), BinaryPrimitives.ReadUInt32BigEndian(report[16..]));

@@ -7,6 +7,8 @@ namespace Voki.Media.Sfu;
 /// subscriber's payload type, and recent packets kept for NACK retransmission (RFC 4585 §6.2.1), which go out
 /// on our own RTX stream (RFC 4588: its SSRC, payload type and sequence numbers) when the subscriber accepted one.
 /// Recovered packets from the publisher pass through <see cref="Rewrite"/> too, so they can be retransmitted.
+/// A retransmission is refused when the same packet went again within the subscriber's round-trip time (the first
+/// cannot have arrived yet), or when the subscriber's <see cref="RetransmissionBudget"/> for the track is spent.
 /// </summary>
 public sealed class ForwardedTrack
 {
@@ -32,6 +34,9 @@ public sealed class ForwardedTrack
     private readonly byte[][]? _cache;
     private readonly int[]? _cacheLengths;
     private readonly ushort[]? _cacheSequences;
+    // When each cached packet was last retransmitted (MediaNode.Now ticks), 0 when never.
+    private readonly long[]? _cacheResentAt;
+    private readonly RetransmissionBudget _budget;
     internal uint PacketsSent, OctetsSent;
 
     public ForwardedTrack(PeerConnection subscriber, PublishedTrack source, string mid, byte payloadType)
@@ -50,7 +55,10 @@ public sealed class ForwardedTrack
             _cache = new byte[CacheSize][];
             _cacheLengths = new int[CacheSize];
             _cacheSequences = new ushort[CacheSize];
+            _cacheResentAt = new long[CacheSize];
         }
+        var options = subscriber.Session.Node.Options;
+        _budget = new RetransmissionBudget(options.RetransmissionShare, options.RetransmissionFloorBytesPerSecond, options.RetransmissionBurstBytes);
     }
 
     public uint TranslateTimestamp(uint sourceTimestamp) => unchecked(sourceTimestamp + _timestampOffset);
@@ -70,7 +78,9 @@ public sealed class ForwardedTrack
                 destination[..length].CopyTo(entry);
                 _cacheLengths![slot] = length;
                 _cacheSequences![slot] = sequence;
+                _cacheResentAt![slot] = 0;
             }
+            _budget.Earn(length);
         }
         PacketsSent++;
         OctetsSent += (uint)(length - RtpHeader.FixedLength);
@@ -79,20 +89,30 @@ public sealed class ForwardedTrack
 
     /// <summary>
     /// Writes the retransmission of our packet <paramref name="sequence"/> into <paramref name="destination"/>: as RTX
-    /// when the subscriber accepted it, else as it was. Returns its length; 0 when the packet is no longer cached.
+    /// when the subscriber accepted it, else as it was, unless it is refused. <paramref name="length"/> is 0 unless sent.
     /// </summary>
-    internal int Retransmission(ushort sequence, Span<byte> destination, out bool asRtx)
+    internal RetransmissionOutcome TryRetransmit(ushort sequence, TimeSpan now, TimeSpan roundTrip, Span<byte> destination, out int length, out bool asRtx)
     {
+        length = 0;
         asRtx = false;
         var cached = Cached(sequence);
-        if (cached.IsEmpty) return 0;
+        if (cached.IsEmpty) return RetransmissionOutcome.NotCached;
+        var slot = sequence % CacheSize;
+        var resentAt = _cacheResentAt![slot];
+        if (resentAt != 0 && now.Ticks - resentAt < roundTrip.Ticks) return RetransmissionOutcome.WithinRoundTrip;
+        if (!_budget.TrySpend(cached.Length, now)) return RetransmissionOutcome.BudgetExhausted;
+        _cacheResentAt[slot] = now.Ticks;
         if (RtxAccepted && RtxPayloadType is { } rtx)
         {
             asRtx = true;
-            return RtxPacket.Wrap(cached, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, RtxSsrc);
+            length = RtxPacket.Wrap(cached, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, RtxSsrc);
         }
-        cached.CopyTo(destination);
-        return cached.Length;
+        else
+        {
+            cached.CopyTo(destination);
+            length = cached.Length;
+        }
+        return RetransmissionOutcome.Sent;
     }
 
     /// <summary>A packet we sent earlier with this sequence number, if it is still cached.</summary>
@@ -103,3 +123,6 @@ public sealed class ForwardedTrack
         return _cacheSequences![slot] == sequence && _cacheLengths![slot] > 0 ? _cache[slot].AsSpan(0, _cacheLengths[slot]) : default;
     }
 }
+
+/// <summary>What became of one packet a subscriber's NACK asked for.</summary>
+internal enum RetransmissionOutcome { Sent, NotCached, WithinRoundTrip, BudgetExhausted }

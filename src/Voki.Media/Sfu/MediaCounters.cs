@@ -31,6 +31,14 @@ public sealed class MediaCounters
     public long PacketsForwarded;
     public long BytesForwarded;
     public long Retransmissions;
+    /// <summary>Entries of subscribers' NACKs not served: named twice in one NACK, or beyond MaxNackedPacketsPerRequest.</summary>
+    public long NackEntriesRefused;
+    /// <summary>Packets a subscriber asked for that the track's cache no longer held (or never did: audio).</summary>
+    public long NackedPacketsNotCached;
+    /// <summary>Retransmissions refused: the same packet went to the subscriber within its round-trip time.</summary>
+    public long RetransmissionsWithinRoundTrip;
+    /// <summary>Retransmissions refused: the subscriber's retransmission budget for the track was spent.</summary>
+    public long RetransmissionBudgetExhausted;
     public long KeyframeRequests;
     public long ConsentExpirations;
     /// <summary>Generic NACK messages sent to publishers, and the packets they asked for (RFC 4585 §6.2.1).</summary>

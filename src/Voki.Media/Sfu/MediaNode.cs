@@ -33,12 +33,15 @@ public sealed class MediaNode : IDisposable
     private readonly byte[] _rtcpBuffer = new byte[1500];
     // The receive thread's scratch space for the original packet inside an RTX packet.
     private readonly byte[] _unwrapped = new byte[2048];
+    // The receive thread's scratch space for what one NACK asks for.
+    private readonly ushort[] _nacked;
     private volatile bool _running = true;
 
     public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
     public MediaCounters Counters { get; } = new();
     public int Port { get; }
     public string AdvertisedAddress => _options.AdvertisedAddress;
+    internal MediaNodeOptions Options => _options;
 
     public MediaNode(MediaNodeOptions options)
     {
@@ -49,6 +52,7 @@ public sealed class MediaNode : IDisposable
         _socket.SendBufferSize = 4 << 20;
         _socket.Bind(new IPEndPoint(bind, options.Port));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        _nacked = new ushort[Math.Max(1, options.MaxNackedPacketsPerRequest)];
         _handshakes = new DtlsHandshakePool(options.MaxHandshakes, options.MaxHandshakesPerCall, options.MaxHandshakesPerAddress);
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "media-receive", Priority = ThreadPriority.AboveNormal };
         _timer = new Thread(TimerLoop) { IsBackground = true, Name = "media-rtcp" };
@@ -302,7 +306,7 @@ public sealed class MediaNode : IDisposable
                     if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.Source);
                     break;
                 case RtcpType.TransportFeedback when packet.Format == RtcpType.NackFormat:
-                    if (peer.Forwarded.TryGetValue(packet.MediaSsrc, out var nacked)) Retransmit(peer, nacked, RtcpPacket.NackedSequences(packet.Bytes));
+                    if (peer.Forwarded.TryGetValue(packet.MediaSsrc, out var nacked)) Retransmit(peer, nacked, packet.Bytes);
                     break;
             }
         }
@@ -317,16 +321,28 @@ public sealed class MediaNode : IDisposable
             if (peer.Forwarded.ContainsKey(block.Ssrc)) peer.RoundTrip.OnReport(block.LastSenderReport, block.DelaySinceLastSenderReport, now);
     }
 
-    /// <summary>Serves a subscriber's NACK from the track's cache: as RTX when the subscriber accepted it.</summary>
-    private void Retransmit(PeerConnection peer, ForwardedTrack track, List<ushort> sequences)
+    /// <summary>
+    /// Serves a subscriber's NACK from the track's cache, as RTX when the subscriber accepted it: each packet once,
+    /// at most <see cref="MediaNodeOptions.MaxNackedPacketsPerRequest"/>, none again within the subscriber's round trip,
+    /// and within its retransmission budget. Everything refused is counted.
+    /// </summary>
+    private void Retransmit(PeerConnection peer, ForwardedTrack track, ReadOnlySpan<byte> nack)
     {
         if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
+        var request = GenericNack.Read(nack, _nacked);
+        if (request.Refused > 0) Interlocked.Add(ref Counters.NackEntriesRefused, request.Refused);
+        var now = Now;
+        var roundTrip = peer.RoundTrip.Current > _options.MinRetransmissionInterval ? peer.RoundTrip.Current : _options.MinRetransmissionInterval;
         lock (peer.SendGate)
         {
-            foreach (var sequence in sequences)
+            foreach (var sequence in _nacked.AsSpan(0, request.Count))
             {
-                var length = track.Retransmission(sequence, peer.SendBuffer, out var asRtx);
-                if (length == 0) continue;
+                switch (track.TryRetransmit(sequence, now, roundTrip, peer.SendBuffer, out var length, out var asRtx))
+                {
+                    case RetransmissionOutcome.NotCached: Interlocked.Increment(ref Counters.NackedPacketsNotCached); continue;
+                    case RetransmissionOutcome.WithinRoundTrip: Interlocked.Increment(ref Counters.RetransmissionsWithinRoundTrip); continue;
+                    case RetransmissionOutcome.BudgetExhausted: Interlocked.Increment(ref Counters.RetransmissionBudgetExhausted); continue;
+                }
                 var sent = outbound.ProtectRtp(peer.SendBuffer, length);
                 _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
                 Interlocked.Increment(ref Counters.Retransmissions);

@@ -24,4 +24,16 @@ public sealed class MediaNodeOptions
     public int MaxHandshakesPerAddress { get; set; } = 8;
     /// <summary>The bitrate ceiling we advertise to publishers with REMB.</summary>
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
+    /// <summary>Packets one NACK may ask for after de-duplication (RFC 4585 §6.2.1); the rest of a bigger one is refused.</summary>
+    public int MaxNackedPacketsPerRequest { get; set; } = 128;
+    /// <summary>
+    /// A subscriber's retransmissions of a track may take this share of the bytes the track sent it, plus
+    /// <see cref="RetransmissionFloorBytesPerSecond"/>, saved up to <see cref="RetransmissionBurstBytes"/>: enough to mend
+    /// 10 % loss twice over, while a NACK storm gets no more.
+    /// </summary>
+    public double RetransmissionShare { get; set; } = 0.25;
+    public int RetransmissionFloorBytesPerSecond { get; set; } = 32 * 1024;
+    public int RetransmissionBurstBytes { get; set; } = 128 * 1024;
+    /// <summary>The same packet goes to the same subscriber at most once per this long, or its round-trip time when longer.</summary>
+    public TimeSpan MinRetransmissionInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 }

@@ -63,7 +63,7 @@ public sealed class ParserPropertyTests
                 Assert.True(size >= 8, $"a {size}-byte RTCP packet at {offset}");
                 Assert.InRange(offset + size, 8, bytes.Length);
                 var packet = bytes.AsSpan(offset, size);
-                if (packet[1] == RtcpType.TransportFeedback) RtcpPacket.NackedSequences(packet);
+                if (packet[1] == RtcpType.TransportFeedback) GenericNack.Read(packet, new ushort[64]);
             }
             Vp8Payload.IsKeyframeStart(bytes);
         }, iterations: 20_000, "abyTbKL7_Os1");
