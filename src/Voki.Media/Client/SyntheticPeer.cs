@@ -31,7 +31,7 @@ public sealed class SyntheticPeer : IDisposable
     public const int OpusPayloadType = 111, Vp8PayloadType = 96, RtxPayloadType = 97;
     private const int HistorySize = 1024;
 
-    private readonly Socket _socket;
+    private volatile Socket _socket;
     private readonly DtlsCertificate _certificate = DtlsCertificate.Generate("synthetic");
     private readonly string _ufrag = Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
     private readonly string _password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
@@ -92,7 +92,7 @@ public sealed class SyntheticPeer : IDisposable
         var address = advertise ?? (bind is null || bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind);
         _candidate = $"a=candidate:1 1 udp 2130706431 {address} {port} typ host";
         _dtls = new QueuedDatagramTransport(d => { if (_server is not null) Transmit(d.Span, _server); });
-        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "synthetic-peer" };
+        _receiver = new Thread(() => ReceiveLoop(_socket)) { IsBackground = true, Name = "synthetic-peer" };
         _receiver.Start();
     }
 
@@ -191,8 +191,36 @@ public sealed class SyntheticPeer : IDisposable
         };
         _dtlsRecords = await Task.Run(() => new DtlsClientProtocol().Connect(client, _dtls)).WaitAsync(timeout);
         (_inbound, _outbound) = client.Keys!.ClientContexts();
+        _remote = remote;
         KeepConsent(remote);
     }
+
+    /// <summary>
+    /// Moves to a new socket on <paramref name="host"/>, keys kept, as a peer whose NAT rebinds or whose network changes:
+    /// checks the new path with STUN (nominating it) and from then on sends and receives there only.
+    /// </summary>
+    public async Task MoveToNewSocketAsync(IPAddress host, TimeSpan timeout)
+    {
+        if (_remote is not { } remote || _server is null) throw new InvalidOperationException("not connected");
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(host, 0));
+        var old = _socket;
+        _stunAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_sendGate) _socket = socket;
+        old.Dispose();
+        new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = "synthetic-peer" }.Start();
+        var deadline = Stopwatch.StartNew();
+        while (!_stunAnswered.Task.IsCompleted)
+        {
+            if (deadline.Elapsed > timeout) throw new TimeoutException("no STUN answer on the new path");
+            Transmit(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remote.Ufrag}:{_ufrag}", remote.Password,
+                0x6E0001FF, 42, useCandidate: true), _server);
+            await Task.WhenAny(_stunAnswered.Task, Task.Delay(100));
+        }
+    }
+
+    /// <summary>Where this peer's socket is bound now.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     /// <summary>
     /// The stalling peer of a hostile-peers test: passes ICE, sends the first fragment of a genuine
@@ -207,6 +235,8 @@ public sealed class SyntheticPeer : IDisposable
         Transmit(FirstFragment(capture.Datagram ?? throw new InvalidOperationException("no ClientHello was written")), _server!);
         KeepConsent(remote);
     }
+
+    private RemoteIce? _remote;
 
     private readonly record struct RemoteIce(string Ufrag, string Password, string Fingerprint);
 
@@ -404,14 +434,14 @@ public sealed class SyntheticPeer : IDisposable
         catch (ObjectDisposedException) { /* disposed while a timer still sends */ }
     }
 
-    private void ReceiveLoop()
+    private void ReceiveLoop(Socket socket)
     {
         var buffer = new byte[2048];
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         while (_running)
         {
             int length;
-            try { length = _socket.ReceiveFrom(buffer, ref from); }
+            try { length = socket.ReceiveFrom(buffer, ref from); }
             catch (SocketException) { continue; }
             catch (ObjectDisposedException) { return; }
             if (length == 0 || DropIncoming?.Invoke(buffer.AsSpan(0, length)) == true) continue;

@@ -51,6 +51,8 @@ public sealed class StunMessage
             if (valueStart + valueLength > datagram.Length) return null;
             var value = datagram.Slice(valueStart, valueLength);
             if (fingerprint) return null; // nothing may follow FINGERPRINT
+            // RFC 5389 §15.4: what follows MESSAGE-INTEGRITY is not covered by it and is ignored, FINGERPRINT excepted.
+            if (integrityOffset >= 0 && type != StunAttributeType.Fingerprint) { offset = valueStart + ((valueLength + 3) & ~3); continue; }
             switch (type)
             {
                 case StunAttributeType.Username: username = Encoding.UTF8.GetString(value); break;

@@ -1,12 +1,27 @@
 namespace Voki.Media.Sfu;
 
-/// <summary>What the node dropped and forwarded, for health pages and benchmarks. Updated with Interlocked.</summary>
+/// <summary>
+/// What the node dropped and forwarded, each kind of drop and failure on a counter of its own, for health pages,
+/// benchmarks and metrics (<see cref="Snapshot"/>). Updated with Interlocked; every public long field is a counter.
+/// </summary>
 public sealed class MediaCounters
 {
+    /// <summary>Datagrams whose first byte is none of STUN, DTLS or RTP/RTCP (RFC 7983 §7).</summary>
     public long UnknownDatagrams;
+    /// <summary>Exceptions a datagram's handler threw on the receive thread: bugs, since bad input is refused without one.</summary>
+    public long HandlerExceptions;
+    /// <summary>Exceptions on the RTCP timer and NACK threads (a report or a track skipped until the next tick).</summary>
+    public long BackgroundExceptions;
     public long StunMalformed;
     public long StunIntegrityFailures;
     public long StunUnknownUser;
+    /// <summary>STUN messages other than binding requests: an ICE-lite agent answers, it does not ask.</summary>
+    public long StunNotRequests;
+    /// <summary>Binding requests refused as replays: a transaction id already seen from another address.</summary>
+    public long StunReplays;
+    /// <summary>Addresses that passed a connected participant's STUN check and became candidate paths, and the paths moved to one by SRTP from it.</summary>
+    public long CandidatePaths;
+    public long PathChanges;
     public long DtlsUnknownSource;
     /// <summary>Handshakes that failed: a bad certificate or fingerprint, a fatal alert, malformed flights.</summary>
     public long DtlsHandshakeFailures;
@@ -25,8 +40,18 @@ public sealed class MediaCounters
     public long DtlsFatalAlertsReceived;
     /// <summary>DTLS datagrams dropped unread: beyond a connected peer's rate, or a handshake's queue full.</summary>
     public long DtlsRecordsRateLimited;
+    /// <summary>SRTP or SRTCP from a participant's path that did not authenticate, that replayed an index, or too short or broken to try.</summary>
     public long SrtpAuthenticationFailures;
+    public long SrtpReplays;
+    public long SrtpMalformed;
+    /// <summary>SRTP or SRTCP from an address that is no participant's path (or before its DTLS gave keys).</summary>
+    public long MediaUnknownSource;
+    /// <summary>Authentic RTP whose header (extensions, CSRCs) overruns the packet; compound RTCP with a malformed packet.</summary>
+    public long RtpMalformed;
+    public long RtcpMalformed;
     public long RtpUnknownSsrc;
+    /// <summary>RTX packets with no original inside: padding-only bandwidth probes (RFC 4588 §4), or too short.</summary>
+    public long RtxWithoutPacket;
     public long PacketsReceived;
     public long PacketsForwarded;
     public long BytesForwarded;
@@ -56,11 +81,27 @@ public sealed class MediaCounters
     /// <summary>Recorded frames and packets dropped because the capture's disk fell behind.</summary>
     public long RecorderWritesDropped;
 
-    public override string ToString() =>
-        $"received={PacketsReceived} forwarded={PacketsForwarded} stunBad={StunMalformed}/{StunIntegrityFailures}/{StunUnknownUser} " +
-        $"dtlsUnknown={DtlsUnknownSource} dtlsFailed={DtlsHandshakeFailures} dtlsTimeouts={DtlsHandshakeTimeouts}/{DtlsDeadlineDrops} " +
-        $"dtlsRefused={DtlsHandshakesRefusedNodeFull}/{DtlsHandshakesRefusedPerCall}/{DtlsHandshakesRefusedPerAddress} dtlsResent={DtlsFinalFlightResends} " +
-        $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
-        $"nacks={NacksSent}/{PacketsNacked} recovered={PacketsRecovered} giveUps={NackGiveUps} rtx={RtxReceived}/{RtxSent} " +
-        $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped}";
+    private static readonly System.Reflection.FieldInfo[] Fields =
+        typeof(MediaCounters).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
+
+    /// <summary>Every counter by name (camelCase, as metrics name them), read at one moment.</summary>
+    public IReadOnlyDictionary<string, long> Snapshot()
+    {
+        var snapshot = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var field in Fields)
+        {
+            snapshot[char.ToLowerInvariant(field.Name[0]) + field.Name[1..]] = (long)field.GetValue(this)!;
+        }
+        return snapshot;
+    }
+
+    /// <summary>
+    /// One line of what changed since <paramref name="previous"/> (a snapshot; null: since the start), "name=+delta"
+    /// for every counter that moved; empty when none did.
+    /// </summary>
+    public static string Changes(IReadOnlyDictionary<string, long> current, IReadOnlyDictionary<string, long>? previous) =>
+        string.Join(' ', current.Select(c => (c.Key, Delta: c.Value - (previous?.GetValueOrDefault(c.Key) ?? 0))).Where(c => c.Delta != 0).Select(c => $"{c.Key}=+{c.Delta}"));
+
+    /// <summary>Every counter that is not zero, "name=value".</summary>
+    public override string ToString() => string.Join(' ', Snapshot().Where(c => c.Value != 0).Select(c => $"{c.Key}={c.Value}"));
 }

@@ -9,6 +9,7 @@ using Voki.Media.Dtls;
 using Voki.Media.Ice;
 using Voki.Media.Rtp;
 using Voki.Media.Sdp;
+using Voki.Media.Srtp;
 
 namespace Voki.Media.Sfu;
 
@@ -24,6 +25,8 @@ public sealed class MediaNode : IDisposable
     private readonly Socket _socket;
     private readonly ConcurrentDictionary<string, PeerConnection> _byUfrag = new();
     private readonly ConcurrentDictionary<SocketAddress, PeerConnection> _byAddress = new();
+    // Addresses that passed a connected participant's STUN check but sent no SRTP yet (CandidatePaths).
+    private readonly ConcurrentDictionary<SocketAddress, PeerConnection> _byCandidate = new();
     private readonly ConcurrentDictionary<string, SfuSession> _sessions = new();
     private readonly DtlsHandshakePool _handshakes;
     private readonly DtlsRecordService _dtlsRecords = new();
@@ -84,6 +87,9 @@ public sealed class MediaNode : IDisposable
     {
         _byUfrag.TryRemove(peer.LocalUfrag, out _);
         if (peer.Address is { } address) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(address, peer));
+        List<SocketAddress> candidates;
+        lock (peer.Candidates) candidates = peer.Candidates.Clear();
+        foreach (var candidate in candidates) _byCandidate.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(candidate, peer));
         peer.Dtls?.Close();
     }
 
@@ -114,8 +120,8 @@ public sealed class MediaNode : IDisposable
             }
             catch (Exception)
             {
-                // Whatever one datagram does, the node keeps serving everyone else.
-                Interlocked.Increment(ref Counters.UnknownDatagrams);
+                // A bug, not bad input (that is refused and counted where it is found): the node keeps serving everyone else.
+                Interlocked.Increment(ref Counters.HandlerExceptions);
             }
         }
     }
@@ -124,7 +130,7 @@ public sealed class MediaNode : IDisposable
     {
         var message = StunMessage.TryParse(datagram);
         if (message is null) { Interlocked.Increment(ref Counters.StunMalformed); return; }
-        if (message.Type != StunMessageType.BindingRequest) return;
+        if (message.Type != StunMessageType.BindingRequest) { Interlocked.Increment(ref Counters.StunNotRequests); return; }
         var colon = message.Username?.IndexOf(':') ?? -1;
         if (colon <= 0 || !_byUfrag.TryGetValue(message.Username![..colon], out var peer))
         {
@@ -136,19 +142,86 @@ public sealed class MediaNode : IDisposable
             Interlocked.Increment(ref Counters.StunIntegrityFailures);
             return;
         }
+        if (!peer.Transactions.Admit(message.TransactionId, from))
+        {
+            Interlocked.Increment(ref Counters.StunReplays);
+            return;
+        }
         var endpoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(from);
         _socket.SendTo(StunMessage.BindingSuccess(message.TransactionId, endpoint, peer.LocalPassword), SocketFlags.None, from);
-        peer.LastConsent = DateTime.UtcNow;
-        if (peer.Address is null || (message.UseCandidate && !peer.Address.Equals(from)))
+        if (peer.Address is null || (peer.Inbound is null && message.UseCandidate && !peer.Address.Equals(from)))
         {
-            var address = new SocketAddress(from.Family, from.Size);
-            from.Buffer.CopyTo(address.Buffer);
-            if (peer.Address is { } old) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(old, peer));
-            peer.Address = address;
-            peer.RemoteEndPoint = endpoint;
+            // Before SRTP there is no media to take, and DTLS must follow the pair the agent nominated (RFC 8445 §8.1.1).
+            peer.LastConsent = DateTime.UtcNow;
             peer.IceConnectedAt ??= DateTime.UtcNow;
-            _byAddress[address] = peer;
+            CommitPath(peer, from, endpoint);
         }
+        else if (peer.Address.Equals(from)) peer.LastConsent = DateTime.UtcNow; // consent is per path (RFC 7675 §5.1)
+        else AddCandidatePath(peer, from, endpoint);
+    }
+
+    /// <summary>An authenticated check from elsewhere makes a candidate path only: see <see cref="CandidatePaths"/>.</summary>
+    private void AddCandidatePath(PeerConnection peer, SocketAddress from, IPEndPoint endpoint)
+    {
+        SocketAddress? evicted, added;
+        lock (peer.Candidates)
+        {
+            if (peer.State == PeerState.Closed) return;
+            evicted = peer.Candidates.Add(from, endpoint, out added);
+        }
+        if (evicted is not null) _byCandidate.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(evicted, peer));
+        if (_byCandidate.TryAdd(added, peer)) Interlocked.Increment(ref Counters.CandidatePaths);
+    }
+
+    private void CommitPath(PeerConnection peer, SocketAddress from, IPEndPoint endpoint)
+    {
+        var address = new SocketAddress(from.Family, from.Size);
+        from.Buffer.CopyTo(address.Buffer);
+        if (peer.Address is { } old) _byAddress.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(old, peer));
+        peer.Address = address;
+        peer.RemoteEndPoint = endpoint;
+        _byAddress[address] = peer;
+    }
+
+    private void CountSrtpFailure(SrtpOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case SrtpOutcome.Replayed: Interlocked.Increment(ref Counters.SrtpReplays); break;
+            case SrtpOutcome.Malformed: Interlocked.Increment(ref Counters.SrtpMalformed); break;
+            default: Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); break;
+        }
+    }
+
+    /// <summary>
+    /// A datagram from a candidate path: when it is the participant's SRTP or SRTCP, the participant moved, and its
+    /// media follows it from here on. Returns the peer when it did.
+    /// </summary>
+    private PeerConnection? TryMovePath(byte[] buffer, int length, SocketAddress from, out int plainLength, out bool rtcp)
+    {
+        plainLength = 0;
+        rtcp = RtpHeader.IsRtcp(buffer.AsSpan(0, length));
+        if (!_byCandidate.TryGetValue(from, out var peer) || peer.Inbound is not { } inbound)
+        {
+            Interlocked.Increment(ref Counters.MediaUnknownSource);
+            return null;
+        }
+        var outcome = rtcp ? inbound.UnprotectRtcp(buffer, length, out plainLength) : inbound.UnprotectRtp(buffer, length, out plainLength);
+        if (outcome != SrtpOutcome.Authentic)
+        {
+            CountSrtpFailure(outcome);
+            return null;
+        }
+        (SocketAddress Address, IPEndPoint EndPoint) candidate;
+        lock (peer.Candidates)
+        {
+            if (peer.State == PeerState.Closed || !peer.Candidates.TryTake(from, out candidate)) return null;
+        }
+        _byCandidate.TryRemove(new KeyValuePair<SocketAddress, PeerConnection>(candidate.Address, peer));
+        CommitPath(peer, candidate.Address, candidate.EndPoint);
+        peer.LastConsent = DateTime.UtcNow;
+        Interlocked.Increment(ref Counters.PathChanges);
+        return peer;
     }
 
     private void OnDtls(ReadOnlySpan<byte> datagram, SocketAddress from)
@@ -232,14 +305,28 @@ public sealed class MediaNode : IDisposable
 
     private void OnMedia(byte[] buffer, int length, SocketAddress from)
     {
-        if (!_byAddress.TryGetValue(from, out var peer) || peer.Inbound is not { } inbound) { Interlocked.Increment(ref Counters.DtlsUnknownSource); return; }
-        if (RtpHeader.IsRtcp(buffer.AsSpan(0, length)))
+        int plainLength;
+        bool rtcp;
+        if (_byAddress.TryGetValue(from, out var peer) && peer.Inbound is { } inbound)
         {
-            if (!inbound.TryUnprotectRtcp(buffer, length, out var rtcpLength)) { Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); return; }
-            OnRtcp(peer, buffer.AsSpan(0, rtcpLength));
+            rtcp = RtpHeader.IsRtcp(buffer.AsSpan(0, length));
+            var outcome = rtcp ? inbound.UnprotectRtcp(buffer, length, out plainLength) : inbound.UnprotectRtp(buffer, length, out plainLength);
+            if (outcome != SrtpOutcome.Authentic) { CountSrtpFailure(outcome); return; }
+        }
+        else if (peer is null && _byCandidate.ContainsKey(from))
+        {
+            if ((peer = TryMovePath(buffer, length, from, out plainLength, out rtcp)) is null) return;
+        }
+        else
+        {
+            Interlocked.Increment(ref Counters.MediaUnknownSource); // no one's path, or SRTP before the keys
             return;
         }
-        if (!inbound.TryUnprotectRtp(buffer, length, out var plainLength)) { Interlocked.Increment(ref Counters.SrtpAuthenticationFailures); return; }
+        if (rtcp)
+        {
+            OnRtcp(peer, buffer.AsSpan(0, plainLength));
+            return;
+        }
         Interlocked.Increment(ref Counters.PacketsReceived);
         var packet = buffer.AsSpan(0, plainLength);
         var ssrc = RtpHeader.Ssrc(packet);
@@ -252,13 +339,13 @@ public sealed class MediaNode : IDisposable
             }
             // A retransmission (RFC 4588): from here on it is the original packet. Padding-only probes end here.
             var originalLength = RtxPacket.Unwrap(packet, _unwrapped, (byte)track.PayloadType, track.Ssrc);
-            if (originalLength < 0) return;
+            if (originalLength < 0) { Interlocked.Increment(ref Counters.RtxWithoutPacket); return; }
             Interlocked.Increment(ref Counters.RtxReceived);
             packet = _unwrapped.AsSpan(0, originalLength);
             plainLength = originalLength;
         }
         var headerLength = RtpHeader.Length(packet);
-        if (headerLength < 0) return;
+        if (headerLength < 0) { Interlocked.Increment(ref Counters.RtpMalformed); return; }
         var arrival = track.Receiver.Receive(packet, Now, out var recorderWantsKeyframe);
         if (recorderWantsKeyframe) RequestKeyframe(track);
         if (arrival == PacketArrival.Duplicate) { Interlocked.Increment(ref Counters.DuplicatesDropped); return; }
@@ -283,7 +370,9 @@ public sealed class MediaNode : IDisposable
 
     private void OnRtcp(PeerConnection peer, ReadOnlySpan<byte> compound)
     {
-        foreach (var (offset, length) in RtcpPacket.Split(compound))
+        var packets = RtcpPacket.Split(compound);
+        if (packets.Count == 0 || packets[^1].Offset + packets[^1].Length != compound.Length) Interlocked.Increment(ref Counters.RtcpMalformed);
+        foreach (var (offset, length) in packets)
         {
             var packet = new RtcpPacket(compound.Slice(offset, length));
             switch (packet.Type)
@@ -386,6 +475,7 @@ public sealed class MediaNode : IDisposable
                     catch (Exception)
                     {
                         // One track's trouble must not stop recovery for the others; the next tick tries again.
+                        Interlocked.Increment(ref Counters.BackgroundExceptions);
                     }
                 }
             }
@@ -450,6 +540,7 @@ public sealed class MediaNode : IDisposable
                     catch (Exception)
                     {
                         // A report that fails to build is skipped; the next tick tries again.
+                        Interlocked.Increment(ref Counters.BackgroundExceptions);
                     }
                 }
         }

@@ -27,6 +27,10 @@ public sealed class PeerConnection
     internal string RemoteUfrag = "";
     internal SocketAddress? Address;
     internal DateTime LastConsent = DateTime.UtcNow;
+    /// <summary>Other addresses that passed a STUN check once connected: the path moves to one when SRTP comes from it. Locked on itself.</summary>
+    internal readonly CandidatePaths Candidates = new();
+    /// <summary>The participant's recent STUN transactions, to tell a retransmission from a replay. Receive thread only.</summary>
+    internal readonly Ice.RecentTransactions Transactions = new();
     /// <summary>When the first authenticated STUN check came: DTLS must finish within the handshake timeout of it.</summary>
     internal DateTime? IceConnectedAt;
     internal DtlsServerConnection? Dtls;

@@ -16,6 +16,7 @@ public sealed class SrtpContext : IDisposable
     public SrtpProfile Profile { get; }
     private readonly Aes? _rtpCipher, _rtcpCipher;
     private readonly AesGcm? _rtpGcm, _rtcpGcm;
+    private readonly AesGcmOpener? _rtpOpener, _rtcpOpener;
     private readonly byte[] _rtpSalt, _rtcpSalt;
     private readonly IncrementalHash? _rtpAuth, _rtcpAuth;
     private readonly Dictionary<uint, SsrcState> _streams = [];
@@ -37,6 +38,8 @@ public sealed class SrtpContext : IDisposable
         {
             _rtpGcm = new AesGcm(rtpKey, GcmTagLength);
             _rtcpGcm = new AesGcm(rtcpKey, GcmTagLength);
+            _rtpOpener = new AesGcmOpener(rtpKey);
+            _rtcpOpener = new AesGcmOpener(rtcpKey);
         }
         else
         {
@@ -86,20 +89,23 @@ public sealed class SrtpContext : IDisposable
     }
 
     /// <summary>Authenticates and decrypts an SRTP packet in place; false (and nothing changed) when it fails or replays.</summary>
-    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength)
+    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength) => UnprotectRtp(buffer, length, out plainLength) == SrtpOutcome.Authentic;
+
+    /// <summary>Authenticates and decrypts an SRTP packet in place; anything but <see cref="SrtpOutcome.Authentic"/> changes nothing.</summary>
+    public SrtpOutcome UnprotectRtp(Span<byte> buffer, int length, out int plainLength)
     {
         plainLength = 0;
         var tagLength = _rtpGcm is not null ? GcmTagLength : CmTagLength;
-        if (length < 12 + tagLength) return false;
+        if (length < 12 + tagLength) return SrtpOutcome.Malformed;
         var headerLength = RtpHeaderLength(buffer[..length]);
-        if (headerLength < 0 || headerLength > length - tagLength) return false;
+        if (headerLength < 0 || headerLength > length - tagLength) return SrtpOutcome.Malformed;
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[8..]);
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
         // Only packets that authenticate create per-SSRC state, so junk cannot grow the table.
         var stream = _streams.GetValueOrDefault(ssrc);
         var index = stream.Index.Estimate(sequence);
         var rollover = PacketIndexEstimator.RolloverOf(index);
-        if (!stream.Replay.IsNew(index)) return false;
+        if (!stream.Replay.IsNew(index)) return SrtpOutcome.Replayed;
 
         var bodyLength = length - tagLength;
         if (_rtpGcm is not null)
@@ -107,14 +113,7 @@ public sealed class SrtpContext : IDisposable
             Span<byte> nonce = stackalloc byte[12];
             RtpNonce(nonce, ssrc, rollover, sequence);
             var ciphertext = buffer[headerLength..bodyLength];
-            try
-            {
-                _rtpGcm.Decrypt(nonce, ciphertext, buffer.Slice(bodyLength, GcmTagLength), ciphertext, buffer[..headerLength]);
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                return false;
-            }
+            if (!_rtpOpener!.TryOpen(nonce, buffer[..headerLength], ciphertext, buffer.Slice(bodyLength, GcmTagLength))) return SrtpOutcome.AuthenticationFailed;
         }
         else
         {
@@ -123,14 +122,14 @@ public sealed class SrtpContext : IDisposable
             _rtpAuth!.AppendData(buffer[..bodyLength]);
             _rtpAuth.AppendData(rolloverBytes);
             _rtpAuth.GetHashAndReset(_tag);
-            if (!CryptographicOperations.FixedTimeEquals(_tag.AsSpan(0, CmTagLength), buffer.Slice(bodyLength, CmTagLength))) return false;
+            if (!CryptographicOperations.FixedTimeEquals(_tag.AsSpan(0, CmTagLength), buffer.Slice(bodyLength, CmTagLength))) return SrtpOutcome.AuthenticationFailed;
             XorKeystream(_rtpCipher!, _rtpSalt, ssrc, (ulong)index, buffer[headerLength..bodyLength]);
         }
         stream.Replay.Accept(index);
         stream.Index.Advance(index);
         _streams[ssrc] = stream;
         plainLength = bodyLength;
-        return true;
+        return SrtpOutcome.Authentic;
     }
 
     /// <summary>Encrypts and authenticates a (compound) RTCP packet in place; returns the SRTCP length.</summary>
@@ -159,11 +158,14 @@ public sealed class SrtpContext : IDisposable
     }
 
     /// <summary>Authenticates and decrypts an SRTCP packet in place; false when it fails or replays.</summary>
-    public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength)
+    public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength) => UnprotectRtcp(buffer, length, out plainLength) == SrtpOutcome.Authentic;
+
+    /// <summary>Authenticates and decrypts an SRTCP packet in place; anything but <see cref="SrtpOutcome.Authentic"/> changes nothing.</summary>
+    public SrtpOutcome UnprotectRtcp(Span<byte> buffer, int length, out int plainLength)
     {
         plainLength = 0;
         var tagLength = _rtcpGcm is not null ? GcmTagLength : CmTagLength;
-        if (length < 8 + SrtcpIndexLength + tagLength) return false;
+        if (length < 8 + SrtcpIndexLength + tagLength) return SrtpOutcome.Malformed;
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[4..]);
         uint word;
         int bodyLength;
@@ -182,7 +184,7 @@ public sealed class SrtpContext : IDisposable
         var index = word & 0x7FFF_FFFF;
         var encrypted = (word & EncryptedFlag) != 0;
         var replay = _rtcpReplay.GetValueOrDefault(ssrc);
-        if (!replay.IsNew(index)) return false;
+        if (!replay.IsNew(index)) return SrtpOutcome.Replayed;
 
         if (_rtcpGcm is not null)
         {
@@ -191,28 +193,21 @@ public sealed class SrtpContext : IDisposable
             Span<byte> aad = stackalloc byte[12];
             buffer[..8].CopyTo(aad);
             BinaryPrimitives.WriteUInt32BigEndian(aad[8..], word);
-            if (!encrypted) return false; // unencrypted SRTCP is never negotiated by us
+            if (!encrypted) return SrtpOutcome.Malformed; // unencrypted SRTCP is never negotiated by us
             var ciphertext = buffer[8..bodyLength];
-            try
-            {
-                _rtcpGcm.Decrypt(nonce, ciphertext, buffer.Slice(bodyLength, GcmTagLength), ciphertext, aad);
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                return false;
-            }
+            if (!_rtcpOpener!.TryOpen(nonce, aad, ciphertext, buffer.Slice(bodyLength, GcmTagLength))) return SrtpOutcome.AuthenticationFailed;
         }
         else
         {
             _rtcpAuth!.AppendData(buffer[..(bodyLength + SrtcpIndexLength)]);
             _rtcpAuth.GetHashAndReset(_tag);
-            if (!CryptographicOperations.FixedTimeEquals(_tag.AsSpan(0, CmTagLength), buffer.Slice(bodyLength + SrtcpIndexLength, CmTagLength))) return false;
+            if (!CryptographicOperations.FixedTimeEquals(_tag.AsSpan(0, CmTagLength), buffer.Slice(bodyLength + SrtcpIndexLength, CmTagLength))) return SrtpOutcome.AuthenticationFailed;
             if (encrypted) XorKeystream(_rtcpCipher!, _rtcpSalt, ssrc, index, buffer[8..bodyLength]);
         }
         replay.Accept(index);
         _rtcpReplay[ssrc] = replay;
         plainLength = bodyLength;
-        return true;
+        return SrtpOutcome.Authentic;
     }
 
     /// <summary>RTP header length including CSRCs and the extension (RFC 3550 §5.1); -1 when malformed.</summary>
@@ -276,6 +271,7 @@ public sealed class SrtpContext : IDisposable
     {
         _rtpCipher?.Dispose(); _rtcpCipher?.Dispose();
         _rtpGcm?.Dispose(); _rtcpGcm?.Dispose();
+        _rtpOpener?.Dispose(); _rtcpOpener?.Dispose();
         _rtpAuth?.Dispose(); _rtcpAuth?.Dispose();
     }
 
@@ -285,4 +281,15 @@ public sealed class SrtpContext : IDisposable
         public PacketIndexEstimator Index;
         public ReplayWindow Replay;
     }
+}
+
+/// <summary>What became of one packet given to <see cref="SrtpContext.UnprotectRtp"/> or <see cref="SrtpContext.UnprotectRtcp"/>.</summary>
+public enum SrtpOutcome
+{
+    Authentic,
+    /// <summary>Too short, a broken header, or unencrypted SRTCP where we negotiated encryption.</summary>
+    Malformed,
+    /// <summary>Its index was accepted before or is behind the replay window (RFC 3711 §3.3.2).</summary>
+    Replayed,
+    AuthenticationFailed,
 }

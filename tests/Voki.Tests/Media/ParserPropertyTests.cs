@@ -51,6 +51,30 @@ public sealed class ParserPropertyTests
     }
 
     [Fact]
+    public void Stun_attributes_after_message_integrity_change_nothing_that_is_parsed()
+    {
+        StunAttributeType[] known = [StunAttributeType.Username, StunAttributeType.UseCandidate, StunAttributeType.Priority, StunAttributeType.IceControlled,
+            StunAttributeType.IceControlling, StunAttributeType.MessageIntegrity, StunAttributeType.XorMappedAddress, (StunAttributeType)0x7777];
+        var types = Gen.Int[0, known.Length - 1].Select(i => known[i]);
+        var appended = Gen.Select(types, Gen.Byte.Array[0, 24]).Array[1, 6];
+        var requests = Gen.Select(Gen.String[Gen.Char['a', 'z'], 1, 40], Gen.UInt, Gen.ULong, Gen.Bool);
+        Gen.Select(requests, appended).Check((request, attributes) =>
+        {
+            var (user, priority, tieBreaker, nominate) = request;
+            var original = StunMessage.BindingRequest(new byte[12], user, "password", priority, tieBreaker, nominate);
+            var parsed = StunMessage.TryParse(StunMessageTests.WithAttributesAfterIntegrity(original, attributes));
+            Assert.NotNull(parsed);
+            Assert.Equal(user, parsed.Username);
+            Assert.Equal(priority, parsed.Priority);
+            Assert.Equal(tieBreaker, parsed.IceControlling);
+            Assert.Equal(nominate, parsed.UseCandidate);
+            Assert.Null(parsed.IceControlled);
+            Assert.True(parsed.HasFingerprint);
+            Assert.True(parsed.VerifyIntegrity("password"));
+        }, iterations: 3_000);
+    }
+
+    [Fact]
     public void Rtp_and_rtcp_readers_stay_inside_the_datagram()
     {
         Datagrams.Check(bytes =>

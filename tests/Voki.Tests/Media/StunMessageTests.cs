@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Net;
 using Voki.Media.Ice;
 
@@ -49,6 +51,46 @@ public sealed class StunMessageTests
         Assert.Equal(StunMessageType.BindingSuccess, parsed.Type);
         Assert.Equal(transaction, parsed.TransactionId);
         Assert.True(parsed.VerifyIntegrity("server-password"));
+    }
+
+    [Fact]
+    public void Attributes_after_message_integrity_are_ignored_but_fingerprint_is_checked()
+    {
+        // RFC 5389 §15.4: whoever appends after MESSAGE-INTEGRITY needs no password, so nothing there may count.
+        var appended = WithAttributesAfterIntegrity(SampleRequest,
+            [(StunAttributeType.UseCandidate, []), (StunAttributeType.Username, "mallory:x"u8.ToArray()), (StunAttributeType.Priority, [0, 0, 0, 1])]);
+        var message = StunMessage.TryParse(appended);
+        Assert.NotNull(message);
+        Assert.False(message.UseCandidate);
+        Assert.Equal("evtj:h6vY", message.Username);
+        Assert.Equal(0x6e0001ffu, message.Priority);
+        Assert.True(message.HasFingerprint);
+        Assert.True(message.VerifyIntegrity("VOkJxbRl1RmTxUk/WvJxBt"));
+        appended[^1] ^= 0x01;
+        Assert.Null(StunMessage.TryParse(appended)); // FINGERPRINT, after it too, still has to be right
+    }
+
+    /// <summary>
+    /// <paramref name="message"/> (ending in MESSAGE-INTEGRITY and FINGERPRINT) with <paramref name="attributes"/> put between
+    /// the two, and length and FINGERPRINT made good: what anyone can do to a captured request without its password.
+    /// </summary>
+    internal static byte[] WithAttributesAfterIntegrity(byte[] message, IEnumerable<(StunAttributeType Type, byte[] Value)> attributes)
+    {
+        var forged = new List<byte>(message[..^8]);
+        foreach (var (type, value) in attributes)
+        {
+            forged.AddRange([(byte)((ushort)type >> 8), (byte)type, (byte)(value.Length >> 8), (byte)value.Length]);
+            forged.AddRange(value);
+            forged.AddRange(new byte[(4 - value.Length % 4) % 4]);
+        }
+        var bytes = new byte[forged.Count + 8];
+        forged.CopyTo(bytes);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)(bytes.Length - StunMessage.HeaderLength));
+        var at = forged.Count;
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(at), (ushort)StunAttributeType.Fingerprint);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(at + 2), 4);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(at + 4), Crc32.HashToUInt32(bytes.AsSpan(0, at)) ^ 0x5354554E);
+        return bytes;
     }
 
     [Theory]
