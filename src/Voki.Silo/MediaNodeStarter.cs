@@ -4,16 +4,45 @@ using Voki.Media.Sfu;
 
 namespace Voki.Silo;
 
-/// <summary>Binds the media port and warms DTLS when the node starts, not on the first call.</summary>
+/// <summary>
+/// Binds the media port and warms DTLS when the node starts, not on the first call; then logs once a minute what the
+/// media plane's counters did in that minute (drops and failures included), when anything moved.
+/// </summary>
 public sealed class MediaNodeStarter(MediaNode node, Voki.Grains.Grains.RecordingOptions recordings, ILogger<MediaNodeStarter> logger) : IHostedService
 {
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromMinutes(1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _summaries;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _summaries = LogSummariesAsync(_stopping.Token);
         logger.LogInformation("Media plane on UDP {Address}:{Port} (DTLS fingerprint sha-256 {Fingerprint})",
             node.AdvertisedAddress, node.Port, node.Certificate.FingerprintSha256);
         logger.LogInformation("Recordings under {Root} (set Recordings__Root for a persistent or shared location)", recordings.Root);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_summaries is not null) await _summaries.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task LogSummariesAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(SummaryInterval);
+        var previous = node.Counters.Snapshot();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                var current = node.Counters.Snapshot();
+                var changes = MediaCounters.Changes(current, previous);
+                previous = current;
+                if (changes.Length > 0) logger.LogInformation("Media plane, last minute: {Changes}", changes);
+            }
+        }
+        catch (OperationCanceledException) { /* the node stops */ }
+    }
 }

@@ -421,6 +421,18 @@ public sealed class SyntheticPeer : IDisposable
         }
     }
 
+    /// <summary>Protects and sends an RTCP packet as given (at least 8 bytes, well-formed or not): for robustness tests.</summary>
+    public void SendRtcp(ReadOnlySpan<byte> rtcp)
+    {
+        if (_outbound is null || _server is null) return;
+        lock (_sendGate)
+        {
+            rtcp.CopyTo(_sendBuffer);
+            var sent = _outbound.ProtectRtcp(_sendBuffer, rtcp.Length);
+            Transmit(_sendBuffer.AsSpan(0, sent), _server);
+        }
+    }
+
     /// <summary>Sends a raw datagram to the SFU as-is: for robustness tests.</summary>
     public void SendRaw(ReadOnlySpan<byte> datagram)
     {

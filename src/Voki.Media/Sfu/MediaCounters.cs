@@ -40,14 +40,13 @@ public sealed class MediaCounters
     public long DtlsFatalAlertsReceived;
     /// <summary>DTLS datagrams dropped unread: beyond a connected peer's rate, or a handshake's queue full.</summary>
     public long DtlsRecordsRateLimited;
-    /// <summary>SRTP or SRTCP from a participant's path that did not authenticate, that replayed an index, or too short or broken to try.</summary>
+    /// <summary>SRTP or SRTCP from a participant's path that did not authenticate, that replayed an index, or too short or with a header too broken to try.</summary>
     public long SrtpAuthenticationFailures;
     public long SrtpReplays;
     public long SrtpMalformed;
     /// <summary>SRTP or SRTCP from an address that is no participant's path (or before its DTLS gave keys).</summary>
     public long MediaUnknownSource;
-    /// <summary>Authentic RTP whose header (extensions, CSRCs) overruns the packet; compound RTCP with a malformed packet.</summary>
-    public long RtpMalformed;
+    /// <summary>Authentic SRTCP whose compound packet has a malformed header (RFC 3550 §6.1) or trailing bytes; what comes before is read.</summary>
     public long RtcpMalformed;
     public long RtpUnknownSsrc;
     /// <summary>RTX packets with no original inside: padding-only bandwidth probes (RFC 4588 §4), or too short.</summary>

@@ -345,7 +345,7 @@ public sealed class MediaNode : IDisposable
             plainLength = originalLength;
         }
         var headerLength = RtpHeader.Length(packet);
-        if (headerLength < 0) { Interlocked.Increment(ref Counters.RtpMalformed); return; }
+        if (headerLength < 0) { Interlocked.Increment(ref Counters.SrtpMalformed); return; } // SRTP checked it already: defensive
         var arrival = track.Receiver.Receive(packet, Now, out var recorderWantsKeyframe);
         if (recorderWantsKeyframe) RequestKeyframe(track);
         if (arrival == PacketArrival.Duplicate) { Interlocked.Increment(ref Counters.DuplicatesDropped); return; }

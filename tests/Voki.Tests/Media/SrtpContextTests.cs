@@ -188,6 +188,72 @@ public sealed class SrtpContextTests
         Assert.False(receiver.TryUnprotectRtcp(copy, length, out _));
     }
 
+    [Theory]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    [InlineData(SrtpProfile.AesCm128HmacSha1_80)]
+    public void Each_refusal_says_why_and_none_throws(SrtpProfile profile)
+    {
+        var salt = MasterSalt[..profile.SaltLength()];
+        using var sender = new SrtpContext(profile, MasterKey, salt);
+        using var receiver = new SrtpContext(profile, MasterKey, salt);
+        var thrown = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        void Count(object? _, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread) Interlocked.Increment(ref thrown);
+        }
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var buffer = new byte[128];
+                RtpPacket(sequence: (ushort)i, ssrc: 0xCAFEBABE, payload: "hello, voki"u8).CopyTo(buffer, 0);
+                var length = sender.ProtectRtp(buffer, 23);
+                var forged = (byte[])buffer.Clone();
+                forged[length - 1] ^= 0x01; // the tag
+                Assert.Equal(SrtpOutcome.AuthenticationFailed, receiver.UnprotectRtp(forged, length, out _));
+                var copy = (byte[])buffer.Clone();
+                Assert.Equal(SrtpOutcome.Authentic, receiver.UnprotectRtp(buffer, length, out _));
+                Assert.Equal(SrtpOutcome.Replayed, receiver.UnprotectRtp(copy, length, out _));
+                Assert.Equal(SrtpOutcome.Malformed, receiver.UnprotectRtp(copy, 12, out _));
+
+                var rtcp = new byte[128];
+                rtcp[0] = 0x80; rtcp[1] = 201; rtcp[3] = 1;
+                var rtcpLength = sender.ProtectRtcp(rtcp, 8);
+                var forgedRtcp = (byte[])rtcp.Clone();
+                forgedRtcp[9] ^= 0x01;
+                Assert.Equal(SrtpOutcome.AuthenticationFailed, receiver.UnprotectRtcp(forgedRtcp, rtcpLength, out _));
+                Assert.Equal(SrtpOutcome.Authentic, receiver.UnprotectRtcp(rtcp, rtcpLength, out _));
+            }
+        }
+        finally { AppDomain.CurrentDomain.FirstChanceException -= Count; }
+        // Forged packets are what an attacker sends at line rate: refusing one must not cost an exception (AesGcm's throws).
+        Assert.Equal(0, thrown);
+    }
+
+    [Fact]
+    public void Gcm_opener_agrees_with_aes_gcm_and_refuses_any_changed_bit()
+    {
+        Gen.Select(Gen.Byte.Array[16], Gen.Byte.Array[12], Gen.Byte.Array[0, 40], Gen.Byte.Array[0, 1400], Gen.Int[0, 1 << 20]).Check(t =>
+        {
+            var (key, nonce, aad, plain, flip) = t;
+            using var gcm = new System.Security.Cryptography.AesGcm(key, 16);
+            using var opener = new AesGcmOpener(key);
+            var sealedData = new byte[plain.Length];
+            var tag = new byte[16];
+            gcm.Encrypt(nonce, plain, sealedData, tag, aad);
+            var changed = (byte[])sealedData.Clone();
+            var changedTag = (byte[])tag.Clone();
+            var at = flip % (changed.Length + 16);
+            if (at < changed.Length) changed[at] ^= (byte)(1 << (flip % 8));
+            else changedTag[at - changed.Length] ^= (byte)(1 << (flip % 8));
+            Assert.False(opener.TryOpen(nonce, aad, changed, changedTag));
+            Assert.True(opener.TryOpen(nonce, aad, sealedData, tag));
+            Assert.Equal(plain, sealedData);
+        }, iterations: 1_000);
+    }
+
     [Fact]
     public void Short_or_random_datagrams_are_refused()
     {
