@@ -79,7 +79,15 @@ public sealed class NackStormTests : IDisposable
                 await Task.Delay(2);
             }
         });
-        await SyntheticMedia.PublishAsync([publisher, alice.Peer, bob.Peer], TimeSpan.FromSeconds(4));
+        var publishing = SyntheticMedia.PublishAsync([publisher, alice.Peer, bob.Peer], TimeSpan.FromSeconds(4));
+        // A call that starts during the storm connects as fast as ever.
+        await Task.Delay(500);
+        var late = _node.Session("hostile/nack-storm-late");
+        var joining = Stopwatch.StartNew();
+        var carolAndDave = await Task.WhenAll(JoinAsync(late, "carol", Peer(LoopbackHost(5)), TimeSpan.FromSeconds(5)), JoinAsync(late, "dave", Peer(LoopbackHost(6)), TimeSpan.FromSeconds(5)));
+        var joinedIn = joining.Elapsed;
+        Assert.True(await PublishUntilEveryoneReceivesAsync(carolAndDave, TimeSpan.FromSeconds(3)), "the late call gets media");
+        await publishing;
 
         // While the storm goes on, the honest viewer asks for its latest losses and gets them.
         var resentToViewer = new ConcurrentDictionary<ushort, bool>();
@@ -99,8 +107,9 @@ public sealed class NackStormTests : IDisposable
             + _options.RetransmissionShare * (attackerTrack.OctetsSent + 12.0 * attackerTrack.PacketsSent)) / 312;
         var (aliceSent, bobSent) = (alice.Peer.VideoPacketsSent - aliceSentBefore, bob.Peer.VideoPacketsSent - bobSentBefore);
         _output.WriteLine($"{nacksSent} storm NACKs of {StormFcis} full FCIs in {elapsed.TotalSeconds:F1} s: {Interlocked.Read(ref resentToAttacker)} retransmissions to the attacker " +
-            $"(budget {budget:F0}; refused: {c.NackEntriesRefused} entries, {c.NackedPacketsNotCached} not cached, {c.RetransmissionsWithinRoundTrip} within the RTT, {c.RetransmissionBudgetExhausted} over budget); honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent} video packets; managed heap {heapBefore / 1024} KiB → {heapAfter / 1024} KiB; {c}");
+            $"(budget {budget:F0}; refused: {c.NackEntriesRefused} entries, {c.NackedPacketsNotCached} not cached, {c.RetransmissionsWithinRoundTrip} within the RTT, {c.RetransmissionBudgetExhausted} over budget); honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent} video packets, a new one connected in {joinedIn.TotalMilliseconds:F0} ms; managed heap {heapBefore / 1024} KiB → {heapAfter / 1024} KiB; {c}");
         Assert.True(nacksSent > 200, $"only {nacksSent} storm NACKs");
+        Assert.True(joinedIn < TimeSpan.FromSeconds(1), $"a call started during the storm took {joinedIn.TotalMilliseconds:F0} ms to connect");
         Assert.True(Interlocked.Read(ref resentToAttacker) <= budget, $"{resentToAttacker} retransmissions to the attacker, budget {budget:F0}");
         Assert.True(c.NackEntriesRefused > nacksSent * 1000L, c.ToString()); // every NACK names 8160, at most 128 are taken
         Assert.True(c.RetransmissionBudgetExhausted + c.RetransmissionsWithinRoundTrip > 0, c.ToString());
