@@ -115,6 +115,29 @@ public sealed class RecoveryPacketPropertyTests
     }
 
     [Fact]
+    public void A_nack_is_read_once_per_sequence_and_no_more_than_the_cap_whatever_its_fcis()
+    {
+        Gen.Select(Gen.Select(Gen.UShort, Gen.UShort).Array[0, 500], Gen.Int[1, 200]).Check((fcis, cap) =>
+        {
+            var nack = new byte[GenericNack.HeaderLength + 4 * fcis.Length];
+            var named = new List<ushort>();
+            for (var i = 0; i < fcis.Length; i++)
+            {
+                var (pid, mask) = fcis[i];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(nack.AsSpan(GenericNack.HeaderLength + 4 * i), pid);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(nack.AsSpan(GenericNack.HeaderLength + 4 * i + 2), mask);
+                named.Add(pid);
+                for (var bit = 0; bit < 16; bit++) if ((mask & (1 << bit)) != 0) named.Add((ushort)(pid + bit + 1));
+            }
+            var read = new ushort[cap];
+            var request = GenericNack.Read(nack, read);
+            var expected = named.Distinct().Take(cap).ToArray(); // the first of each, in the order named
+            Assert.Equal(expected, read[..request.Count]);
+            Assert.Equal(named.Count, request.Count + request.Refused);
+        }, iterations: 2_000);
+    }
+
+    [Fact]
     public void Report_blocks_round_trip_and_arbitrary_reports_never_throw()
     {
         Gen.Select(Gen.UInt, Gen.Byte, Gen.Int[-0x800000, 0x7FFFFF], Gen.UInt, Gen.UInt, Gen.UInt, Gen.UInt).Check(t =>
