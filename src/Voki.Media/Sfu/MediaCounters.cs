@@ -55,4 +55,12 @@ public sealed class MediaCounters
         $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
         $"nacks={NacksSent}/{PacketsNacked} recovered={PacketsRecovered} giveUps={NackGiveUps} rtx={RtxReceived}/{RtxSent} " +
         $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped}";
+
+    // Offer limits (OfferLimits).
+    /// <summary>Offers refused whole for exceeding an <see cref="OfferLimits"/> limit.</summary>
+    public long OffersRefused;
+    /// <summary>Forwarded tracks not offered to a subscriber whose m= lines were all in use (none free to recycle).</summary>
+    public long SubscriptionsRefused;
+    /// <summary>Forwarded tracks put on a subscriber's idle m= line rather than a new one, at its line limit.</summary>
+    public long LinesRecycled;
 }

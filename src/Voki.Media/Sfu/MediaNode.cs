@@ -37,6 +37,7 @@ public sealed class MediaNode : IDisposable
 
     public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
     public MediaCounters Counters { get; } = new();
+    public MediaNodeOptions Options => _options;
     public int Port { get; }
     public string AdvertisedAddress => _options.AdvertisedAddress;
 

@@ -24,4 +24,6 @@ public sealed class MediaNodeOptions
     public int MaxHandshakesPerAddress { get; set; } = 8;
     /// <summary>The bitrate ceiling we advertise to publishers with REMB.</summary>
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
+    /// <summary>What one participant's offers may make the node hold (section "Media:Offers").</summary>
+    public OfferLimits Offers { get; set; } = new();
 }
