@@ -77,6 +77,13 @@ public sealed class Vp8FrameAssembler
         return true;
     }
 
+    /// <summary>Drops the frame in progress and waits for the next keyframe (the recorder starts a new segment with one).</summary>
+    public void RequireKeyframe()
+    {
+        _inFrame = false;
+        _needKeyframe = true;
+    }
+
     /// <summary>The frame buffer's size now: it grows with the largest frame seen.</summary>
     public int BufferSize => _frame.Length;
 

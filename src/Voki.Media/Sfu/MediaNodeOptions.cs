@@ -26,4 +26,6 @@ public sealed class MediaNodeOptions
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
     /// <summary>What one participant's offers may make the node hold (section "Media:Offers").</summary>
     public OfferLimits Offers { get; set; } = new();
+    /// <summary>What a call's capture may cost in bytes and disk (section "Media:Capture").</summary>
+    public Recording.CaptureLimits Capture { get; set; } = new();
 }

@@ -173,7 +173,7 @@ public sealed class SfuSession
         lock (_gate)
         {
             if (Capture is not null) return Capture;
-            Capture = new Recording.CallCapture(directory, Node.Counters);
+            Capture = new Recording.CallCapture(directory, Node.Counters, Node.Options.Capture, Node.CaptureQuotas.For(Id));
             foreach (var track in _peers.Values.SelectMany(p => p.Published.Values)) track.Recorder = Capture.Record(track);
             return Capture;
         }
