@@ -6,7 +6,9 @@ namespace Voki.Transcription;
 
 /// <summary>
 /// Decodes a captured audio file to what Whisper takes: 16 kHz mono float samples, with FFmpeg. Gaps in the capture
-/// (the granule positions jump where packets were missing) become silence, so sample times stay track times.
+/// (the granule positions jump where packets were missing) become silence, so sample times stay track times. No more
+/// than the track's placed length (<see cref="Voki.Media.Recording.CaptureReader"/> clamps it to the call) is decoded:
+/// a sender's timestamp jump in the file cannot become hours of silence to transcribe.
 /// </summary>
 public static class PcmDecoder
 {
@@ -23,7 +25,7 @@ public static class PcmDecoder
             UseShellExecute = false,
         };
         foreach (var argument in (string[])["-nostdin", "-hide_banner", "-loglevel", "error", "-i", file, "-map", "0:a:0",
-                     "-af", "aresample=async=1", "-ac", "1", "-ar", SampleRate.ToString(), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"])
+                     "-af", "aresample=async=1", "-t", Seconds(expectedSeconds + 1), "-ac", "1", "-ar", SampleRate.ToString(), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"])
             start.ArgumentList.Add(argument);
 
         using var process = new Process { StartInfo = start };
@@ -65,6 +67,9 @@ public static class PcmDecoder
         Array.Resize(ref samples, (int)(bytes / sizeof(float)));
         return samples;
     }
+
+    private static string Seconds(double seconds) =>
+        Math.Clamp(seconds, 1, MaxSamples / (double)SampleRate).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Kill(Process process)
     {

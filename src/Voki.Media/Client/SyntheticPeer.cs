@@ -137,6 +137,132 @@ public sealed class SyntheticPeer : IDisposable
         return sdp.ToString();
     }
 
+    /// <summary>
+    /// An offer as Chromium writes it for one microphone and one camera: every codec it can send with its RTX, RED and
+    /// FEC formats, header extensions and msid lines; VP8 keeps payload type 96 and its RTX 97 (as <see cref="OfferRtx"/>).
+    /// </summary>
+    public string CreateChromiumLikeOffer()
+    {
+        var sdp = new StringBuilder();
+        void Line(string text) => sdp.Append(text).Append("\r\n");
+        Line("v=0");
+        Line($"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 2 IN IP4 127.0.0.1");
+        Line("s=-");
+        Line("t=0 0");
+        Line("a=group:BUNDLE 0 1");
+        Line("a=extmap-allow-mixed");
+        Line("a=msid-semantic: WMS stream");
+        void Transport(string mid)
+        {
+            Line("c=IN IP4 0.0.0.0");
+            Line("a=rtcp:9 IN IP4 0.0.0.0");
+            Line(_candidate);
+            Line($"a=ice-ufrag:{_ufrag}");
+            Line($"a=ice-pwd:{_password}");
+            Line("a=ice-options:trickle");
+            Line($"a=fingerprint:sha-256 {_certificate.FingerprintSha256}");
+            Line("a=setup:actpass");
+            Line($"a=mid:{mid}");
+        }
+        Line("m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126");
+        Transport("0");
+        Line("a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+        Line("a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time");
+        Line("a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01");
+        Line("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid");
+        Line("a=sendrecv");
+        Line("a=msid:stream audio-track");
+        Line("a=rtcp-mux");
+        Line("a=rtcp-rsize");
+        Line("a=rtpmap:111 opus/48000/2");
+        Line("a=rtcp-fb:111 transport-cc");
+        Line("a=fmtp:111 minptime=10;useinbandfec=1");
+        Line("a=rtpmap:63 red/48000/2");
+        Line("a=fmtp:63 111/111");
+        Line("a=rtpmap:9 G722/8000");
+        Line("a=rtpmap:0 PCMU/8000");
+        Line("a=rtpmap:8 PCMA/8000");
+        Line("a=rtpmap:13 CN/8000");
+        Line("a=rtpmap:110 telephone-event/48000");
+        Line("a=rtpmap:126 telephone-event/8000");
+        Line($"a=ssrc:{AudioSsrc} cname:chromium");
+        Line($"a=ssrc:{AudioSsrc} msid:stream audio-track");
+        Line("m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99 100 101 45 46 102 103 127 125 35 36 114 115 116");
+        Transport("1");
+        Line("a=extmap:14 urn:ietf:params:rtp-hdrext:toffset");
+        Line("a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time");
+        Line("a=extmap:13 urn:3gpp:video-orientation");
+        Line("a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01");
+        Line("a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid");
+        Line("a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+        Line("a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id");
+        Line("a=sendrecv");
+        Line("a=msid:stream video-track");
+        Line("a=rtcp-mux");
+        Line("a=rtcp-rsize");
+        foreach (var (pt, codec, fmtp) in new[] { (96, "VP8/90000", ""), (98, "VP9/90000", "profile-id=0"), (100, "VP9/90000", "profile-id=2"),
+                     (45, "AV1/90000", "level-idx=5;profile=0;tier=0"), (102, "H264/90000", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"),
+                     (127, "H264/90000", "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f"), (35, "H264/90000", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f") })
+        {
+            Line($"a=rtpmap:{pt} {codec}");
+            foreach (var feedback in new[] { "goog-remb", "transport-cc", "ccm fir", "nack", "nack pli" }) Line($"a=rtcp-fb:{pt} {feedback}");
+            if (fmtp.Length > 0) Line($"a=fmtp:{pt} {fmtp}");
+            var rtx = pt switch { 96 => 97, 98 => 99, 100 => 101, 45 => 46, 102 => 103, 127 => 125, _ => 36 };
+            Line($"a=rtpmap:{rtx} rtx/90000");
+            Line($"a=fmtp:{rtx} apt={pt}");
+        }
+        Line("a=rtpmap:114 red/90000");
+        Line("a=rtpmap:115 rtx/90000");
+        Line("a=fmtp:115 apt=114");
+        Line("a=rtpmap:116 ulpfec/90000");
+        Line($"a=ssrc-group:FID {VideoSsrc} {VideoRtxSsrc}");
+        foreach (var ssrc in new[] { VideoSsrc, VideoRtxSsrc })
+        {
+            Line($"a=ssrc:{ssrc} cname:chromium");
+            Line($"a=ssrc:{ssrc} msid:stream video-track");
+        }
+        return sdp.ToString();
+    }
+
+    /// <summary>
+    /// A hostile offer (issue 10): our ICE and DTLS identity, one audio and <paramref name="videoSections"/> sending video
+    /// sections, each with an SSRC of its own, as small as a parser accepts so that many fit one signalling message.
+    /// </summary>
+    public string CreateOfferWithVideoSections(int videoSections)
+    {
+        var sdp = new StringBuilder();
+        void Line(string text) => sdp.Append(text).Append("\r\n");
+        Line("v=0");
+        Line($"o=- {Random.Shared.NextInt64(1, long.MaxValue)} 1 IN IP4 127.0.0.1");
+        Line("s=-");
+        Line("t=0 0");
+        Line($"a=ice-ufrag:{_ufrag}");
+        Line($"a=ice-pwd:{_password}");
+        Line($"a=fingerprint:sha-256 {_certificate.FingerprintSha256}");
+        for (var i = 0; i <= videoSections; i++)
+        {
+            var (kind, pt, codec) = i == 0 ? ("audio", OpusPayloadType, "opus/48000/2") : ("video", Vp8PayloadType, "VP8/90000");
+            Line($"m={kind} 9 UDP/TLS/RTP/SAVPF {pt}");
+            Line($"a=mid:{i}");
+            Line("a=sendonly");
+            Line($"a=rtpmap:{pt} {codec}");
+            Line($"a=ssrc:{(i == 0 ? AudioSsrc : (uint)(0x10000000 + i))} cname:x");
+        }
+        Line(_candidate);
+        return sdp.ToString();
+    }
+
+    /// <summary>
+    /// A hostile re-offer (issue 10): the same transport, but audio and video under fresh mids and fresh SSRCs, and none
+    /// of the sections negotiated before, as if every renegotiation added new transceivers.
+    /// </summary>
+    public string CreateOfferWithFreshMids(int round) =>
+        CreateOffer()
+            .Replace("a=group:BUNDLE 0 1", $"a=group:BUNDLE r{round}a r{round}v")
+            .Replace("a=mid:0", $"a=mid:r{round}a").Replace("a=mid:1", $"a=mid:r{round}v")
+            .Replace($"a=ssrc:{AudioSsrc} ", $"a=ssrc:{(uint)(0x20000000 + 2 * round)} ")
+            .Replace($"a=ssrc:{VideoSsrc} ", $"a=ssrc:{(uint)(0x20000001 + 2 * round)} ");
+
     /// <summary>Answers an SFU offer: every section it sends on, we receive.</summary>
     public string CreateAnswer(string offerSdp)
     {

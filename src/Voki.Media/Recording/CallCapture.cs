@@ -15,16 +15,29 @@ public sealed class CallCapture : IDisposable
     private readonly TimelineSink _timeline;
     private readonly List<TrackRecorder> _tracks = [];
     private readonly object _gate = new();
-    private bool _closed;
+    private readonly TenantCaptureBytes? _tenant;
+    private bool _closed, _tracksRefused;
+    private volatile bool _stopped;
+    private long _bytes;
 
     public string Directory { get; }
+    public CaptureLimits Limits { get; }
     internal CaptureWriter Writer { get; }
+    internal MediaCounters Counters { get; }
     /// <summary>Media dropped because the disk fell behind.</summary>
     public long DroppedWrites => Writer.Dropped;
+    /// <summary>Bytes of media captured so far, every track together.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+    /// <summary>The capture stopped writing media (a quota or the disk watermark); the call goes on.</summary>
+    public bool Stopped => _stopped;
 
-    public CallCapture(string directory, MediaCounters? counters = null)
+    /// <param name="tenant">The tenant's bytes on this node, for <see cref="CaptureLimits.MaxTenantBytes"/>; null: no tenant quota.</param>
+    public CallCapture(string directory, MediaCounters? counters = null, CaptureLimits? limits = null, TenantCaptureBytes? tenant = null)
     {
         Directory = directory;
+        Limits = limits ?? new CaptureLimits();
+        Counters = counters ?? new MediaCounters();
+        _tenant = tenant;
         System.IO.Directory.CreateDirectory(directory);
         _timeline = new TimelineSink(Path.Combine(directory, TimelineEvent.FileName));
         Writer = new CaptureWriter(counters);
@@ -42,16 +55,61 @@ public sealed class CallCapture : IDisposable
         }
     }
 
-    internal TrackRecorder Record(PublishedTrack track)
+    /// <summary>A recorder for <paramref name="track"/>; null once the capture stopped or holds <see cref="CaptureLimits.MaxTracksPerCall"/> tracks.</summary>
+    internal TrackRecorder? Record(PublishedTrack track)
     {
-        var extension = track.Kind == "video" ? "ivf" : "ogg";
-        var file = $"{Sanitize(track.Publisher.ParticipantId)}-{track.Kind}-{track.Ssrc:x8}.{extension}";
-        var recorder = new TrackRecorder(this, track, Path.Combine(Directory, file), file);
-        lock (_gate) _tracks.Add(recorder);
-        return recorder;
+        var name = $"{Sanitize(track.Publisher.ParticipantId)}-{track.Kind}-{track.Ssrc:x8}";
+        lock (_gate)
+        {
+            if (_closed || _stopped) return null;
+            if (_tracks.Count >= Limits.MaxTracksPerCall)
+            {
+                if (!_tracksRefused) Write(new TimelineEvent { Type = "track_stopped", Participant = track.Publisher.ParticipantId, Kind = track.Kind, Ssrc = track.Ssrc, Reason = "tracks" });
+                _tracksRefused = true;
+                return null;
+            }
+            var recorder = new TrackRecorder(this, track, name, Limits);
+            _tracks.Add(recorder);
+            return recorder;
+        }
     }
 
-    /// <summary>Pushes buffered media and timeline lines to the file system (called once a second).</summary>
+    /// <summary>Counts <paramref name="bytes"/> of media against the call's and the tenant's quotas; false (and the capture stops) beyond them.</summary>
+    internal bool Charge(int bytes)
+    {
+        if (_stopped) return false;
+        if (Interlocked.Add(ref _bytes, bytes) > Limits.MaxCallBytes)
+        {
+            Interlocked.Add(ref _bytes, -bytes);
+            Stop("call_quota");
+            return false;
+        }
+        if (_tenant is not null && _tenant.Add(bytes) > Limits.MaxTenantBytes)
+        {
+            _tenant.Add(-bytes);
+            Interlocked.Add(ref _bytes, -bytes);
+            Stop("tenant_quota");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// No more media is written (each recorder closes its file on its next packet); the timeline goes on, so the
+    /// recording still spans the call and says why its media ends there.
+    /// </summary>
+    public void Stop(string reason)
+    {
+        lock (_gate)
+        {
+            if (_stopped || _closed) return;
+            _stopped = true;
+        }
+        Interlocked.Increment(ref Counters.CapturesStopped);
+        Write(new TimelineEvent { Type = "capture_stopped", Reason = reason });
+    }
+
+    /// <summary>Pushes buffered media and timeline lines to the file system (called once a second); stops the capture below the free-disk watermark.</summary>
     public void Flush()
     {
         TrackRecorder[] tracks;
@@ -60,6 +118,7 @@ public sealed class CallCapture : IDisposable
             if (_closed) return;
             tracks = [.. _tracks];
         }
+        if (!_stopped && FreeDiskBytes() is { } free && free < Limits.MinFreeDiskBytes) Stop("disk_low");
         foreach (var track in tracks) track.Sample();
         lock (_gate) { if (!_closed) Writer.Flush(); }
     }
@@ -77,6 +136,14 @@ public sealed class CallCapture : IDisposable
         foreach (var track in tracks) track.Dispose();
         Writer.Close(_timeline);
         Writer.Complete(DrainTimeout);
+        // The tenant's quota counts open captures: this one's bytes are its own from now on.
+        _tenant?.Add(-Interlocked.Exchange(ref _bytes, 0));
+    }
+
+    private long? FreeDiskBytes()
+    {
+        try { return new DriveInfo(Directory).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return null; }
     }
 
     private static string Sanitize(string id) => new(id.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_').ToArray());

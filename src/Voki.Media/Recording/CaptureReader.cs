@@ -27,10 +27,14 @@ public sealed record TrackMedia
 /// Turns a capture directory (timeline.jsonl and one file per track, see <see cref="TimelineEvent"/>) into a
 /// <see cref="CaptureModel"/>: participants with their presence in join order, and each track placed on the
 /// recording's timeline (<see cref="TrackPlacement"/>) with the end of what its file holds. A capture without an
-/// <c>end</c> event (the node died) ends with its last media; presences still open are closed there.
+/// <c>end</c> event (the node died) ends with its last media; presences still open are closed there. No track reaches
+/// past the call's wall-clock end, whatever its timestamps say (a sender chooses them).
 /// </summary>
 public static class CaptureReader
 {
+    /// <summary>A capture cut by a crash: media may reach this far past its last timeline line (both are flushed every second).</summary>
+    public const long CrashAllowanceMs = 2000;
+
     public static CaptureModel Read(string directory) =>
         Build(TimelineEvent.Read(directory), directory, TrackMedia.Inspect);
 
@@ -116,6 +120,10 @@ public static class CaptureReader
             .GroupBy(t => t.Event.Participant!)
             .ToDictionary(g => g.Key, g => TrackPlacement.SenderClockOffset(g.Select(t => new TrackClock(t.Event, ReportsOf(t), SyncsOf(t)))));
 
+        // Every track ends within the call's wall-clock length, whatever its timestamps claim: the end event, or for a
+        // crash the last timeline line (sync samples come every second while media flows) and the second after it.
+        long wallClockEndMs = (endAt ?? lastEventAt + CrashAllowanceMs) - origin;
+
         string root = Path.GetFullPath(directory);
         var tracks = new List<CapturedTrack>();
         foreach (var t in trackEvents)
@@ -145,10 +153,21 @@ public static class CaptureReader
             var (start, source) = TrackPlacement.Place(clock, offsets[e.Participant!]);
             double scale = source == TrackPlacementSource.SenderReport ? TrackPlacement.ClockScale(clock) : 1.0;
             long startMs = (long)Math.Round(start - origin);
+            long endMs = startMs + (long)Math.Round(Math.Min(media.EndSeconds * 1000 * scale, long.MaxValue / 4.0));
+            if (endMs > wallClockEndMs)
+            {
+                warnings.Add($"{e.File}: its timestamps run {endMs - wallClockEndMs} ms past the call, cut at its end");
+                endMs = wallClockEndMs;
+            }
+            if (endMs <= startMs)
+            {
+                warnings.Add($"{e.File}: starts after the call ended, skipped");
+                continue;
+            }
             tracks.Add(new CapturedTrack
             {
                 ParticipantId = e.Participant!, Kind = kind, FilePath = path, Ssrc = e.Ssrc!.Value,
-                StartMs = startMs, EndMs = startMs + (long)Math.Round(media.EndSeconds * 1000 * scale),
+                StartMs = startMs, EndMs = endMs,
                 PlacedBy = source, ClockScale = scale, ReadableBytes = media.ReadableBytes, Torn = media.Torn,
                 Width = media.Width, Height = media.Height,
             });
@@ -162,6 +181,8 @@ public static class CaptureReader
         else if (tracks.Count > 0) duration = Math.Max(lastLeave, tracks.Max(t => t.EndMs));
         else duration = Math.Max(lastLeave, lastEventAt - origin);
         duration = Math.Max(0, duration);
+        // And within the recording itself: what the composer mixes and Whisper decodes ends with it.
+        tracks = tracks.Select(t => t.EndMs > duration ? t with { EndMs = duration } : t).Where(t => t.EndMs > t.StartMs).ToList();
 
         var model = participants.Values
             .OrderBy(p => p.FirstJoin)

@@ -30,6 +30,15 @@ public sealed record CompositionOptions
     /// <summary>FFmpeg is stopped after this long; null: 2 minutes plus 3 × the recording's duration.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Video tracks FFmpeg decodes for one recording (each is an input and an overlay); beyond, the longest are kept.
+    /// The grid shows at most <see cref="LayoutEngine.MaxTiles"/> at once; participants who republish add tracks over time.
+    /// </summary>
+    public int MaxVideoInputs { get; init; } = 24;
+
+    /// <summary>Audio tracks mixed into one recording; beyond, the longest are kept.</summary>
+    public int MaxAudioInputs { get; init; } = 24;
+
     public string FfmpegPath { get; init; } = "ffmpeg";
     public string FfprobePath { get; init; } = "ffprobe";
 
@@ -59,6 +68,7 @@ public sealed record CompositionOptions
         if (AudioChannels is not (1 or 2)) throw new ArgumentException($"audio channels {AudioChannels}");
         if (VpxCpuUsed is < -16 or > 16) throw new ArgumentException($"cpu-used {VpxCpuUsed}");
         if (Threads is < 1 or > 64) throw new ArgumentException($"threads {Threads}");
+        if (MaxVideoInputs is < 1 or > 64 || MaxAudioInputs is < 1 or > 64) throw new ArgumentException($"inputs: {MaxVideoInputs} video, {MaxAudioInputs} audio (1 to 64)");
         if (KeyFrameIntervalSeconds is < 1 or > 60) throw new ArgumentException($"key frame interval {KeyFrameIntervalSeconds} s");
     }
 

@@ -13,7 +13,8 @@ public sealed record Scene(long StartFrame, long EndFrame, IReadOnlyList<SceneTi
 /// What the composite shows, frame by frame: the layout segments (<see cref="LayoutEngine.Plan"/>) cut further
 /// wherever a tile switches between video and name (a track starts or ends, a camera is muted), all on the output's
 /// frame grid so that scenes follow each other without drift. A participant with several video tracks at once shows
-/// the latest one. Every audio track that overlaps the recording is mixed.
+/// the latest one. Every audio track that overlaps the recording is mixed. FFmpeg's inputs are capped: beyond the
+/// limits the longest tracks within the recording are kept (a participant who republishes over and over adds tracks).
 /// </summary>
 public sealed record CompositionPlan
 {
@@ -29,10 +30,17 @@ public sealed record CompositionPlan
     public IReadOnlyList<CapturedTrack> VideoTracks =>
         Scenes.SelectMany(s => s.Tiles).Select(t => t.Video).OfType<CapturedTrack>().Distinct().ToList();
 
-    public static CompositionPlan Build(CaptureModel capture, int width, int height, int frameRate)
+    /// <param name="maxVideoInputs">Video tracks the plan may show; beyond, the longest within the recording are kept.</param>
+    /// <param name="maxAudioInputs">Audio tracks it may mix; beyond, likewise.</param>
+    public static CompositionPlan Build(CaptureModel capture, int width, int height, int frameRate, int maxVideoInputs = 24, int maxAudioInputs = 24)
     {
         long Frame(long ms) => (long)Math.Round(ms * (double)frameRate / 1000.0, MidpointRounding.AwayFromZero);
         long frames = Frame(capture.DurationMs);
+        long Within(CapturedTrack t) => t.Range.Clip(0, capture.DurationMs) is var r && !r.IsEmpty ? r.LengthMs : 0;
+        HashSet<CapturedTrack> Longest(TrackKind kind, int max) =>
+            capture.Tracks.Where(t => t.Kind == kind && Within(t) > 0).OrderByDescending(Within).ThenBy(t => t.StartMs).Take(max).ToHashSet();
+        var shown = Longest(TrackKind.Video, maxVideoInputs);
+        var mixed = Longest(TrackKind.Audio, maxAudioInputs);
         var byId = capture.Participants.ToDictionary(p => p.Id);
         var scenes = new List<Scene>();
 
@@ -42,7 +50,7 @@ public sealed record CompositionPlan
             if (last <= first) continue;
             var people = segment.Tiles.Select(t => byId[t.ParticipantId]).ToList();
             var cuts = people
-                .SelectMany(p => p.Tracks.Where(t => t.Kind == TrackKind.Video).Select(t => t.Range).Concat(p.VideoMuted))
+                .SelectMany(p => p.Tracks.Where(shown.Contains).Select(t => t.Range).Concat(p.VideoMuted))
                 .SelectMany(r => new[] { Frame(r.StartMs), Frame(r.EndMs) })
                 .Where(f => f > first && f < last)
                 .Append(first).Append(last)
@@ -55,7 +63,7 @@ public sealed record CompositionPlan
                     var p = byId[tile.ParticipantId];
                     bool muted = p.VideoMuted.Any(m => Frame(m.StartMs) <= at && at < Frame(m.EndMs));
                     var video = muted ? null : p.Tracks
-                        .Where(t => t.Kind == TrackKind.Video && Frame(t.StartMs) <= at && at < Frame(t.EndMs))
+                        .Where(t => shown.Contains(t) && Frame(t.StartMs) <= at && at < Frame(t.EndMs))
                         .MaxBy(t => t.StartMs);
                     var picture = video is null ? tile.Area : LayoutEngine.Fit(video.Width, video.Height, tile.Area);
                     return new SceneTile(p.Id, p.Name, p.JoinOrder, tile.Area, video, picture);
@@ -71,7 +79,7 @@ public sealed record CompositionPlan
         {
             Width = width, Height = height, FrameRate = frameRate, FrameCount = frames, DurationMs = capture.DurationMs,
             Scenes = scenes,
-            AudioTracks = capture.Tracks.Where(t => t.Kind == TrackKind.Audio && t.EndMs > 0 && t.StartMs < capture.DurationMs).ToList(),
+            AudioTracks = capture.Tracks.Where(mixed.Contains).ToList(),
         };
     }
 }

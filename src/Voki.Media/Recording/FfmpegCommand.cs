@@ -106,7 +106,10 @@ public sealed record FfmpegCommand
             long startSample = Math.Max(0, (long)Math.Round(startSeconds * 48000));
             // On a drifting clock the timestamps are stretched to the sender's wall clock; aresample then pads or trims
             // the samples to them whenever they part by more than 20 ms.
-            graph.Append($"[{input}:a]asetpts=PTS{Scaled(track)}{Signed(startSeconds)}/TB,")
+            // Only the part of the file within the call (CaptureReader clamps the track): a timestamp jump beyond
+            // it would otherwise become hours of silence for aresample to fill.
+            double fileSeconds = (track.EndMs - track.StartMs) / 1000.0 / track.ClockScale;
+            graph.Append($"[{input}:a]atrim=end={Sec(fileSeconds + 1.0 / fps)},asetpts=PTS{Scaled(track)}{Signed(startSeconds)}/TB,")
                  .Append($"aresample=48000:async=1:min_hard_comp=0.020:first_pts={startSample},")
                  .Append($"aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts={layout}")
                  .Append(startSample > 0 ? $",adelay=delays={startSample}S:all=1" : "")

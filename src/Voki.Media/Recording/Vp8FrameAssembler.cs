@@ -6,12 +6,14 @@ namespace Voki.Media.Recording;
 /// Reassembles VP8 frames from RTP in sequence order (RFC 7741 §4): a frame starts with the S bit on partition 0
 /// and ends with the marker bit. Any gap in the sequence numbers loses the frame it falls in (or a whole frame
 /// between two), so the frame is dropped and we wait for the next keyframe: the recording never holds frames that
-/// reference what we lost. The frame buffer grows with the largest frame seen, up to <see cref="MaxFrameSize"/>.
+/// reference what we lost. The frame buffer is allocated with the first frame and grows with the largest frame seen, up to <see cref="MaxFrameSize"/>.
 /// </summary>
 public sealed class Vp8FrameAssembler
 {
     public const int MaxFrameSize = 1 << 20;
-    private byte[] _frame = new byte[16 << 10];
+    private const int InitialFrameSize = 16 << 10;
+    // Allocated with the first frame: a track that never sends video costs nothing.
+    private byte[] _frame = [];
     private int _length;
     private bool _inFrame, _needKeyframe = true, _sequenced;
     private ushort _expectedSequence;
@@ -75,11 +77,21 @@ public sealed class Vp8FrameAssembler
         return true;
     }
 
+    /// <summary>Drops the frame in progress and waits for the next keyframe (the recorder starts a new segment with one).</summary>
+    public void RequireKeyframe()
+    {
+        _inFrame = false;
+        _needKeyframe = true;
+    }
+
+    /// <summary>The frame buffer's size now: it grows with the largest frame seen.</summary>
+    public int BufferSize => _frame.Length;
+
     private bool Fits(int length)
     {
         if (length <= _frame.Length) return true;
         if (length > MaxFrameSize) return false;
-        var grown = new byte[Math.Min(MaxFrameSize, Math.Max(length, _frame.Length * 2))];
+        var grown = new byte[Math.Min(MaxFrameSize, Math.Max(Math.Max(length, InitialFrameSize), _frame.Length * 2))];
         _frame.AsSpan(0, _length).CopyTo(grown);
         _frame = grown;
         return true;

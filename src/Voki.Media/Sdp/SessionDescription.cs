@@ -64,4 +64,11 @@ public sealed record SdpAttribute(string Name, string? Value)
     public override string ToString() => Value is null ? $"a={Name}" : $"a={Name}:{Value}";
 }
 
-public sealed class SdpException(string reason) : Exception($"Invalid SDP: {reason}");
+/// <summary>A description we cannot use; its message is the reason the signalling layer returns to the client.</summary>
+public class SdpException : Exception
+{
+    public SdpException(string reason) : base($"Invalid SDP: {reason}") { }
+
+    /// <summary>For refusals of a well-formed description, which say so themselves.</summary>
+    protected SdpException(string message, Exception? inner) : base(message, inner) { }
+}

@@ -80,6 +80,20 @@ public sealed class MediaCounters
     /// <summary>Recorded frames and packets dropped because the capture's disk fell behind.</summary>
     public long RecorderWritesDropped;
 
+    // Offer and capture limits (OfferLimits, CaptureLimits).
+    /// <summary>Offers refused whole for exceeding an <see cref="OfferLimits"/> limit.</summary>
+    public long OffersRefused;
+    /// <summary>Forwarded tracks not offered to a subscriber whose m= lines were all in use (none free to recycle).</summary>
+    public long SubscriptionsRefused;
+    /// <summary>Forwarded tracks put on a subscriber's idle m= line rather than a new one, at its line limit.</summary>
+    public long LinesRecycled;
+    /// <summary>Tracks whose capture stopped at their byte or bitrate ceiling.</summary>
+    public long TrackCapturesStopped;
+    /// <summary>Captures stopped whole: call or tenant quota, or the disk below its free-space watermark.</summary>
+    public long CapturesStopped;
+    /// <summary>RTP timestamp jumps the recorder took for discontinuities (a new segment placed by arrival).</summary>
+    public long TimestampDiscontinuities;
+
     private static readonly System.Reflection.FieldInfo[] Fields =
         typeof(MediaCounters).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
 

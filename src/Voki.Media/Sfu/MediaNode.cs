@@ -42,9 +42,11 @@ public sealed class MediaNode : IDisposable
 
     public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
     public MediaCounters Counters { get; } = new();
+    public MediaNodeOptions Options => _options;
+    /// <summary>The bytes each tenant's open captures hold on this node, against <see cref="Recording.CaptureLimits.MaxTenantBytes"/>.</summary>
+    public Recording.CaptureQuotas CaptureQuotas { get; } = new();
     public int Port { get; }
     public string AdvertisedAddress => _options.AdvertisedAddress;
-    internal MediaNodeOptions Options => _options;
 
     public MediaNode(MediaNodeOptions options)
     {

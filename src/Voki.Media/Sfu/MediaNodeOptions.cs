@@ -36,4 +36,8 @@ public sealed class MediaNodeOptions
     public int RetransmissionBurstBytes { get; set; } = 128 * 1024;
     /// <summary>The same packet goes to the same subscriber at most once per this long, or its round-trip time when longer.</summary>
     public TimeSpan MinRetransmissionInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>What one participant's offers may make the node hold (section "Media:Offers").</summary>
+    public OfferLimits Offers { get; set; } = new();
+    /// <summary>What a call's capture may cost in bytes and disk (section "Media:Capture").</summary>
+    public Recording.CaptureLimits Capture { get; set; } = new();
 }

@@ -48,6 +48,9 @@ public sealed class SfuSession
         if (!fingerprint.StartsWith("sha-256 ", StringComparison.OrdinalIgnoreCase)) throw new SdpException("only sha-256 fingerprints are supported");
         if (offer.Find(first, "setup") is "passive") throw new SdpException("a=setup:passive is not supported: the SFU is the DTLS server");
         if (sections.Any(m => m.Mid is null)) throw new SdpException("every m= section needs a=mid");
+        if (sections.Select(m => m.Mid).Distinct().Count() != sections.Count) throw new SdpException("a=mid values must be unique (RFC 8843 §7.2)");
+        var limits = Node.Options.Offers;
+        if (sections.Count > limits.MaxSectionsPerOffer) Refuse($"{sections.Count} m= sections, at most {limits.MaxSectionsPerOffer}");
 
         // A new ICE username means a new RTCPeerConnection (a reloaded page): start that participant afresh.
         bool replaced;
@@ -58,6 +61,8 @@ public sealed class SfuSession
         lock (_gate)
         {
             if (_closed) throw new InvalidOperationException("session closed");
+            _peers.TryGetValue(participantId, out var known);
+            CheckLimits(known, sections, limits);
             if (!_peers.TryGetValue(participantId, out var peer))
             {
                 peer = new PeerConnection(participantId, this);
@@ -111,8 +116,9 @@ public sealed class SfuSession
                 }
                 answered.Add(line);
             }
-            // Keep the browser's m= order; sections only we know of (not yet offered) follow.
-            var pending = peer.Lines.Where(l => !answered.Contains(l)).ToList();
+            // Keep the browser's m= order; sections only we know of (forwarded, not yet offered) follow. Its own sections
+            // that the offer no longer lists are gone (a browser never drops one, RFC 8829 §5.2.2): fresh mids replace them.
+            var pending = peer.Lines.Where(l => !answered.Contains(l) && l.LocalSsrc is not null).ToList();
             peer.Lines.Clear();
             peer.Lines.AddRange(answered.Concat(pending));
             foreach (var gone in peer.Published.Values.Where(t => !publishing.Contains(t.Ssrc)).ToList()) Unpublish(gone);
@@ -167,7 +173,7 @@ public sealed class SfuSession
         lock (_gate)
         {
             if (Capture is not null) return Capture;
-            Capture = new Recording.CallCapture(directory, Node.Counters);
+            Capture = new Recording.CallCapture(directory, Node.Counters, Node.Options.Capture, Node.CaptureQuotas.For(Id));
             foreach (var track in _peers.Values.SelectMany(p => p.Published.Values)) track.Recorder = Capture.Record(track);
             return Capture;
         }
@@ -201,6 +207,35 @@ public sealed class SfuSession
 
     internal IEnumerable<PeerConnection> PeersSnapshot() { lock (_gate) return [.. _peers.Values]; }
 
+    /// <summary>
+    /// Refuses, before any of it is applied, an offer that would publish more tracks than a participant or the call may
+    /// have, or leave the participant more m= lines than it may keep (<see cref="OfferLimits"/>).
+    /// </summary>
+    private void CheckLimits(PeerConnection? peer, IReadOnlyList<MediaDescription> sections, OfferLimits limits)
+    {
+        bool Forwarded(MediaDescription section) => peer?.Lines.Any(l => l.Mid == section.Mid && l.LocalSsrc is not null) == true;
+        var publishing = sections.Where(m => m.Sends && !Forwarded(m) && Codecs.NameFor(m.Kind) is { } codec && m.PayloadTypeOf(codec) is not null && m.FirstSsrc is not null).ToList();
+        foreach (var kind in publishing.GroupBy(m => m.Kind))
+            if (kind.Count() > limits.MaxSendingSectionsPerKind)
+                Refuse($"{kind.Count()} sending {kind.Key} sections, at most {limits.MaxSendingSectionsPerKind} per participant");
+        var othersPublish = _peers.Values.Where(p => p != peer).Sum(p => p.Published.Count);
+        if (othersPublish + publishing.Count > limits.MaxPublishedTracksPerCall)
+            Refuse($"the call would have {othersPublish + publishing.Count} published tracks, at most {limits.MaxPublishedTracksPerCall}");
+        // Its lines after this offer: the offer's sections, our forwarded sections it has not seen yet, and (joining) one
+        // line per track it will receive.
+        var offered = sections.Select(m => m.Mid).ToHashSet();
+        var lines = peer is null
+            ? sections.Count + othersPublish
+            : sections.Count + peer.Lines.Count(l => l.LocalSsrc is not null && !offered.Contains(l.Mid));
+        if (lines > limits.MaxLinesPerPeer) Refuse($"{lines} m= lines for one participant, at most {limits.MaxLinesPerPeer}");
+    }
+
+    private void Refuse(string reason)
+    {
+        Interlocked.Increment(ref Node.Counters.OffersRefused);
+        throw new OfferRefusedException(reason);
+    }
+
     /// <summary>The payload type the participant gives our codec of this section's kind, remembered for what we forward to it.</summary>
     private static int? LearnPayloadType(PeerConnection peer, MediaDescription section)
     {
@@ -216,24 +251,38 @@ public sealed class SfuSession
 
     private void Subscribe(PeerConnection subscriber, PublishedTrack track)
     {
-        var mid = $"{track.Kind[0]}{subscriber.NextMid++}";
+        // At its line limit a subscriber gets the new track on a line whose track ended (same kind, now inactive)
+        // rather than a new one: participants who come and go must not grow everyone else's description forever.
+        MediaLine? line = null;
+        if (subscriber.Lines.Count >= Node.Options.Offers.MaxLinesPerPeer)
+        {
+            line = subscriber.Lines.FirstOrDefault(l => l.Kind == track.Kind && l.LocalSsrc is { } old && l.Direction == "inactive" && !subscriber.Forwarded.ContainsKey(old));
+            if (line is null) { Interlocked.Increment(ref Node.Counters.SubscriptionsRefused); return; }
+            Interlocked.Increment(ref Node.Counters.LinesRecycled);
+        }
+        var mid = line?.Mid ?? NewMid(subscriber, track.Kind);
         var forwarded = new ForwardedTrack(subscriber, track, mid, (byte)subscriber.PayloadTypeFor(track.Kind));
         if (track.Kind == "video" && subscriber.Vp8RtxPayloadType is { } rtx) forwarded.RtxPayloadType = (byte)rtx;
         subscriber.Forwarded[forwarded.LocalSsrc] = forwarded;
-        subscriber.Lines.Add(new MediaLine
-        {
-            Mid = mid,
-            Kind = track.Kind,
-            PayloadType = forwarded.PayloadType,
-            RtxPayloadType = forwarded.RtxPayloadType,
-            LocalRtxSsrc = forwarded.RtxPayloadType is null ? null : forwarded.RtxSsrc,
-            Direction = "sendonly",
-            LocalSsrc = forwarded.LocalSsrc,
-            StreamId = track.Publisher.ParticipantId,
-            TrackId = track.TrackId,
-        });
+        if (line is null) subscriber.Lines.Add(line = new MediaLine { Mid = mid, Kind = track.Kind });
+        line.PayloadType = forwarded.PayloadType;
+        line.RtxPayloadType = forwarded.RtxPayloadType;
+        line.LocalRtxSsrc = forwarded.RtxPayloadType is null ? null : forwarded.RtxSsrc;
+        line.Direction = "sendonly";
+        line.LocalSsrc = forwarded.LocalSsrc;
+        line.StreamId = track.Publisher.ParticipantId;
+        line.TrackId = track.TrackId;
         track.Subscribers = [.. track.Subscribers, forwarded];
         subscriber.NeedsOffer = true;
+    }
+
+    /// <summary>A mid of ours the participant's own sections do not already use.</summary>
+    private static string NewMid(PeerConnection subscriber, string kind)
+    {
+        string mid;
+        do mid = $"{kind[0]}{subscriber.NextMid++}";
+        while (subscriber.Lines.Any(l => l.Mid == mid));
+        return mid;
     }
 
     private void Unpublish(PublishedTrack track)

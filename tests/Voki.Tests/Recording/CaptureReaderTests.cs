@@ -141,7 +141,7 @@ public sealed class CaptureReaderTests
             Track(T0 + 250, "a", "audio", 11, 5),
             Track(T0 + 700, "a", "video", 22, 7),
             Sr(T0 + 3000, 99, 1, T0 + 2000), // another participant's SSRC: ignored
-            Leave(T0 + 8000, "a"));
+            Leave(T0 + 11_000, "a"));
         var tracks = capture.Participants[0].Tracks;
         Assert.All(tracks, t => Assert.Equal(TrackPlacementSource.FirstPacketArrival, t.PlacedBy));
         Assert.Equal([250L, 700L], tracks.Select(t => t.StartMs));
@@ -222,12 +222,32 @@ public sealed class CaptureReaderTests
                 Track(T0 + 200, "a", "audio", 11, 0), Track(T0 + 300, "a", "video", 22, 0),
                 Track(T0 + 1100, "b", "audio", 33, 0),
                 Leave(T0 + 4000, "b"),
+                Sync(T0 + 7100, 11, 6900 * 48), // the last line before the crash: a sync sample of the audio still flowing
             ],
             "/capture", Files(3, new() { ["a-audio.ogg"] = 7.2, ["a-video.ivf"] = 7.5 }));
         Assert.False(capture.EndedNormally);
         Assert.Equal(7800, capture.DurationMs);
         Assert.Equal([new TimeRange(0, 7800)], capture.Participants[0].Presence);
         Assert.Equal([new TimeRange(1000, 4000)], capture.Participants[1].Presence);
+    }
+
+    [Fact]
+    public void A_track_whose_timestamps_claim_more_than_the_call_is_cut_at_the_calls_end()
+    {
+        // A sender's 2^31 jump in one file: 12 hours of media time in a call of 5 s.
+        var ended = CaptureReader.Build(
+            [Join(T0, "a", "Alice"), Track(T0 + 200, "a", "audio", 11, 0), Track(T0 + 300, "a", "video", 22, 0), Leave(T0 + 5000, "a"), End(T0 + 5100)],
+            "/capture", Files(3, new() { ["a-audio.ogg"] = 44_739.0 }));
+        Assert.Equal(5000, ended.DurationMs);
+        Assert.Equal([(200L, 5000L), (300L, 3300L)], ended.Tracks.Select(t => (t.StartMs, t.EndMs)));
+        Assert.Contains(ended.Warnings, w => w.Contains("a-audio.ogg") && w.Contains("past the call"));
+
+        // Cut by a crash: the recording ends with the last timeline line and the second of media flushed after it, not the jump.
+        var crashed = CaptureReader.Build(
+            [Join(T0, "a", "Alice"), Track(T0 + 200, "a", "audio", 11, 0), Sync(T0 + 4200, 11, 4000 * 48)],
+            "/capture", Files(3, new() { ["a-audio.ogg"] = 44_739.0 }));
+        Assert.Equal(4200 + CaptureReader.CrashAllowanceMs, crashed.DurationMs);
+        Assert.Equal(crashed.DurationMs, crashed.Tracks.Single().EndMs);
     }
 
     [Fact]

@@ -29,19 +29,22 @@ public sealed class EncodedClip
     }
 
     /// <summary>Sends the clip in real time from every peer (audio every 20 ms, video at 30 fps) until cancelled or the clip ends.</summary>
-    public async Task PublishAsync(IReadOnlyList<SyntheticPeer> peers, CancellationToken stop)
+    /// <param name="timestampOffset">Added to a peer's RTP timestamps (by the clip's seconds): a sender whose clock jumps.</param>
+    public async Task PublishAsync(IReadOnlyList<SyntheticPeer> peers, CancellationToken stop, Func<SyntheticPeer, double, uint>? timestampOffset = null)
     {
+        uint Offset(SyntheticPeer peer, double seconds) => timestampOffset?.Invoke(peer, seconds) ?? 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int audio = 0, video = 0;
         while (!stop.IsCancellationRequested && (audio < OpusPackets.Count || video < VideoFrames.Count))
         {
             var now = clock.Elapsed.TotalSeconds;
             for (; audio < OpusPackets.Count && audio * 0.020 <= now; audio++)
-                foreach (var peer in peers) peer.Send(video: false, OpusPackets[audio], (uint)(audio * 960), marker: false);
+                foreach (var peer in peers) peer.Send(video: false, OpusPackets[audio], unchecked(Offset(peer, audio * 0.020) + (uint)(audio * 960)), marker: false);
             for (; video < VideoFrames.Count && video / (double)FramesPerSecond <= now; video++)
                 foreach (var peer in peers)
                     for (int k = 0; k < VideoFrames[video].Length; k++)
-                        peer.Send(video: true, VideoFrames[video][k], (uint)(video * 90000 / FramesPerSecond), marker: k == VideoFrames[video].Length - 1);
+                        peer.Send(video: true, VideoFrames[video][k], unchecked(Offset(peer, video / (double)FramesPerSecond) + (uint)(video * 90000 / FramesPerSecond)),
+                            marker: k == VideoFrames[video].Length - 1);
             await Task.Delay(5, CancellationToken.None);
         }
     }
