@@ -74,8 +74,10 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// Declares a crashed node dead within about two seconds on a LAN: probes every second, one-second
-    /// timeout, two misses. Calls to grains that lived there fail fast instead of hanging for the defaults' ~14 s.
+    /// Failure detection for a cluster of a few nodes on a LAN whose nodes are also busy (FFmpeg, Whisper, PBKDF2):
+    /// the defaults below, then whatever the configuration section "Membership" says (any property of Orleans'
+    /// ClusterMembershipOptions, e.g. Membership__ProbeTimeout=00:00:02). Measured in docs/benchmarks.md
+    /// ("Membership under load", ./voki bench membership).
     /// </summary>
     public static void ConfigureFailureDetection(ISiloBuilder silo)
     {
@@ -88,8 +90,11 @@ public static class SiloSetup
             o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
             o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
         });
+        silo.Services.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     }
+
+    public const string MembershipSection = "Membership";
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("Voki")
