@@ -127,6 +127,21 @@ public sealed partial class ClusterNode
         Note("killed (SIGKILL)");
     }
 
+    /// <summary>SIGSTOP, then SIGCONT after <paramref name="duration"/>: the node stalls as in a long GC pause or a starved machine.</summary>
+    public async Task PauseAsync(TimeSpan duration)
+    {
+        Note($"paused (SIGSTOP) for {duration.TotalSeconds:F1} s");
+        Signal("STOP");
+        try { await Task.Delay(duration); }
+        finally { Signal("CONT"); }
+    }
+
+    private void Signal(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGTERM (a graceful shutdown), then SIGKILL after 20 s.</summary>
     public async Task StopAsync()
     {

@@ -12,7 +12,9 @@ using Voki.Tests.Recording;
 // loaded (NodeLoad) for --load-seconds; then, load still on, --kills times: SIGKILL the second node and time how long
 // until the membership table says Dead. Appends one row per setting to --out. Usage:
 //   Voki.Bench.Membership --root REPO --pg CONNECTION --work DIR --out results.md [--only a,b] [--load-seconds 180]
-//     [--kills 5] [--compositions 2] [--compositions-normal-priority] [--whisper-model PATH] [--logins 6]
+//     [--kills 5] [--compositions 2] [--compositions-normal-priority] [--whisper-model PATH] [--logins 6] [--pauses 2,4]
+// --pauses: after the load phase, node B is stopped (SIGSTOP) for each of these seconds in turn, 20 s apart; a setting
+// should ride out a stall of a few seconds (a long GC pause, a starved machine) and still catch a crash within ~5 s.
 var options = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -31,6 +33,8 @@ var compositions = Number("compositions", 2);
 var lowPriority = !options.ContainsKey("compositions-normal-priority");
 var logins = Number("logins", 6);
 var whisperModel = options.GetValueOrDefault("whisper-model");
+var pauses = options.TryGetValue("pauses", out var pv)
+    ? pv.Split(',').Select(x => TimeSpan.FromSeconds(double.Parse(x, CultureInfo.InvariantCulture))).ToList() : [];
 var only = options.TryGetValue("only", out var o) ? o.Split(',') : Candidate.All.Select(c => c.Name).ToArray();
 var candidates = only.Select(name => Candidate.All.SingleOrDefault(c => c.Name == name)
     ?? throw new ArgumentException($"unknown setting {name}; known: {string.Join(", ", Candidate.All.Select(c => c.Name))}")).ToList();
@@ -74,8 +78,8 @@ var connectionString = Option("pg") + ";Maximum Pool Size=100";
 if (!File.Exists(output))
     File.WriteAllLines(output,
     [
-        "| setting | knobs | under load | probes missed (target running) | false suspicion votes | running node declared dead | kills | kill → Dead p50 | max | logins/s | compositions | transcriptions |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| setting | knobs | under load | probes missed (target running) | false suspicion votes | running node declared dead | kills | kill → Dead p50 | max | node B stalled (SIGSTOP) | logins/s | compositions | transcriptions | load average |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]);
 
 foreach (var candidate in candidates)
@@ -98,13 +102,28 @@ async Task<string> Measure(Candidate candidate)
     var starts = 0;
     MembershipWatch? watch = null;
 
+    // A node that is slow to answer probes while it joins (start-up on a loaded machine) can be declared dead before
+    // it is active; it then stops, which counts (the table says Dead for a node that was running), and starts again.
+    var joinsFailed = 0;
     async Task<ClusterNode> StartNode(NodeSlot slot)
     {
-        var node = ClusterNode.Start(slot.Name, root, connectionString, clusterId, Path.Combine(logs, $"{slot.Name}-{++starts}.log"), settings);
-        watch?.Track(node);
-        await node.WaitReadyAsync(TimeSpan.FromSeconds(180));
-        await Until(async () => (await table.RowOfAsync(node.SiloPort))?.Status == SiloRow.Active, TimeSpan.FromSeconds(60));
-        return node;
+        for (var attempt = 1; ; attempt++)
+        {
+            var node = ClusterNode.Start(slot.Name, root, connectionString, clusterId, Path.Combine(logs, $"{slot.Name}-{++starts}.log"), settings);
+            watch?.Track(node);
+            try
+            {
+                await node.WaitReadyAsync(TimeSpan.FromSeconds(180));
+                await Until(async () => (await table.RowOfAsync(node.SiloPort))?.Status == SiloRow.Active, TimeSpan.FromSeconds(60));
+                return node;
+            }
+            catch (Exception e) when (attempt < 5)
+            {
+                joinsFailed++;
+                Log($"{candidate.Name}: node {slot.Name} did not join (attempt {attempt}): {e.Message.Split('\n')[0]}");
+                await node.StopAsync();
+            }
+        }
     }
 
     slots[0].Node = await StartNode(slots[0]);
@@ -140,12 +159,35 @@ async Task<string> Measure(Candidate candidate)
     }).ToArray();
     var loadTasks = slots.Select((slot, i) => loads[i].RunAsync(slot, stop.Token)).ToArray();
     var watching = watch.RunAsync(stop.Token);
+    var loadAverage = new List<double>();
+    var sampling = Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            loadAverage.Add(double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture));
+            try { await Task.Delay(TimeSpan.FromSeconds(5), stop.Token); } catch (OperationCanceledException) { }
+        }
+    });
     var loaded = Stopwatch.StartNew();
     Log($"{candidate.Name}: load on both nodes ({compositions} compositions each at {(lowPriority ? "the node's low" : "normal")} priority, " +
         $"{(whisperModel is null ? "no transcription" : "1 transcription")} each, {logins} concurrent logins each) for {loadSeconds} s");
     await Task.Delay(TimeSpan.FromSeconds(loadSeconds));
     Log($"{candidate.Name}: after {loaded.Elapsed.TotalSeconds:F0} s under load: {watch.FalselyMissedProbes()} probes missed, " +
         $"{watch.FalseVotes} false votes, {watch.FalseDeaths} false deaths; {loads.Sum(l => l.LoggedIn)} logins, {loads.Sum(l => l.Composed)} compositions, {loads.Sum(l => l.Transcribed)} transcriptions");
+
+    // Stalls, the load still on: is a node that stops answering for a few seconds, then recovers, declared dead?
+    var stalls = new List<string>();
+    foreach (var pause in pauses)
+    {
+        var node = slots[1].Node!;
+        var votesBefore = watch.FalseVotes;
+        await node.PauseAsync(pause);
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var outcome = node.HasExited ? "dead" : watch.FalseVotes > votesBefore ? "suspected" : "ok";
+        stalls.Add(string.Create(CultureInfo.InvariantCulture, $"{pause.TotalSeconds:0.#} s: {outcome}"));
+        Log($"{candidate.Name}: node B stalled {pause.TotalSeconds:0.#} s: {outcome}");
+        if (slots[1].Node is null || slots[1].Node!.HasExited) await Until(() => Task.FromResult(slots[1].Node is { HasExited: false }), TimeSpan.FromSeconds(180));
+    }
 
     // Kills, the load still on: from SIGKILL of node B to its row saying Dead.
     var detections = new List<double>();
@@ -168,19 +210,19 @@ async Task<string> Measure(Candidate candidate)
     var underLoad = loaded.Elapsed;
 
     stop.Cancel();
-    await Task.WhenAll(loadTasks.Append(watching));
+    await Task.WhenAll(loadTasks.Append(watching).Append(sampling));
     foreach (var slot in slots) if (slot.Node is { } node) await node.StopAsync();
     File.WriteAllLines(Path.Combine(logs, "events.txt"), watch.Events);
     var loginsPerSecond = loads.Sum(l => l.LoggedIn) / underLoad.TotalSeconds;
     detections.Sort();
     var p50 = detections.Count == 0 ? double.NaN : detections[detections.Count / 2];
     var max = detections.Count == 0 ? double.NaN : detections[^1];
-    var deaths = watch.FalseDeaths + (watch.SelfStops > watch.FalseDeaths ? $" (+{watch.SelfStops - watch.FalseDeaths} stopped)" : "");
+    var deaths = $"{watch.FalseDeaths}" + (joinsFailed > 0 ? $" ({joinsFailed} while joining)" : "");
     Log($"{candidate.Name}: login p50 {loads.Select(l => l.LoginPercentileMs(0.5)).Average():F0} ms, p99 {loads.Select(l => l.LoginPercentileMs(0.99)).Max():F0} ms; " +
         $"{watch.Count(new Regex("local health is degraded"))} local-health complaints, {watch.Count(new Regex("Suppressing vote"))} votes suppressed (active connection)");
     return string.Create(CultureInfo.InvariantCulture,
         $"| {candidate.Name} | {candidate.Summary} | {underLoad.TotalMinutes:F1} min | {watch.FalselyMissedProbes()} | {watch.FalseVotes} | {deaths} | {detections.Count} | " +
-        $"{p50:F2} s | {max:F2} s | {loginsPerSecond:F1} | {loads.Sum(l => l.Composed)} | {loads.Sum(l => l.Transcribed)} |");
+        $"{p50:F2} s | {max:F2} s | {(stalls.Count == 0 ? "—" : string.Join(", ", stalls))} | {loginsPerSecond:F1} | {loads.Sum(l => l.Composed)} | {loads.Sum(l => l.Transcribed)} | {loadAverage.Average():F1} |");
 }
 
 static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? every = null)
