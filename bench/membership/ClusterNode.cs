@@ -127,13 +127,11 @@ public sealed partial class ClusterNode
         Note("killed (SIGKILL)");
     }
 
-    /// <summary>SIGSTOP, then SIGCONT after <paramref name="duration"/>: the node stalls as in a long GC pause or a starved machine.</summary>
-    public async Task PauseAsync(TimeSpan duration)
+    /// <summary>SIGSTOP: the process stops answering but its sockets stay open, as a frozen machine's would.</summary>
+    public void Freeze()
     {
-        Note($"paused (SIGSTOP) for {duration.TotalSeconds:F1} s");
+        Note("frozen (SIGSTOP)");
         Signal("STOP");
-        try { await Task.Delay(duration); }
-        finally { Signal("CONT"); }
     }
 
     private void Signal(string name)

@@ -12,9 +12,8 @@ using Voki.Tests.Recording;
 // loaded (NodeLoad) for --load-seconds; then, load still on, --kills times: SIGKILL the second node and time how long
 // until the membership table says Dead. Appends one row per setting to --out. Usage:
 //   Voki.Bench.Membership --root REPO --pg CONNECTION --work DIR --out results.md [--only a,b] [--load-seconds 180]
-//     [--kills 5] [--compositions 2] [--compositions-normal-priority] [--whisper-model PATH] [--logins 6] [--pauses 2,4]
-// --pauses: after the load phase, node B is stopped (SIGSTOP) for each of these seconds in turn, 20 s apart; a setting
-// should ride out a stall of a few seconds (a long GC pause, a starved machine) and still catch a crash within ~5 s.
+//     [--kills 5] [--compositions 2] [--compositions-normal-priority] [--whisper-model PATH] [--logins 6] [--hangs 2]
+// --hangs: before the kills, node B is stopped (SIGSTOP) this many times and timed until the table says Dead.
 var options = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -33,8 +32,7 @@ var compositions = Number("compositions", 2);
 var lowPriority = !options.ContainsKey("compositions-normal-priority");
 var logins = Number("logins", 6);
 var whisperModel = options.GetValueOrDefault("whisper-model");
-var pauses = options.TryGetValue("pauses", out var pv)
-    ? pv.Split(',').Select(x => TimeSpan.FromSeconds(double.Parse(x, CultureInfo.InvariantCulture))).ToList() : [];
+var hangCount = Number("hangs", 2);
 var only = options.TryGetValue("only", out var o) ? o.Split(',') : Candidate.All.Select(c => c.Name).ToArray();
 var candidates = only.Select(name => Candidate.All.SingleOrDefault(c => c.Name == name)
     ?? throw new ArgumentException($"unknown setting {name}; known: {string.Join(", ", Candidate.All.Select(c => c.Name))}")).ToList();
@@ -78,7 +76,7 @@ var connectionString = Option("pg") + ";Maximum Pool Size=100";
 if (!File.Exists(output))
     File.WriteAllLines(output,
     [
-        "| setting | knobs | under load | probes missed (target running) | false suspicion votes | running node declared dead | kills | kill → Dead p50 | max | node B stalled (SIGSTOP) | logins/s | compositions | transcriptions | load average |",
+        "| setting | knobs | under load | probes missed (target running) | false suspicion votes | running node declared dead | kills | kill → Dead p50 | max | hung node (SIGSTOP) → Dead | logins/s | compositions | transcriptions | load average |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]);
 
@@ -175,18 +173,28 @@ async Task<string> Measure(Candidate candidate)
     Log($"{candidate.Name}: after {loaded.Elapsed.TotalSeconds:F0} s under load: {watch.FalselyMissedProbes()} probes missed, " +
         $"{watch.FalseVotes} false votes, {watch.FalseDeaths} false deaths; {loads.Sum(l => l.LoggedIn)} logins, {loads.Sum(l => l.Composed)} compositions, {loads.Sum(l => l.Transcribed)} transcriptions");
 
-    // Stalls, the load still on: is a node that stops answering for a few seconds, then recovers, declared dead?
-    var stalls = new List<string>();
-    foreach (var pause in pauses)
+    // Hangs, the load still on: node B stopped (SIGSTOP) until the table says Dead. A stopped process keeps its
+    // connections open, as a node whose machine froze or whose network was cut: this is how long such a failure goes
+    // unnoticed, and so the longest stall (GC pause, starved machine) a node survives.
+    var hangs = new List<double>();
+    for (var h = 0; h < hangCount; h++)
     {
         var node = slots[1].Node!;
-        var votesBefore = watch.FalseVotes;
-        await node.PauseAsync(pause);
-        await Task.Delay(TimeSpan.FromSeconds(20));
-        var outcome = node.HasExited ? "dead" : watch.FalseVotes > votesBefore ? "suspected" : "ok";
-        stalls.Add(string.Create(CultureInfo.InvariantCulture, $"{pause.TotalSeconds:0.#} s: {outcome}"));
-        Log($"{candidate.Name}: node B stalled {pause.TotalSeconds:0.#} s: {outcome}");
-        if (slots[1].Node is null || slots[1].Node!.HasExited) await Until(() => Task.FromResult(slots[1].Node is { HasExited: false }), TimeSpan.FromSeconds(180));
+        watch.Killing(node);
+        var clock = Stopwatch.StartNew();
+        node.Freeze();
+        var dead = false;
+        try
+        {
+            await Until(async () => (await table.RowOfAsync(node.SiloPort))?.Status == SiloRow.Dead, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(25));
+            dead = true;
+        }
+        catch (TimeoutException) { }
+        hangs.Add(dead ? clock.Elapsed.TotalSeconds : double.PositiveInfinity);
+        Log($"{candidate.Name}: hang {h + 1}: " + (dead ? $"declared dead after {clock.Elapsed.TotalSeconds:F2} s" : "not declared dead within 90 s"));
+        node.Crash();
+        slots[1].Node = await StartNode(slots[1]);
+        await Task.Delay(TimeSpan.FromSeconds(10));
     }
 
     // Kills, the load still on: from SIGKILL of node B to its row saying Dead.
@@ -222,8 +230,11 @@ async Task<string> Measure(Candidate candidate)
         $"{watch.Count(new Regex("local health is degraded"))} local-health complaints, {watch.Count(new Regex("Suppressing vote"))} votes suppressed (active connection)");
     return string.Create(CultureInfo.InvariantCulture,
         $"| {candidate.Name} | {candidate.Summary} | {underLoad.TotalMinutes:F1} min | {watch.FalselyMissedProbes()} | {watch.FalseVotes} | {deaths} | {detections.Count} | " +
-        $"{p50:F2} s | {max:F2} s | {(stalls.Count == 0 ? "—" : string.Join(", ", stalls))} | {loginsPerSecond:F1} | {loads.Sum(l => l.Composed)} | {loads.Sum(l => l.Transcribed)} | {loadAverage.Average():F1} |");
+        $"{p50:F2} s | {max:F2} s | {Seconds(hangs)} | {loginsPerSecond:F1} | {loads.Sum(l => l.Composed)} | {loads.Sum(l => l.Transcribed)} | {loadAverage.Average():F1} |");
 }
+
+static string Seconds(List<double> values) => values.Count == 0 ? "—"
+    : string.Join(", ", values.Order().Select(v => double.IsInfinity(v) ? "> 90 s" : v.ToString("F1", CultureInfo.InvariantCulture) + " s"));
 
 static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? every = null)
 {
