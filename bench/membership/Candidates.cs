@@ -33,6 +33,7 @@ public sealed record Candidate(string Name, string Description, IReadOnlyDiction
         new("defaults", "what SiloSetup ships", new Dictionary<string, string>()),
         new("1s-2miss", "the settings before this measurement", Set("00:00:01", 2)),
         new("1s-3miss", "one more miss", Set("00:00:01", 3)),
+        new("1.5s-3miss", "half again the timeout, one more miss", Set("00:00:01.5", 3)),
         new("2s-3miss", "twice the timeout, one more miss", Set("00:00:02", 3)),
         new("1s-3miss-floor1s", "adaptive timeout never below 1 s", Set("00:00:01", 3, ("MinProbeTimeout", "00:00:01"))),
         new("2s-3miss-cap4s", "twice the timeout, one more miss, adaptive timeout at most 4 s",

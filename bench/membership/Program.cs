@@ -211,6 +211,7 @@ async Task<string> Measure(Candidate candidate)
         await Until(async () => (await table.RowOfAsync(victim.SiloPort))?.Status == SiloRow.Dead, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(25));
         detections.Add(clock.Elapsed.TotalSeconds);
         Log($"{candidate.Name}: kill {k + 1}: declared dead after {clock.Elapsed.TotalSeconds:F2} s");
+        if (k == kills - 1) break;
         slots[1].Node = await StartNode(slots[1]);
         // The survivor's prober has samples of the new node's round trips again before the next kill.
         await Task.Delay(TimeSpan.FromSeconds(10));
