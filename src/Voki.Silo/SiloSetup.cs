@@ -79,7 +79,7 @@ public static class SiloSetup
     /// half of ProbeTimeout up to MaxProbeTimeout, longer while this node is itself degraded); three misses in a row to
     /// suspect, where two let a loaded node that was still joining be declared dead. A suspicion of a node whose connection
     /// delivered anything in the last few seconds is not voted (EnableConnectionLivenessCheck): that is what keeps busy
-    /// nodes, which answer probes late, in the cluster. A crashed node is declared dead within about 2 s idle, 5 s loaded.
+    /// nodes, which answer probes late, in the cluster. A crashed node is declared dead in 1-2 s idle, a few seconds loaded.
     /// Then whatever the configuration section "Membership" says (any property of ClusterMembershipOptions, e.g.
     /// Membership__NumMissedProbesLimit=4).
     /// </summary>
