@@ -74,22 +74,33 @@ public static class SiloSetup
     }
 
     /// <summary>
-    /// Declares a crashed node dead within about two seconds on a LAN: probes every second, one-second
-    /// timeout, two misses. Calls to grains that lived there fail fast instead of hanging for the defaults' ~14 s.
+    /// Failure detection on nodes that also run FFmpeg, Whisper and PBKDF2 (docs/benchmarks.md, "Membership under load",
+    /// ./voki bench membership). A probe every ~0.5-1 s (Orleans adapts the timeout to the round trips it sees, from
+    /// half of ProbeTimeout up to MaxProbeTimeout, longer while this node is itself degraded); three misses in a row to
+    /// suspect, where two let a loaded node that was still joining be declared dead. A suspicion of a node whose connection
+    /// delivered anything in the last few seconds is not voted (EnableConnectionLivenessCheck): that is what keeps busy
+    /// nodes, which answer probes late, in the cluster. A crashed node is declared dead in 1-2 s idle, a few seconds loaded.
+    /// Then whatever the configuration section "Membership" says (any property of ClusterMembershipOptions, e.g.
+    /// Membership__NumMissedProbesLimit=4).
     /// </summary>
     public static void ConfigureFailureDetection(ISiloBuilder silo)
     {
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
+            o.NumMissedProbesLimit = 3;
             o.NumProbedSilos = 3;
+            o.ExtendProbeTimeoutDuringDegradation = true;
+            o.EnableConnectionLivenessCheck = true;
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
             o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
             o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
         });
+        silo.Services.Configure<ClusterMembershipOptions>(silo.Configuration.GetSection(MembershipSection));
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     }
+
+    public const string MembershipSection = "Membership";
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("Voki")

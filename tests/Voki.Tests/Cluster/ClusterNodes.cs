@@ -119,6 +119,21 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGSTOP: the process stops answering but its sockets stay open, as a frozen machine's or a long GC pause's would.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT: a frozen process runs again.</summary>
+    public void Thaw() => Signal("CONT");
+
+    public bool HasExited => _process.HasExited;
+
+    private void Signal(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString()])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {_process.Id} failed");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited) Crash();
