@@ -25,6 +25,8 @@ public sealed class ForwardedTrack
     public byte? RtxPayloadType { get; set; }
     /// <summary>Set when the subscriber's answer kept our RTX payload type: retransmissions then go out as RTX.</summary>
     public volatile bool RtxAccepted;
+    /// <summary>The subscriber's id for abs-send-time when its answer kept it (0: none): its estimator then reports REMB.</summary>
+    public volatile int AbsSendTimeId;
     private ushort _rtxSequence;
 
     private readonly ushort _sequenceOffset;
@@ -32,6 +34,7 @@ public sealed class ForwardedTrack
     private readonly byte[][]? _cache;
     private readonly int[]? _cacheLengths;
     private readonly ushort[]? _cacheSequences;
+    private readonly long[]? _cacheResentAt;
     internal uint PacketsSent, OctetsSent;
 
     public ForwardedTrack(PeerConnection subscriber, PublishedTrack source, string mid, byte payloadType)
@@ -50,6 +53,7 @@ public sealed class ForwardedTrack
             _cache = new byte[CacheSize][];
             _cacheLengths = new int[CacheSize];
             _cacheSequences = new ushort[CacheSize];
+            _cacheResentAt = new long[CacheSize];
         }
     }
 
@@ -60,7 +64,7 @@ public sealed class ForwardedTrack
     {
         var sequence = unchecked((ushort)(RtpHeader.Sequence(packet) + _sequenceOffset));
         var length = RtpHeader.WriteForwarded(packet, headerLength, destination, PayloadType, sequence,
-            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc);
+            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc, AbsSendTimeId, MediaNode.Now);
         if (_cache is not null)
         {
             var slot = sequence % CacheSize;
@@ -70,6 +74,7 @@ public sealed class ForwardedTrack
                 destination[..length].CopyTo(entry);
                 _cacheLengths![slot] = length;
                 _cacheSequences![slot] = sequence;
+                _cacheResentAt![slot] = 0;
             }
         }
         PacketsSent++;
@@ -81,17 +86,25 @@ public sealed class ForwardedTrack
     /// Writes the retransmission of our packet <paramref name="sequence"/> into <paramref name="destination"/>: as RTX
     /// when the subscriber accepted it, else as it was. Returns its length; 0 when the packet is no longer cached.
     /// </summary>
-    internal int Retransmission(ushort sequence, Span<byte> destination, out bool asRtx)
+    internal int Retransmission(ushort sequence, Span<byte> destination, out bool asRtx, TimeSpan now, TimeSpan notAgainWithin)
     {
         asRtx = false;
         var cached = Cached(sequence);
         if (cached.IsEmpty) return 0;
+        // A NACK repeated before our last answer could have arrived asks again for what is on its way: resending it
+        // only adds to a queue that is already dropping.
+        var slot = sequence % CacheSize;
+        if (_cacheResentAt![slot] != 0 && now.Ticks - _cacheResentAt[slot] < notAgainWithin.Ticks) return -1;
+        _cacheResentAt[slot] = now.Ticks;
         if (RtxAccepted && RtxPayloadType is { } rtx)
         {
             asRtx = true;
-            return RtxPacket.Wrap(cached, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, RtxSsrc);
+            var length = RtxPacket.Wrap(cached, RtpHeader.Length(cached), destination, rtx, _rtxSequence++, RtxSsrc);
+            AbsSendTime.Restamp(destination[..length], AbsSendTimeId, MediaNode.Now);
+            return length;
         }
         cached.CopyTo(destination);
+        AbsSendTime.Restamp(destination[..cached.Length], AbsSendTimeId, MediaNode.Now);
         return cached.Length;
     }
 

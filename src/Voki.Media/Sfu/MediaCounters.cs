@@ -47,6 +47,15 @@ public sealed class MediaCounters
     public long DuplicatesDropped;
     /// <summary>Recorded frames and packets dropped because the capture's disk fell behind.</summary>
     public long RecorderWritesDropped;
+    /// <summary>Subscribers' downlink estimates received, and the bitrate ceilings we sent publishers (REMB).</summary>
+    public long RembReceived;
+    public long RembSent;
+    /// <summary>NACKed packets not resent because our last retransmission of them was less than a round trip ago.</summary>
+    public long RetransmissionsTooSoon;
+    /// <summary>NACKed packets not resent because the subscriber's retransmission allowance of its downlink was spent.</summary>
+    public long RetransmissionsOverAllowance;
+    /// <summary>Transport-wide congestion control feedback messages sent to publishers.</summary>
+    public long TransportFeedbackSent;
 
     public override string ToString() =>
         $"received={PacketsReceived} forwarded={PacketsForwarded} stunBad={StunMalformed}/{StunIntegrityFailures}/{StunUnknownUser} " +
@@ -54,5 +63,5 @@ public sealed class MediaCounters
         $"dtlsRefused={DtlsHandshakesRefusedNodeFull}/{DtlsHandshakesRefusedPerCall}/{DtlsHandshakesRefusedPerAddress} dtlsResent={DtlsFinalFlightResends} " +
         $"dtlsClosed={DtlsClosedByPeer}/{DtlsFatalAlertsReceived} dtlsRateLimited={DtlsRecordsRateLimited} srtpAuthFailed={SrtpAuthenticationFailures} unknown={UnknownDatagrams} " +
         $"nacks={NacksSent}/{PacketsNacked} recovered={PacketsRecovered} giveUps={NackGiveUps} rtx={RtxReceived}/{RtxSent} " +
-        $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped}";
+        $"retransmitted={Retransmissions} duplicates={DuplicatesDropped} pli={KeyframeRequests} recorderDropped={RecorderWritesDropped} remb={RembReceived}/{RembSent} resendTooSoon={RetransmissionsTooSoon}/{RetransmissionsOverAllowance} twcc={TransportFeedbackSent}";
 }

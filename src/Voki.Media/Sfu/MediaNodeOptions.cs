@@ -22,6 +22,8 @@ public sealed class MediaNodeOptions
     public int MaxHandshakesPerCall { get; set; } = 8;
     /// <summary>DTLS handshakes in flight per source IP address: one host cannot either.</summary>
     public int MaxHandshakesPerAddress { get; set; } = 8;
-    /// <summary>The bitrate ceiling we advertise to publishers with REMB.</summary>
+    /// <summary>The bitrate ceiling we advertise to publishers with REMB, when no subscriber's downlink asks for less.</summary>
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
+    /// <summary>The least we ask a publisher's video for, however thin its weakest subscriber's downlink.</summary>
+    public long MinPublisherVideoBitrate { get; set; } = 150_000;
 }
