@@ -24,20 +24,28 @@ public static class RtpHeader
 
     /// <summary>
     /// Writes a forwarded copy of <paramref name="source"/> into <paramref name="destination"/>: the
-    /// subscriber's payload type, sequence, timestamp and SSRC, without CSRCs or header extensions
-    /// (their ids were negotiated with the publisher, not the subscriber). Returns the new length.
+    /// subscriber's payload type, sequence, timestamp and SSRC, without CSRCs or the publisher's header extensions
+    /// (their ids were negotiated with the publisher, not the subscriber); with our abs-send-time when the subscriber
+    /// negotiated it (<paramref name="absSendTimeId"/> not 0). Returns the new length.
     /// </summary>
     public static int WriteForwarded(ReadOnlySpan<byte> source, int headerLength, Span<byte> destination,
-        byte payloadType, ushort sequence, uint timestamp, uint ssrc)
+        byte payloadType, ushort sequence, uint timestamp, uint ssrc, int absSendTimeId = 0, TimeSpan sentAt = default)
     {
         var payload = source[headerLength..];
         var padding = (source[0] & 0x20) != 0;
-        destination[0] = (byte)(0x80 | (padding ? 0x20 : 0));
+        destination[0] = (byte)(0x80 | (padding ? 0x20 : 0) | (absSendTimeId != 0 ? 0x10 : 0));
         destination[1] = (byte)((source[1] & 0x80) | payloadType);
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], sequence);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], timestamp);
         BinaryPrimitives.WriteUInt32BigEndian(destination[8..], ssrc);
-        payload.CopyTo(destination[FixedLength..]);
-        return FixedLength + payload.Length;
+        var length = FixedLength;
+        if (absSendTimeId != 0)
+        {
+            Span<byte> sendTime = stackalloc byte[AbsSendTime.Length];
+            AbsSendTime.Write(sendTime, sentAt);
+            length += HeaderExtension.WriteBlock(destination[length..], absSendTimeId, sendTime);
+        }
+        payload.CopyTo(destination[length..]);
+        return length + payload.Length;
     }
 }

@@ -18,6 +18,8 @@ public sealed class MediaLine
     public uint? LocalSsrc { get; set; }
     /// <summary>The SSRC we retransmit on (RTX), paired with <see cref="LocalSsrc"/> by ssrc-group FID.</summary>
     public uint? LocalRtxSsrc { get; set; }
+    /// <summary>Header extensions on this line (RFC 8285), each under the id the peer gave its URI.</summary>
+    public List<(int Id, string Uri)> Extensions { get; } = [];
     public string? StreamId { get; set; }
     public string? TrackId { get; set; }
     public bool Rejected => PayloadType is null;

@@ -45,15 +45,19 @@ public static class SdpWriter
             Line($"a=mid:{m.Mid}");
             Line($"a={m.Direction}");
             Line("a=rtcp-mux");
+            foreach (var (id, uri) in m.Extensions) Line($"a=extmap:{id} {uri}");
+            var transportCc = m.Extensions.Any(e => e.Uri == Rtp.TransportFeedback.ExtensionUri);
             if (m.Kind == "audio")
             {
                 Line($"a=rtpmap:{pt} {Codecs.OpusName}");
+                if (transportCc) Line($"a=rtcp-fb:{pt} transport-cc");
                 Line($"a=fmtp:{pt} minptime=10;useinbandfec=1");
             }
             else
             {
                 Line($"a=rtpmap:{pt} {Codecs.Vp8Name}");
                 Line($"a=rtcp-fb:{pt} goog-remb");
+                if (transportCc) Line($"a=rtcp-fb:{pt} transport-cc");
                 Line($"a=rtcp-fb:{pt} ccm fir");
                 Line($"a=rtcp-fb:{pt} nack");
                 Line($"a=rtcp-fb:{pt} nack pli");

@@ -27,6 +27,8 @@ public sealed class ForwardedTrack
     public byte? RtxPayloadType { get; set; }
     /// <summary>Set when the subscriber's answer kept our RTX payload type: retransmissions then go out as RTX.</summary>
     public volatile bool RtxAccepted;
+    /// <summary>The subscriber's id for abs-send-time when its answer kept it (0: none): its estimator then reports REMB.</summary>
+    public volatile int AbsSendTimeId;
     private ushort _rtxSequence;
 
     private readonly ushort _sequenceOffset;
@@ -68,7 +70,7 @@ public sealed class ForwardedTrack
     {
         var sequence = unchecked((ushort)(RtpHeader.Sequence(packet) + _sequenceOffset));
         var length = RtpHeader.WriteForwarded(packet, headerLength, destination, PayloadType, sequence,
-            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc);
+            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc, AbsSendTimeId, MediaNode.Now);
         if (_cache is not null)
         {
             var slot = sequence % CacheSize;
@@ -105,13 +107,15 @@ public sealed class ForwardedTrack
         if (RtxAccepted && RtxPayloadType is { } rtx)
         {
             asRtx = true;
-            length = RtxPacket.Wrap(cached, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, RtxSsrc);
+            length = RtxPacket.Wrap(cached, RtpHeader.Length(cached), destination, rtx, _rtxSequence++, RtxSsrc);
         }
         else
         {
             cached.CopyTo(destination);
             length = cached.Length;
         }
+        // A retransmission leaves now: the subscriber's estimator must not read it as delayed by its first send.
+        AbsSendTime.Restamp(destination[..length], AbsSendTimeId, now);
         return RetransmissionOutcome.Sent;
     }
 

@@ -79,6 +79,13 @@ public sealed class MediaCounters
     public long DuplicatesDropped;
     /// <summary>Recorded frames and packets dropped because the capture's disk fell behind.</summary>
     public long RecorderWritesDropped;
+    /// <summary>Subscribers' downlink estimates received, and the bitrate ceilings we sent publishers (REMB).</summary>
+    public long RembReceived;
+    public long RembSent;
+    /// <summary>NACKed packets not resent because the subscriber's retransmission allowance of its downlink was spent.</summary>
+    public long RetransmissionsOverAllowance;
+    /// <summary>Transport-wide congestion control feedback messages sent to publishers.</summary>
+    public long TransportFeedbackSent;
 
     // Offer and capture limits (OfferLimits, CaptureLimits).
     /// <summary>Offers refused whole for exceeding an <see cref="OfferLimits"/> limit.</summary>

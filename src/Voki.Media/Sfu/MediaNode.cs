@@ -331,6 +331,8 @@ public sealed class MediaNode : IDisposable
         }
         Interlocked.Increment(ref Counters.PacketsReceived);
         var packet = buffer.AsSpan(0, plainLength);
+        if (peer.TransportCcId is var transportCc and not 0 && HeaderExtension.Find(packet, transportCc) is { Length: 2 } transportSequence)
+            peer.TransportFeedback.OnPacket(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transportSequence), Now);
         var ssrc = RtpHeader.Ssrc(packet);
         if (!peer.Published.TryGetValue(ssrc, out var track))
         {
@@ -396,11 +398,46 @@ public sealed class MediaNode : IDisposable
                         : length >= 20 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(packet.Bytes[12..]) : 0;
                     if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.Source);
                     break;
+                case RtcpType.PayloadFeedback when packet.Format == RtcpType.RembFormat:
+                    if (RembPacket.TryRead(packet.Bytes, out var estimate)) OnDownlinkEstimate(peer, estimate);
+                    break;
                 case RtcpType.TransportFeedback when packet.Format == RtcpType.NackFormat:
                     if (peer.Forwarded.TryGetValue(packet.MediaSsrc, out var nacked)) Retransmit(peer, nacked, packet.Bytes);
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// A subscriber's REMB: its downlink estimate. A publisher whose fit it lowers hears of it now, not at the next
+    /// report, since a queue that fills at the bottleneck turns into loss and freezes within a few hundred milliseconds.
+    /// </summary>
+    private void OnDownlinkEstimate(PeerConnection subscriber, ulong bitsPerSecond)
+    {
+        Interlocked.Increment(ref Counters.RembReceived);
+        var now = Now;
+        subscriber.Downlink.OnRemb(bitsPerSecond, now);
+        foreach (var forwarded in subscriber.Forwarded.Values)
+        {
+            if (!forwarded.Active || forwarded.Source.Kind != "video") continue;
+            var publisher = forwarded.Source.Publisher;
+            var ceiling = PublisherBitrateFit.Ceiling(publisher, now, _options.MaxPublisherBitrate, _options.MinPublisherVideoBitrate);
+            if (ceiling < Interlocked.Read(ref publisher.LastRembSent) * 0.95) SendRemb(publisher, ceiling);
+        }
+    }
+
+    private void SendRemb(PeerConnection publisher, long bitsPerSecond)
+    {
+        Span<uint> video = stackalloc uint[4];
+        var count = 0;
+        foreach (var track in publisher.Published.Values)
+            if (track.Kind == "video" && count < video.Length) video[count++] = track.Ssrc;
+        if (count == 0) return;
+        Span<byte> remb = stackalloc byte[20 + 4 * 4];
+        var length = RtcpWriter.Remb(remb, 1, (ulong)bitsPerSecond, video[..count]);
+        SendRtcp(publisher, remb[..length]);
+        Interlocked.Exchange(ref publisher.LastRembSent, bitsPerSecond);
+        Interlocked.Increment(ref Counters.RembSent);
     }
 
     /// <summary>Round-trip time from the report blocks about our sender reports to this peer (RFC 3550 §6.4.1).</summary>
@@ -424,6 +461,8 @@ public sealed class MediaNode : IDisposable
         if (request.Refused > 0) Interlocked.Add(ref Counters.NackEntriesRefused, request.Refused);
         var now = Now;
         var roundTrip = peer.RoundTrip.Current > _options.MinRetransmissionInterval ? peer.RoundTrip.Current : _options.MinRetransmissionInterval;
+        var downlink = peer.Downlink.Current(now);
+        var overAllowance = false;
         lock (peer.SendGate)
         {
             foreach (var sequence in _nacked.AsSpan(0, request.Count))
@@ -434,12 +473,20 @@ public sealed class MediaNode : IDisposable
                     case RetransmissionOutcome.WithinRoundTrip: Interlocked.Increment(ref Counters.RetransmissionsWithinRoundTrip); continue;
                     case RetransmissionOutcome.BudgetExhausted: Interlocked.Increment(ref Counters.RetransmissionBudgetExhausted); continue;
                 }
+                if (!peer.Retransmissions.TryTake(length, downlink, now))
+                {
+                    // What the thin link cannot carry again it gets whole: a keyframe ends the wait for the lost packets.
+                    Interlocked.Increment(ref Counters.RetransmissionsOverAllowance);
+                    overAllowance = true;
+                    continue;
+                }
                 var sent = outbound.ProtectRtp(peer.SendBuffer, length);
                 _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
                 Interlocked.Increment(ref Counters.Retransmissions);
                 if (asRtx) Interlocked.Increment(ref Counters.RtxSent);
             }
         }
+        if (overAllowance) RequestKeyframe(track.Source);
     }
 
     /// <summary>
@@ -451,13 +498,17 @@ public sealed class MediaNode : IDisposable
     {
         var due = new List<ushort>();
         var nack = new byte[GenericNack.HeaderLength + 256 * GenericNack.FciLength];
+        var feedback = new byte[1200];
+        var ticks = 0;
         while (_running)
         {
             Thread.Sleep(NackInterval);
             var now = Now;
+            var feedbackDue = ++ticks % TransportFeedbackEvery == 0;
             foreach (var (_, peer) in _byUfrag)
             {
                 if (peer.State != PeerState.Connected) continue;
+                if (feedbackDue && peer.TransportCcId != 0) SendTransportFeedback(peer, feedback);
                 foreach (var (_, track) in peer.Published)
                 {
                     try
@@ -481,6 +532,19 @@ public sealed class MediaNode : IDisposable
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Transport-wide feedback to a publisher every 50 ms (libwebrtc's receivers send every 50–250 ms).</summary>
+    private const int TransportFeedbackEvery = 5;
+
+    private void SendTransportFeedback(PeerConnection peer, byte[] buffer)
+    {
+        var mediaSsrc = peer.Published.Keys.FirstOrDefault();
+        for (var length = peer.TransportFeedback.Next(buffer, buffer.Length, 1, mediaSsrc); length > 0; length = peer.TransportFeedback.Next(buffer, buffer.Length, 1, mediaSsrc))
+        {
+            SendRtcp(peer, buffer.AsSpan(0, length));
+            Interlocked.Increment(ref Counters.TransportFeedbackSent);
         }
     }
 
@@ -563,7 +627,13 @@ public sealed class MediaNode : IDisposable
             if (track.Kind == "video") video.Add(track.Ssrc);
             if (track.KeyframeWanted && now - track.LastKeyframeRequest > TimeSpan.FromSeconds(1)) RequestKeyframe(track);
         }
-        if (video.Count > 0) length += RtcpWriter.Remb(buffer[length..], 1, (ulong)_options.MaxPublisherBitrate, video.ToArray());
+        if (video.Count > 0)
+        {
+            var ceiling = PublisherBitrateFit.Ceiling(peer, Now, _options.MaxPublisherBitrate, _options.MinPublisherVideoBitrate);
+            length += RtcpWriter.Remb(buffer[length..], 1, (ulong)ceiling, video.ToArray());
+            Interlocked.Exchange(ref peer.LastRembSent, ceiling);
+            Interlocked.Increment(ref Counters.RembSent);
+        }
         foreach (var forwarded in peer.Forwarded.Values)
         {
             var source = forwarded.Source;

@@ -22,7 +22,7 @@ public sealed class MediaNodeOptions
     public int MaxHandshakesPerCall { get; set; } = 8;
     /// <summary>DTLS handshakes in flight per source IP address: one host cannot either.</summary>
     public int MaxHandshakesPerAddress { get; set; } = 8;
-    /// <summary>The bitrate ceiling we advertise to publishers with REMB.</summary>
+    /// <summary>The bitrate ceiling we advertise to publishers with REMB, when no subscriber's downlink asks for less.</summary>
     public long MaxPublisherBitrate { get; set; } = 2_500_000;
     /// <summary>Packets one NACK may ask for after de-duplication (RFC 4585 §6.2.1); the rest of a bigger one is refused.</summary>
     public int MaxNackedPacketsPerRequest { get; set; } = 128;
@@ -34,10 +34,15 @@ public sealed class MediaNodeOptions
     public double RetransmissionShare { get; set; } = 0.25;
     public int RetransmissionFloorBytesPerSecond { get; set; } = 32 * 1024;
     public int RetransmissionBurstBytes { get; set; } = 128 * 1024;
-    /// <summary>The same packet goes to the same subscriber at most once per this long, or its round-trip time when longer.</summary>
-    public TimeSpan MinRetransmissionInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>
+    /// The same packet goes to the same subscriber at most once per this long, or its round-trip time when longer.
+    /// Browsers re-NACK after their own RTT estimate, 100 ms until they have one; ours lags a queue that has just grown.
+    /// </summary>
+    public TimeSpan MinRetransmissionInterval { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>What one participant's offers may make the node hold (section "Media:Offers").</summary>
     public OfferLimits Offers { get; set; } = new();
     /// <summary>What a call's capture may cost in bytes and disk (section "Media:Capture").</summary>
     public Recording.CaptureLimits Capture { get; set; } = new();
+    /// <summary>The least we ask a publisher's video for, however thin its weakest subscriber's downlink.</summary>
+    public long MinPublisherVideoBitrate { get; set; } = 150_000;
 }

@@ -48,6 +48,20 @@ public sealed class PeerConnection
     /// <summary>The participant's RTX payload type for VP8, from its own offer; null when it offered none.</summary>
     internal int? Vp8RtxPayloadType;
     internal int NextMid;
+    /// <summary>The participant's a=extmap id for abs-send-time, from its own offer; null when it offered none.</summary>
+    internal int? AbsSendTimeId;
+
+    /// <summary>The a=extmap id of transport-wide sequence numbers we accepted on what this participant publishes (0: none).</summary>
+    internal volatile int TransportCcId;
+    /// <summary>When its transport-wide sequence numbers arrived, for the feedback its own estimator reads.</summary>
+    internal readonly TransportFeedbackGenerator TransportFeedback = new();
+
+    /// <summary>This participant's downlink as its REMBs tell it.</summary>
+    internal readonly DownlinkEstimate Downlink = new();
+    /// <summary>What retransmissions to this participant may take of its downlink.</summary>
+    internal readonly RetransmissionAllowance Retransmissions = new();
+    /// <summary>The bitrate of the last REMB we sent this participant as a publisher.</summary>
+    internal long LastRembSent;
 
     /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();

@@ -97,6 +97,12 @@ public sealed class SfuSession
                 line.RtxPayloadType = payloadType is { } primary && section.Kind == "video" ? section.RtxPayloadTypeFor(primary) : null;
                 line.Direction = section.Sends ? "recvonly" : "inactive";
                 line.RemoteSsrc = section.Sends ? section.FirstSsrc : null;
+                line.Extensions.Clear();
+                if (section.Sends && payloadType is not null && section.IdOf(Rtp.TransportFeedback.ExtensionUri) is { } transportCc)
+                {
+                    line.Extensions.Add((transportCc, Rtp.TransportFeedback.ExtensionUri));
+                    peer.TransportCcId = transportCc;
+                }
                 if (payloadType is { } publishedPt && line.RemoteSsrc is { } ssrc && section.Sends)
                 {
                     publishing.Add(ssrc);
@@ -145,6 +151,7 @@ public sealed class SfuSession
                 var accepted = section.Port != 0 && section.Direction is "recvonly" or "sendrecv";
                 if (accepted && !forwarded.Active && forwarded.Source.Kind == "video") keyframes.Add(forwarded.Source);
                 forwarded.RtxAccepted = forwarded.RtxPayloadType is { } rtx && section.Formats.Contains(rtx.ToString());
+                forwarded.AbsSendTimeId = line.Extensions.Any(e => e.Uri == Rtp.AbsSendTime.Uri) ? section.IdOf(Rtp.AbsSendTime.Uri) ?? 0 : 0;
                 forwarded.Active = accepted;
             }
         }
@@ -246,6 +253,7 @@ public sealed class SfuSession
             if (section.Kind == "audio") peer.OpusPayloadType = pt;
             else (peer.Vp8PayloadType, peer.Vp8RtxPayloadType) = (pt, section.RtxPayloadTypeFor(pt));
         }
+        if (section.Kind == "video" && section.IdOf(Rtp.AbsSendTime.Uri) is { } absSendTime) peer.AbsSendTimeId = absSendTime;
         return payloadType;
     }
 
@@ -272,6 +280,8 @@ public sealed class SfuSession
         line.LocalSsrc = forwarded.LocalSsrc;
         line.StreamId = track.Publisher.ParticipantId;
         line.TrackId = track.TrackId;
+        if (track.Kind == "video" && subscriber.AbsSendTimeId is { } absSendTime && !line.Extensions.Any(e => e.Uri == Rtp.AbsSendTime.Uri))
+            line.Extensions.Add((absSendTime, Rtp.AbsSendTime.Uri));
         track.Subscribers = [.. track.Subscribers, forwarded];
         subscriber.NeedsOffer = true;
     }

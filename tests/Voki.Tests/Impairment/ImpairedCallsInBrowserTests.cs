@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Voki.Tests.Pages;
 using Xunit.Abstractions;
@@ -95,7 +96,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     }
 
     // Measured on main with loss recovery but no congestion control: 0.5 fps and 17.6 s frozen of 20 on the capped side.
-    [Fact(Skip = "needs congestion control (issue 9 item 3: a downlink estimate per subscriber and the publisher fitted to it), not built yet")]
+    [Fact]
     public async Task A_subscriber_on_a_700_kbit_downlink_keeps_20_fps_and_nobody_else_suffers()
     {
         await using var call = await RecordedCall.InChromium(fixture.Chromium.Browser, fixture.Node.BaseUrl);
@@ -110,6 +111,9 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         await network.CapFrom(700, toPort: attendantPort);
         var capped = await Stretch.Measure(Window, sides);
         output.WriteLine(await network.Describe());
+        output.WriteLine($"media counters under the cap: {fixture.Node.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>().Counters}");
+        foreach (var (who, series) in capped.Decoded)
+            output.WriteLine($"{who} decoded per 250 ms under the cap: {string.Join(' ', series.Zip(series.Skip(1), (a, b) => b.Frames - a.Frames))}");
         await network.Uncap();
         var recovery = await Recovered(() => RecordedCall.Sample(customer), () => RecordedCall.Sample(attendant), TimeSpan.FromSeconds(10));
 
