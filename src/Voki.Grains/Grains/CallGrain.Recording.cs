@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
 using Voki.Media.Recording;
 using Voki.Media.Sfu;
 
@@ -97,7 +98,7 @@ public sealed partial class CallGrain
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         if (Path.GetDirectoryName(directory) is { } call && Directory.Exists(call) && !Directory.EnumerateFileSystemEntries(call).Any())
             Directory.Delete(call);
-        await recordings.AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
+        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
         logger.LogInformation("Capture of {Call} purged: {Why}", this.GetPrimaryKeyString(), why);
     }
 

@@ -10,7 +10,7 @@ namespace Voki.Grains.Grains;
 /// </summary>
 public sealed partial class CallGrain(
     [PersistentState("call", "Default")] IPersistentState<Call> state,
-    CallRows rows, DepartmentRows departments, PlanCatalog plans, RecordingRows recordings, ILogger<CallGrain> logger)
+    CallRows rows, DepartmentRows departments, PlanCatalog plans, ILogger<CallGrain> logger)
     : Grain, ICallGrain, IRemindable
 {
     private const string MaxWaitReminder = "max-wait";
