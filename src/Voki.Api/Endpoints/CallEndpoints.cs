@@ -32,7 +32,7 @@ public static class CallEndpoints
             "Attendants see the calls of their departments and the calls assigned to them.");
         calls.MapGet("/{id:guid}", Get);
         calls.MapPost("/{id:guid}/assign", Assign).Accepts<AssignRequest>("application/json")
-            .WithSummary("Assign a queued call ({user_id?}, default the caller); attendants only to themselves, supervisors+ to any active member of the department");
+            .WithSummary("Assign a queued call ({user_id?}, default the caller); attendants only to themselves, supervisors+ to any active member of the department; media may flow from now on, so 422 over the plan's concurrent calls (assigned and active calls count)");
         calls.MapPost("/{id:guid}/start", Start)
             .WithSummary("queued → active; assigns the caller when nobody is assigned; 422 over the plan's concurrent calls");
         calls.MapPost("/{id:guid}/complete", Complete).Accepts<CompleteRequest>("application/json")

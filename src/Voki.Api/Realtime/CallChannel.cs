@@ -12,6 +12,8 @@ namespace Voki.Api.Realtime;
 /// grain announces <c>participant_left</c> for everyone in its media session, then <c>call_ended</c>. <c>signal</c> goes to
 /// <see cref="ICallGrain.Negotiate"/>: an offer is answered with <c>signal {type:"answer"}</c> to this
 /// socket after the ok; the SFU's own offers arrive on the call's stream addressed to one participant.
+/// The grain answers only once the call is taken: the customer and the assignee once it is assigned, a supervisor
+/// once it is active and they sent <c>join</c> (subscribing to the topic alone, a supervisor follows its events only).
 /// </summary>
 public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic parsed, string? joinRef)
     : TopicChannel(socket, topic, parsed, joinRef)
@@ -36,7 +38,7 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         if (await Services.Authorization.CallParticipant(Who, Parsed.Id) is not var (call, me)) return ChannelReply.Failure(ChannelReply.Unauthorized);
         _me = me;
         await FollowStreamAsync();
-        return ChannelReply.Success(new { participant_id = me.Id, role = me.Role, name = me.Name, call_id = call.Id, status = call.Status }) with
+        return ChannelReply.Success(new { participant_id = me.Id, role = me.Role, name = me.Name, call_id = call.Id, status = call.Status, user_id = call.UserId }) with
         {
             Then = () => PublishAsync(RealtimePublisher.Event("participant_joined", Describe(me))),
         };
@@ -47,8 +49,16 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
         "signal" => Signal(payload),
         "ice_candidate" => Task.FromResult(IceCandidate(payload)),
         "mute" => Mute(payload),
+        "join" => JoinMedia(),
         _ => base.HandleInAsync(@event, payload),
     };
+
+    /// <summary>A supervisor asks for the call's media (reference §3.2 <c>join</c>); then their offers are answered.</summary>
+    private async Task<ChannelReply> JoinMedia()
+    {
+        if (await Call.JoinMedia(_me!) is not { } failure) return ChannelReply.Success(new { participant_id = _me!.Id, role = _me.Role });
+        return ChannelReply.Failure(failure.Kind == FailureKind.Forbidden ? ChannelReply.Unauthorized : failure.Detail ?? "refused");
+    }
 
     private async Task<ChannelReply> Signal(JsonElement payload)
     {

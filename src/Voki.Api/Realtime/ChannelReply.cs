@@ -9,7 +9,7 @@ namespace Voki.Api.Realtime;
 /// </summary>
 public sealed record ChannelReply(bool Ok, string ResponseJson)
 {
-    public const string Unauthorized = "unauthorized", UnmatchedTopic = "unmatched topic", UnknownEvent = "unknown event";
+    public const string Unauthorized = "unauthorized", UnmatchedTopic = "unmatched topic", UnknownEvent = "unknown event", RateLimited = "rate limited";
 
     public Func<Task>? Then { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 
 namespace Voki.Api.Realtime;
 
@@ -6,7 +7,8 @@ namespace Voki.Api.Realtime;
 /// The process behind one topic of one socket, like a Phoenix channel process: it takes that topic's
 /// messages in order (join, client events, leave), one at a time. A join while joined closes the old
 /// channel first (<c>phx_close</c> to the old join_ref); an exception crashes the channel, which is left
-/// and reported with <c>phx_error</c> so the client rejoins.
+/// and reported with <c>phx_error</c> so the client rejoins. Its client events pass a token bucket first, which
+/// outlives rejoins: what exceeds it is refused at once with reason "rate limited", before it costs anything.
 /// </summary>
 public sealed class PhoenixChannel
 {
@@ -16,6 +18,7 @@ public sealed class PhoenixChannel
     private readonly Channel<PhoenixMessage> _inbox = Channel.CreateBounded<PhoenixMessage>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private readonly TokenBucketRateLimiter _events;
     private TopicChannel? _joined;
 
     public PhoenixChannel(PhoenixSocket socket, string topic, ChannelTopic parsed)
@@ -23,7 +26,26 @@ public sealed class PhoenixChannel
         _socket = socket;
         _topic = topic;
         _parsed = parsed;
+        var options = socket.Services.Options;
+        // Replenished on demand, not by a timer per channel: the bucket fills in proportion to the time since the last event.
+        _events = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.ChannelEventBurst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1 / Math.Max(options.ChannelEventsPerSecond, 0.01)),
+            AutoReplenishment = false,
+            QueueLimit = 0,
+        });
         _run = Task.Run(Run);
+    }
+
+    /// <summary>Whether the client may send this now; leaving is always allowed, so a limited client can still clean up.</summary>
+    public bool Admits(PhoenixMessage message)
+    {
+        if (message.Event == PhoenixEvents.Leave) return true;
+        _events.TryReplenish();
+        using var lease = _events.AttemptAcquire();
+        return lease.IsAcquired;
     }
 
     public bool Enqueue(PhoenixMessage message) => _inbox.Writer.TryWrite(message);
@@ -34,6 +56,7 @@ public sealed class PhoenixChannel
         _inbox.Writer.TryComplete();
         _stop.Cancel();
         await _run;
+        _events.Dispose();
         if (_joined is { } joined)
         {
             _joined = null;

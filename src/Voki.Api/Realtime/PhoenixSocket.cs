@@ -153,6 +153,11 @@ public sealed class PhoenixSocket
 
     private void Enqueue(PhoenixChannel channel, PhoenixMessage message)
     {
+        if (!channel.Admits(message))
+        {
+            if (message.Ref is not null) Reply(message, ChannelReply.Failure(ChannelReply.RateLimited));
+            return;
+        }
         if (channel.Enqueue(message)) return;
         Services.Logger.LogWarning("Closing a socket of tenant {Tenant}: too many messages waiting on {Topic}", Identity.Tenant, message.Topic);
         _closeStatus = WebSocketCloseStatus.PolicyViolation;

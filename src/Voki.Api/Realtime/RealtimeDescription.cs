@@ -14,10 +14,14 @@ public static class RealtimeDescription
         supervisors and above (as role "supervisor"); `queue:{department_id}` and `presence:{department_id}` — active members
         of the department, supervisors and above any; `notification:{user_id}` — that user only. A refused join →
         phx_reply `{"status":"error","response":{"reason":"unauthorized"}}`; an unknown topic → reason "unmatched topic".
-        call: the join reply is `{participant_id ("customer" or the user id), role, name, call_id, status}`. Client events:
-        `signal {type:"offer"|"answer", sdp}` (an offer is answered ok, then `signal {type:"answer", sdp}` is pushed; a
+        call: the join reply is `{participant_id ("customer" or the user id), role, name, call_id, status, user_id}`. Client
+        events: `signal {type:"offer"|"answer", sdp}` (an offer is answered ok, then `signal {type:"answer", sdp}` is pushed; a
         refusal or malformed payload → error with a reason), `ice_candidate` (accepted; the SFU is ICE-lite),
-        `mute {type:"audio"|"video", muted}` (the others receive `mute {participant_id, type, muted}`). Server events:
+        `mute {type:"audio"|"video", muted}` (the others receive `mute {participant_id, type, muted}`), `join {}` (a
+        supervisor enters an active call's media). Media is negotiated only once the call is taken: the customer and the
+        assignee offer after `call_assigned` (before, reason "call not assigned"), a supervisor after `join` on an active
+        call (reasons "call not active", "call not joined"). Each socket may send 50 events on a topic at once, then 10 a
+        second; beyond, reason "rate limited". Server events:
         `participant_joined` / `participant_left {participant_id, role, name}` (participant_left adds a `reason` when the
         media ended without the participant leaving: "consent expired", "DTLS handshake failed", or "call_ended" — sent for
         every participant in the media session, just before `call_ended`), `call_assigned {call_id, user_id, user_name}`,

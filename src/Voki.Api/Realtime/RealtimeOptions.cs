@@ -11,4 +11,11 @@ public sealed class RealtimeOptions
     /// <summary>Frames waiting to be written to one socket; a client that falls this far behind is disconnected.</summary>
     public int OutboxCapacity { get; set; } = 1024;
     public int MaxFrameBytes { get; set; } = 1 << 20;
+    /// <summary>
+    /// Client events (joins included, leaves not) one socket may send on one topic at once, then
+    /// <see cref="ChannelEventsPerSecond"/>: each may broadcast to everyone in the call or reach the call's grain. A page
+    /// sends a join, an offer, a few candidates and answers, and a mute now and then.
+    /// </summary>
+    public int ChannelEventBurst { get; set; } = 50;
+    public double ChannelEventsPerSecond { get; set; } = 10;
 }

@@ -12,19 +12,36 @@ namespace Voki.Grains.Grains;
 /// <summary>
 /// The call's SFU session, on the node where this grain is active: the browser's SDP reaches it by a
 /// grain call from whichever node holds the socket, and our offers and drops go back out as events.
+/// Media starts only once someone took the call (decisions.md "Media only once the call is taken"):
+/// the customer and the assignee once it is assigned, a supervisor once it is active and they joined it.
 /// </summary>
 public sealed partial class CallGrain
 {
     private const string DroppedEvent = "dropped", OfferEvent = "offer";
+    /// <summary>Refusal reasons the call's channel passes on as they are (reference §3.3 error replies).</summary>
+    public const string NotAssignedReason = "call not assigned", NotActiveReason = "call not active", NotJoinedReason = "call not joined";
     private SfuSession? _media;
     private IGrainTimer? _keepAlive;
     /// <summary>Who negotiated media here, so participant_left can name them (role, name) when their media ends.</summary>
     private readonly Dictionary<string, Participant> _mediaParticipants = [];
+    /// <summary>Supervisors who asked to join the active call's media; subscribing to its topic alone gives none.</summary>
+    private readonly HashSet<string> _monitors = [];
+
+    public Task<Failure?> JoinMedia(Participant participant)
+    {
+        if (!state.State.Exists) return Task.FromResult<Failure?>(Failure.NotFound(NotFoundDetail));
+        if (IsCallParty(participant)) return Task.FromResult(state.State.UserId is null ? Failure.Invalid(NotAssignedReason) : null);
+        if (participant.Role != "supervisor") return Task.FromResult<Failure?>(Failure.Forbidden());
+        if (state.State.Status != CallStatus.Active) return Task.FromResult<Failure?>(Failure.Invalid(NotActiveReason));
+        _monitors.Add(participant.Id);
+        return Task.FromResult<Failure?>(null);
+    }
 
     public async Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp)
     {
         if (!state.State.Exists) return Failure.NotFound("Call not found");
         if (CallStatus.IsFinal(state.State.Status)) return Failure.Invalid($"Cannot negotiate media for a call that is {state.State.Status}");
+        if (MediaRefusal(participant) is { } refusal) return refusal;
         if (ServiceProvider.GetService<MediaNode>() is not { } node) return Failure.Invalid("This node has no media plane");
         var session = Session(node);
         await CaptureIfRecorded(session);
@@ -56,7 +73,29 @@ public sealed partial class CallGrain
         if (_media?.Peer(participantId) is not null) Timeline(new TimelineEvent { Type = "leave", Participant = participantId });
         _media?.Remove(participantId);
         _mediaParticipants.Remove(participantId);
+        _monitors.Remove(participantId);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The customer, or the call's assignee whatever their role (a supervisor who took the call).</summary>
+    private bool IsCallParty(Participant participant) =>
+        participant.Role == "customer" || state.State.UserId is { } assignee && participant.Id == assignee.ToString();
+
+    private Failure? MediaRefusal(Participant participant)
+    {
+        if (state.State.UserId is null) return Failure.Invalid(NotAssignedReason);
+        if (IsCallParty(participant)) return null;
+        if (state.State.Status != CallStatus.Active) return Failure.Invalid(NotActiveReason);
+        return _monitors.Contains(participant.Id) ? null : Failure.Invalid(NotJoinedReason);
+    }
+
+    /// <summary>Someone whose media no longer belongs in the call (a previous assignee) leaves it, and the others hear why.</summary>
+    private async Task DropFromMedia(string participantId, string reason)
+    {
+        var hadMedia = _media?.Peer(participantId) is not null;
+        var participant = _mediaParticipants.GetValueOrDefault(participantId) ?? new Participant { Id = participantId };
+        await LeaveMedia(participantId);
+        if (hadMedia) await AnnounceLeft(participant, reason);
     }
 
     public async Task MediaEvent(string participantId, string kind, string? sdp)
@@ -103,6 +142,7 @@ public sealed partial class CallGrain
         _media?.Close();
         _media = null;
         _mediaParticipants.Clear();
+        _monitors.Clear();
         _keepAlive?.Dispose();
         _keepAlive = null;
     }

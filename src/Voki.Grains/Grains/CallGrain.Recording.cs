@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
 using Voki.Media.Recording;
 using Voki.Media.Sfu;
 
@@ -12,6 +14,11 @@ public sealed class RecordingOptions
     public string Root { get; set; } = "";
     /// <summary>This node's HTTP base as the other nodes reach it, for proxied downloads.</summary>
     public string? NodeUrl { get; set; }
+    /// <summary>
+    /// Lines the call grain writes to one capture's timeline (joins, leaves, mutes); past it, mute toggles are no
+    /// longer recorded, so a client toggling forever cannot grow the file or the composition's work.
+    /// </summary>
+    public int MaxTimelineLines { get; set; } = 1000;
 }
 
 /// <summary>The call's side of recording: capture while the media runs, hand over to the RecordingGrain at completion.</summary>
@@ -25,10 +32,74 @@ public sealed partial class CallGrain
         await state.WriteStateAsync();
     }
 
+    private const string CaptureRetentionReminder = "capture-retention";
+    public const string TimelineFullMarker = "timeline_full";
+    private static readonly TimeSpan LongestReminderWait = TimeSpan.FromDays(1);
+    private int _timelineLines;
+    private bool _timelineFull;
+
     public Task Muted(string participantId, string kind, bool muted)
     {
+        if (_media?.Capture is null) return Task.CompletedTask;
+        var limit = ServiceProvider.GetService<RecordingOptions>()?.MaxTimelineLines ?? new RecordingOptions().MaxTimelineLines;
+        if (_timelineLines >= limit)
+        {
+            if (!_timelineFull) _media.Capture.Write(new TimelineEvent { Type = TimelineFullMarker, Participant = participantId });
+            _timelineFull = true;
+            return Task.CompletedTask;
+        }
         Timeline(new TimelineEvent { Type = "mute", Participant = participantId, Kind = kind, Muted = muted });
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A missed or cancelled call leaves no recording, but its capture would stay on disk forever: it goes now when
+    /// nothing was captured (the call was never assigned, or no track ever arrived), else at the plan's retention.
+    /// </summary>
+    private async Task ExpireCapture(Call before)
+    {
+        if (ServiceProvider.GetService<RecordingOptions>() is not { Root.Length: > 0 } options) return;
+        var directory = CaptureDirectory(options);
+        if (!Directory.Exists(directory)) return;
+        if (before.UserId is null || !CapturedAnyTrack(directory))
+        {
+            await PurgeCapture(directory, $"the call was {state.State.Status} before any media was captured");
+            return;
+        }
+        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
+        if (plans[company?.Plan ?? "free"].RetentionDays is not { } days) return;
+        var expiry = Clock.Now().AddDays(days);
+        state.State = state.State with { CaptureExpiresAt = expiry };
+        await state.WriteStateAsync();
+        var due = expiry - DateTime.UtcNow;
+        await this.RegisterOrUpdateReminder(CaptureRetentionReminder,
+            due < LongestReminderWait ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : LongestReminderWait, LongestReminderWait);
+    }
+
+    private static bool CapturedAnyTrack(string directory)
+    {
+        try { return TimelineEvent.Read(directory).Any(e => e.Type == "track"); }
+        catch (IOException) { return false; }
+    }
+
+    private async Task CaptureRetentionDue()
+    {
+        if (state.State.CaptureExpiresAt is { } expiry && expiry > DateTime.UtcNow) return;
+        if (ServiceProvider.GetService<RecordingOptions>() is { Root.Length: > 0 } options)
+            await PurgeCapture(CaptureDirectory(options), $"retention ended {state.State.CaptureExpiresAt:O}, the call was {state.State.Status}");
+        state.State = state.State with { CaptureExpiresAt = null };
+        await state.WriteStateAsync();
+        if (await this.GetReminder(CaptureRetentionReminder) is { } reminder) await this.UnregisterReminder(reminder);
+    }
+
+    /// <summary>Like a recording's purge: the files go, and the purge is audited and logged.</summary>
+    private async Task PurgeCapture(string directory, string why)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        if (Path.GetDirectoryName(directory) is { } call && Directory.Exists(call) && !Directory.EnumerateFileSystemEntries(call).Any())
+            Directory.Delete(call);
+        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
+        logger.LogInformation("Capture of {Call} purged: {Why}", this.GetPrimaryKeyString(), why);
     }
 
     /// <summary>Captures the call when the company turned recording on and its plan allows it.</summary>
@@ -68,5 +139,10 @@ public sealed partial class CallGrain
 
     private string CallDirectory(RecordingOptions options) => Path.Combine(options.Root, Tenant, state.State.Id.ToString());
 
-    private void Timeline(TimelineEvent e) => _media?.Capture?.Write(e);
+    private void Timeline(TimelineEvent e)
+    {
+        if (_media?.Capture is not { } capture) return;
+        capture.Write(e);
+        _timelineLines++;
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
 
@@ -9,7 +10,8 @@ namespace Voki.Grains.Grains;
 /// </summary>
 public sealed partial class CallGrain(
     [PersistentState("call", "Default")] IPersistentState<Call> state,
-    CallRows rows, DepartmentRows departments, PlanCatalog plans) : Grain, ICallGrain, IRemindable
+    CallRows rows, DepartmentRows departments, PlanCatalog plans, ILogger<CallGrain> logger)
+    : Grain, ICallGrain, IRemindable
 {
     private const string MaxWaitReminder = "max-wait";
     public const string NotFoundDetail = "Call not found";
@@ -34,7 +36,11 @@ public sealed partial class CallGrain(
         var assignee = await CheckAssignee(actor, userId ?? actor.UserId);
         if (assignee.Failure is { } failure) return failure;
         var now = Clock.Now();
-        return await Save(state.State with { UserId = assignee.Value!.Id, UserName = assignee.Value.Name, AssignedAt = now, UpdatedAt = now });
+        var before = state.State;
+        var taken = await Take(before with { UserId = assignee.Value!.Id, UserName = assignee.Value.Name, AssignedAt = now, UpdatedAt = now });
+        if (taken.Failure is null && before.UserId is { } previous && previous != taken.Value!.UserId)
+            await DropFromMedia(previous.ToString(), "reassigned");
+        return taken;
     }
 
     public async Task<Outcome<Call>> Start(Actor actor)
@@ -50,23 +56,32 @@ public sealed partial class CallGrain(
         }
         else if (call.UserId != actor.UserId && actor.Role < Role.Supervisor) return Failure.Forbidden();
 
-        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
-        var limit = plans[company?.Plan ?? "free"].MaxConcurrentCalls;
-        var active = call with
+        var active = await Take(call with
         {
             Status = CallStatus.Active,
             StartedAt = now,
             WaitTime = (int)(now - call.InsertedAt).TotalSeconds,
             UpdatedAt = now,
-        };
-        if (!await rows.TryActivateAsync(Tenant, active, limit))
-            return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active call{(limit == 1 ? "" : "s")}");
-        var before = state.State;
-        state.State = active;
-        await state.WriteStateAsync();
-        await ForgetWaitLimit();
-        await Announce(before, active);
+        });
+        if (active.Failure is null) await ForgetWaitLimit();
         return active;
+    }
+
+    /// <summary>
+    /// Assigning and starting give the call media (decisions.md "Media only once the call is taken"), so both
+    /// hold one of the plan's concurrent calls: every assigned or active call of the tenant counts.
+    /// </summary>
+    private async Task<Outcome<Call>> Take(Call taken)
+    {
+        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
+        var limit = plans[company?.Plan ?? "free"].MaxConcurrentCalls;
+        if (!await rows.TryTakeAsync(Tenant, taken, limit))
+            return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active call{(limit == 1 ? "" : "s")}, and assigned calls count");
+        var before = state.State;
+        state.State = taken;
+        await state.WriteStateAsync();
+        await Announce(before, taken);
+        return taken;
     }
 
     public async Task<Outcome<Call>> Complete(Actor actor, string? notes)
@@ -95,7 +110,10 @@ public sealed partial class CallGrain(
     {
         if (Refuse(finalStatus == CallStatus.Missed ? "miss" : "cancel", CallStatus.Queued) is { } refusal) return refusal;
         await ForgetWaitLimit();
-        return await Save(state.State with { Status = finalStatus, UpdatedAt = Clock.Now() });
+        var before = state.State;
+        var ended = await Save(before with { Status = finalStatus, UpdatedAt = Clock.Now() });
+        await ExpireCapture(before);
+        return ended;
     }
 
     public async Task<Outcome<Call>> Evaluate(int rating, string? comment)
@@ -107,6 +125,11 @@ public sealed partial class CallGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == CaptureRetentionReminder)
+        {
+            await CaptureRetentionDue();
+            return;
+        }
         if (reminderName != MaxWaitReminder) return;
         if (state.State.Status == CallStatus.Queued) await EndWhileQueued(CallStatus.Missed);
         else await ForgetWaitLimit();

@@ -57,6 +57,8 @@ public interface ICallGrain : IGrainWithStringKey
     // Media signalling (decisions.md "Real time"); the session lives on the node where this grain is active.
     /// <summary>A browser's SDP: an offer gets the SFU's answer back; an answer (to an SFU offer) gets null.</summary>
     Task<Outcome<string?>> Negotiate(Participant participant, string type, string sdp);
+    /// <summary>A supervisor asks to join the active call's media (reference §3.2 <c>join</c>); the call's parties are in by right once it is assigned.</summary>
+    Task<Failure?> JoinMedia(Participant participant);
     /// <summary>The participant left the call's channel or closed the page: their media stops.</summary>
     Task LeaveMedia(string participantId);
     /// <summary>A participant muted or unmuted their audio or video: the recording's timeline notes it.</summary>

@@ -52,7 +52,7 @@ public sealed partial class RecordingGrain(
             if (recording.Status != RecordingStatus.Processing) await Forget(ComposeReminder);
             else if (_composition is null || _composition.IsCompleted) _composition = Compose();
         }
-        else if (reminderName == RetentionReminder && recording.Status == RecordingStatus.Ready && recording.ExpiresAt <= DateTime.UtcNow)
+        else if (reminderName == RetentionReminder && recording.Status is RecordingStatus.Ready or RecordingStatus.Failed && recording.ExpiresAt <= DateTime.UtcNow)
             await Purge();
         else if (reminderName == TranscribeReminder) await TranscriptionReminder();
     }
@@ -90,14 +90,18 @@ public sealed partial class RecordingGrain(
             var attempts = recording.Attempts + 1;
             var failed = attempts >= MaxAttempts;
             logger.LogWarning(e, "Composition {Attempt}/{Max} of {Call} failed", attempts, MaxAttempts, this.GetPrimaryKeyString());
+            // A capture that never became a recording is kept for the plan's retention too, then purged like one.
+            var expiry = failed && recording.RetentionDays is { } days ? Clock.Now().AddDays(days) : (DateTime?)null;
             state.State = state.State with
             {
                 Attempts = attempts,
                 FailureReason = e.Message,
                 Status = failed ? RecordingStatus.Failed : RecordingStatus.Processing,
+                ExpiresAt = expiry ?? state.State.ExpiresAt,
             };
             await Save();
             if (failed) await Forget(ComposeReminder);
+            if (expiry is { } due) await ScheduleRetention(due);
         }
     }
 
@@ -107,7 +111,7 @@ public sealed partial class RecordingGrain(
         await this.RegisterOrUpdateReminder(RetentionReminder, due < LongestWait ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : LongestWait, LongestWait);
     }
 
-    /// <summary>Retention is the only way a recording disappears, and every purge is audited.</summary>
+    /// <summary>Retention is the only way a recording (or the capture of a failed one) disappears, and every purge is audited.</summary>
     private async Task Purge()
     {
         var recording = state.State;

@@ -42,10 +42,11 @@ public sealed class CallRows(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Moves a call to active only while the tenant is under its concurrent-call limit. The advisory lock
-    /// serialises starts of one tenant across every node, so two starts cannot both take the last slot.
+    /// Writes an assignment or a start only while the tenant is under its concurrent-call limit, counting every
+    /// other call with media: active, or queued and assigned. The advisory lock serialises these writes of one
+    /// tenant across every node, so two of them cannot both take the last slot.
     /// </summary>
-    public async Task<bool> TryActivateAsync(string tenant, Call active, int? maxConcurrent)
+    public async Task<bool> TryTakeAsync(string tenant, Call taken, int? maxConcurrent)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
@@ -56,9 +57,9 @@ public sealed class CallRows(NpgsqlDataSource db)
         }
         if (maxConcurrent is { } limit)
         {
-            await using var count = new NpgsqlCommand("SELECT count(*) FROM calls WHERE tenant = $1 AND status = 'active' AND id <> $2", connection, tx);
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM calls WHERE tenant = $1 AND id <> $2 AND (status = 'active' OR (status = 'queued' AND user_id IS NOT NULL))", connection, tx);
             count.Parameters.AddWithValue(tenant);
-            count.Parameters.AddWithValue(active.Id);
+            count.Parameters.AddWithValue(taken.Id);
             if ((long)(await count.ExecuteScalarAsync())! >= limit) return false;
         }
         await using (var update = new NpgsqlCommand(
@@ -66,9 +67,9 @@ public sealed class CallRows(NpgsqlDataSource db)
             connection, tx))
         {
             var p = update.Parameters;
-            p.AddWithValue(tenant); p.AddWithValue(active.Id); p.AddWithValue(active.Status); p.AddWithValue(active.UserId.Db());
-            p.AddWithValue(active.UserName.Db()); p.AddWithValue(active.AssignedAt.Db()); p.AddWithValue(active.StartedAt.Db());
-            p.AddWithValue(active.WaitTime.Db()); p.AddWithValue(active.UpdatedAt);
+            p.AddWithValue(tenant); p.AddWithValue(taken.Id); p.AddWithValue(taken.Status); p.AddWithValue(taken.UserId.Db());
+            p.AddWithValue(taken.UserName.Db()); p.AddWithValue(taken.AssignedAt.Db()); p.AddWithValue(taken.StartedAt.Db());
+            p.AddWithValue(taken.WaitTime.Db()); p.AddWithValue(taken.UpdatedAt);
             await update.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();

@@ -97,6 +97,29 @@ public sealed class CallRulesTests(VokiApp app)
     }
 
     [Fact]
+    public async Task An_assigned_call_holds_one_of_the_plans_concurrent_calls()
+    {
+        var s = await Scenario.SignUp(app.CreateClient(), plan: "free");
+        var department = await s.Department();
+        var first = (await s.Join(department))["call_id"]!.GetValue<string>();
+        var second = (await s.Join(department))["call_id"]!.GetValue<string>();
+
+        // Assigned and not started, the first call has media: the free plan's one call is taken at assign.
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{first}/assign", new { })).Status);
+        var over = await s.Owner.Post($"/api/v1/calls/{second}/assign", new { });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, over.Status);
+        Assert.Contains("Concurrent call limit", over.Detail);
+        var still = (await s.Owner.Get($"/api/v1/calls/{second}")).Data;
+        Assert.Null(still["user_id"]?.GetValue<string>());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await s.Owner.Post($"/api/v1/calls/{second}/start")).Status);
+
+        // Starting the assigned call keeps its own slot; ending it frees the slot for the next one.
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{first}/start")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{first}/complete")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{second}/assign", new { })).Status);
+    }
+
+    [Fact]
     public async Task Calls_list_filters_by_status_department_agent_date_and_search()
     {
         var s = await Scenario.SignUp(app.CreateClient());

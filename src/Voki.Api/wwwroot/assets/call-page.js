@@ -1,5 +1,6 @@
 // The customer's page, /call/{token} (reference §3.4): validate the link, join the queue, wait with a
 // camera preview while the position updates, then the call itself, and a rating once it is completed.
+// The preview stays local until someone takes the call: media is negotiated from call_assigned on.
 import { api, iceServers } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, describeWait, setPressed } from "./ui.js";
 import { connect, join, record } from "./realtime.js";
@@ -107,7 +108,7 @@ async function onJoin(event) {
 /** After a reload: the link may be spent, but the call it created goes on. */
 async function resume(saved) {
   try {
-    const { data } = await api("GET", `/api/v1/call/status/${encodeURIComponent(saved.call_id)}`);
+    const { data } = await api("GET", `/api/v1/call/status/${encodeURIComponent(saved.call_id)}`, { token: saved.websocket_token });
     state.call = saved;
     if (data.department_name) brand({ department_name: data.department_name });
     if (data.status === "queued") await enterQueue(data);
@@ -154,6 +155,9 @@ async function openChannel() {
     remotes.setName(p.user_id, p.user_name);
     assigned(p.user_name);
     announce(`${p.user_name} will attend you.`);
+    // Taken: now the SFU negotiates. An offer it refused before (the call was not assigned yet) is made again.
+    if (state.media?.halted) state.media.restart();
+    else startCall();
   });
   channel.on("call_started", (p) => {
     if (p.user_id && p.user_name) {
@@ -167,7 +171,7 @@ async function openChannel() {
     remotes.setName(p.participant_id, p.name);
     if (p.role === "customer") return;
     announce(`${p.name} joined the call.`);
-    startCall();
+    if (p.role === "attendant") startCall(); // only the assignee may join as the attendant: the call is taken
   });
   channel.on("participant_left", (p) => { if (state.phase === "call") announce(`${p.name} left the call.`); });
   channel.on("mute", (p) => {
@@ -178,7 +182,7 @@ async function openChannel() {
   channel.on("call_ended", (p) => ended(p.status));
   try {
     const reply = await join(channel);
-    if (reply.status === "active") await startCall();
+    if (reply.status === "active" || (reply.status === "queued" && reply.user_id)) await startCall();
     else if (FINAL.includes(reply.status)) ended(reply.status);
   } catch (error) {
     showAlert(`Live updates are unavailable (${error.message}). This page keeps checking your call.`);
@@ -189,9 +193,11 @@ function poll(every) {
   clearInterval(state.timer);
   state.timer = setInterval(async () => {
     try {
-      const { data } = await api("GET", `/api/v1/call/status/${encodeURIComponent(state.call.call_id)}`);
-      if (data.status === "queued" && state.phase === "waiting") showPosition(data);
-      else if (data.status === "active" && state.phase === "waiting") await startCall();
+      const { data } = await api("GET", `/api/v1/call/status/${encodeURIComponent(state.call.call_id)}`, { token: state.call.websocket_token });
+      if (data.status === "queued" && state.phase === "waiting") {
+        showPosition(data);
+        if (data.user_name) await startCall(); // assigned while the socket was down
+      } else if (data.status === "active" && state.phase === "waiting") await startCall();
       else if (FINAL.includes(data.status)) ended(data.status);
     } catch { /* the next tick tries again */ }
   }, every);

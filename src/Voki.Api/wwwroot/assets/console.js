@@ -2,7 +2,7 @@
 // presence:{id}), take a call (assign + start), talk over WebRTC through the SFU, complete it.
 import { api, iceServers, objectUrl } from "./api.js";
 import { $, showView, announce, showAlert, showFieldErrors, clearFieldErrors, setPressed } from "./ui.js";
-import { connect, join, record, Presence } from "./realtime.js";
+import { connect, join, push, record, Presence } from "./realtime.js";
 import { LocalMedia, RemoteVideos, startCallMedia } from "./media.js";
 
 const SESSION_KEY = "voki:session";
@@ -353,12 +353,16 @@ async function openCall(c) {
     announce(`The call with ${c.customer_name} is ${p.status}.`);
     scheduleRefresh();
   });
+  let joined;
   try {
-    await join(channel);
+    joined = await join(channel);
   } catch (error) {
     showAlert(`Could not join the call: ${error.message}`);
     return;
   }
+  // A supervisor following the topic gets no media until they join the call's media explicitly (again after a
+  // reconnect, so before every offer); the attendant it is assigned to is in it by right.
+  const joinMedia = joined.role === "supervisor" ? () => push(channel, "join", {}) : undefined;
   try {
     await local.start();
     local.attach($("local-video"));
@@ -367,7 +371,7 @@ async function openCall(c) {
   }
   const servers = await iceServers();
   if (state.callChannel !== channel) return;
-  state.media = startCallMedia(channel, local.stream, servers, remotes);
+  state.media = startCallMedia(channel, local.stream, servers, remotes, joinMedia);
 }
 
 function toggle(kind, button) {

@@ -54,7 +54,8 @@ export class LocalMedia {
 export class MediaSession {
   /**
    * @param channel a joined call:{id} channel
-   * @param options {localStream, iceServers, onTrack(stream, track), onState(connectionState), onFailure(reason)}
+   * @param options {localStream, iceServers, onTrack(stream, track), onState(connectionState), onFailure(reason),
+   *   beforeOffer() (awaited before each of our offers: a supervisor joins the call's media with it)}
    */
   constructor(channel, options) {
     this.channel = channel;
@@ -94,6 +95,7 @@ export class MediaSession {
     if (this.closed || this.halted) return;
     this.offers += 1;
     try {
+      await this.options.beforeOffer?.();
       await this.pc.setLocalDescription();
       await push(this.channel, "signal", { type: "offer", sdp: this.pc.localDescription.sdp });
     } catch (error) {
@@ -258,10 +260,11 @@ export class RemoteVideos {
  * Starts the call's media as both pages show it: remote tracks into their videos, connection changes
  * announced, and the page's retry button offered when the media cannot start or the connection is lost.
  */
-export function startCallMedia(channel, localStream, iceServers, remotes) {
+export function startCallMedia(channel, localStream, iceServers, remotes, beforeOffer) {
   const session = new MediaSession(channel, {
     localStream,
     iceServers,
+    beforeOffer,
     onTrack: (stream) => remotes.add(stream),
     onState: (connection) => {
       if (connection === "connected") announce("Connected.");

@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Grains.ReadModel;
+using Voki.Media.Client;
+using Voki.Tests.Infrastructure;
+
+namespace Voki.Tests.Recording;
+
+/// <summary>
+/// Captures that never become a recording (the call ended missed or cancelled) do not stay on disk forever:
+/// one without media goes at once, one with media at the plan's retention; each purge is audited.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class CaptureRetentionTests(VokiApp app)
+{
+    [Fact]
+    public async Task A_cancelled_call_whose_capture_holds_no_media_loses_it_at_once_and_the_purge_is_audited()
+    {
+        var (s, callId, call, _) = await RecordedTenantWithAssignedCall();
+        using var customer = new SyntheticPeer();
+        // The customer negotiates (the capture starts) but no media ever arrives.
+        Assert.Null((await call.Negotiate(new Participant { Id = "customer", Role = "customer", Name = "Carlos" }, "offer", customer.CreateOffer())).Failure);
+        var capture = Path.Combine(app.RecordingsRoot, s.Tenant, callId, "capture");
+        Assert.True(Directory.Exists(capture));
+
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{callId}/cancel")).Status);
+        Assert.False(Directory.Exists(capture), "the capture of a cancelled call without media is deleted");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(capture)), "and its empty call directory with it");
+        var audit = await app.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(s.Tenant, Guid.Parse(callId));
+        Assert.Contains(audit, a => a.Action == "purge" && a.UserId is null);
+    }
+
+    [Fact]
+    public async Task A_missed_call_that_had_media_keeps_its_capture_until_the_plans_retention()
+    {
+        var (s, callId, call, customerToken) = await RecordedTenantWithAssignedCall();
+        using var customer = new SyntheticPeer();
+        var answer = await call.Negotiate(new Participant { Id = "customer", Role = "customer", Name = "Carlos" }, "offer", customer.CreateOffer());
+        await customer.ConnectAsync(answer.Value!, TimeSpan.FromSeconds(10));
+        await Tests.Media.SyntheticMedia.PublishAsync([customer], TimeSpan.FromSeconds(1), videoEvery: 3);
+        var capture = Path.Combine(app.RecordingsRoot, s.Tenant, callId, "capture");
+        await Eventually.Holds(() => Voki.Media.Recording.TimelineEvent.Read(capture).Any(e => e.Type == "track"), TimeSpan.FromSeconds(10), "a track captured");
+
+        // The customer leaves the queue before the call starts: missed.
+        Assert.Equal(HttpStatusCode.OK, (await s.Anonymous.As(customerToken, null).Post($"/api/v1/call/leave/{callId}")).Status);
+        Assert.Equal("missed", (await s.Owner.Get($"/api/v1/calls/{callId}")).Data["status"]!.GetValue<string>());
+        Assert.True(Directory.Exists(capture), "kept for the advanced plan's 90 days");
+        var audit = await app.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(s.Tenant, Guid.Parse(callId));
+        Assert.DoesNotContain(audit, a => a.Action == "purge");
+    }
+
+    private async Task<(Scenario, string CallId, ICallGrain Call, string CustomerToken)> RecordedTenantWithAssignedCall()
+    {
+        var s = await Scenario.SignUp(app.CreateClient(), plan: "advanced");
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put("/api/v1/company", new { recording_enabled = true })).Status);
+        var joined = await s.Join(await s.Department());
+        var callId = joined["call_id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Post($"/api/v1/calls/{callId}/assign", new { })).Status);
+        var call = app.Services.GetRequiredService<IGrainFactory>().GetGrain<ICallGrain>(TenantKey.For(s.Tenant, Guid.Parse(callId)));
+        return (s, callId, call, joined["websocket_token"]!.GetValue<string>());
+    }
+}
