@@ -19,15 +19,16 @@ public static class TransportFeedback
 
     /// <summary>
     /// Writes feedback for <paramref name="arrivals"/>, consecutive sequence numbers from <paramref name="baseSequence"/>
-    /// (an arrival of null: not received; at least one must be received). Stops early when the next packet would not fit
+    /// (an arrival of null: not received; 0 is written when none was). Stops early when the next packet would not fit
     /// in <paramref name="maxLength"/> or its delta in 16 bits; <paramref name="reported"/> says how many it covered.
     /// </summary>
     public static int Write(Span<byte> buffer, int maxLength, uint senderSsrc, uint mediaSsrc, ushort baseSequence,
         ReadOnlySpan<TimeSpan?> arrivals, byte feedbackCount, out int reported)
     {
+        reported = 0;
         TimeSpan? firstArrival = null;
         foreach (var arrival in arrivals) if (arrival is not null) { firstArrival = arrival; break; }
-        var first = firstArrival ?? throw new ArgumentException("at least one packet reported must have arrived", nameof(arrivals));
+        if (firstArrival is not { } first) return 0; // losses alone are told once a later packet arrives
         var referenceTicks = first.Ticks / TicksPerReference * TicksPerReference;
         Span<byte> symbols = stackalloc byte[Math.Min(arrivals.Length, 4096)];
         Span<short> deltas = stackalloc short[symbols.Length];

@@ -98,7 +98,7 @@ public sealed class SfuSession
                 line.Direction = section.Sends ? "recvonly" : "inactive";
                 line.RemoteSsrc = section.Sends ? section.FirstSsrc : null;
                 line.Extensions.Clear();
-                if (section.Sends && payloadType is not null && section.IdOf(Rtp.TransportFeedback.ExtensionUri) is { } transportCc)
+                if (Node.Options.TransportWideFeedback && section.Sends && payloadType is not null && section.IdOf(Rtp.TransportFeedback.ExtensionUri) is { } transportCc)
                 {
                     line.Extensions.Add((transportCc, Rtp.TransportFeedback.ExtensionUri));
                     peer.TransportCcId = transportCc;

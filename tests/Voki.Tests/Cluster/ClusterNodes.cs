@@ -28,6 +28,8 @@ public sealed class InProcessNode(string connectionString, string clusterId, IRe
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        // A free media port: the default (40000) is taken by any other node the suite runs at the same time.
+        builder.UseSetting("Media:Port", "0");
         foreach (var (key, value) in ClusterSettings.For(connectionString, clusterId)) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
