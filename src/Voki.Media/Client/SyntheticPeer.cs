@@ -335,14 +335,7 @@ public sealed class SyntheticPeer : IDisposable
         lock (_sendGate) _socket = socket;
         old.Dispose();
         new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = "synthetic-peer" }.Start();
-        var deadline = Stopwatch.StartNew();
-        while (!_stunAnswered.Task.IsCompleted)
-        {
-            if (deadline.Elapsed > timeout) throw new TimeoutException("no STUN answer on the new path");
-            Transmit(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remote.Ufrag}:{_ufrag}", remote.Password,
-                0x6E0001FF, 42, useCandidate: true), _server);
-            await Task.WhenAny(_stunAnswered.Task, Task.Delay(100));
-        }
+        await NominateAsync(remote, timeout, "no STUN answer on the new path");
     }
 
     /// <summary>Where this peer's socket is bound now.</summary>
@@ -374,16 +367,21 @@ public sealed class SyntheticPeer : IDisposable
         var candidate = media.AttributeValues("candidate").First().Split(' ');
         _sendRtx = OfferRtx && answer.Media.Any(m => m.Kind == "video" && m.PayloadTypeOf("VP8/90000") is { } vp8 && m.RtxPayloadTypeFor(vp8) is not null);
         _server = new IPEndPoint(IPAddress.Parse(candidate[4]), int.Parse(candidate[5]));
+        await NominateAsync(remote, timeout, "no STUN answer from the SFU");
+        return remote;
+    }
 
+    /// <summary>Sends nominating binding requests (USE-CANDIDATE) every 100 ms until the SFU answers one.</summary>
+    private async Task NominateAsync(RemoteIce remote, TimeSpan timeout, string timeoutMessage)
+    {
         var deadline = Stopwatch.StartNew();
         while (!_stunAnswered.Task.IsCompleted)
         {
-            if (deadline.Elapsed > timeout) throw new TimeoutException("no STUN answer from the SFU");
+            if (deadline.Elapsed > timeout) throw new TimeoutException(timeoutMessage);
             Transmit(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), $"{remote.Ufrag}:{_ufrag}", remote.Password,
-                0x6E0001FF, 42, useCandidate: true), _server);
+                0x6E0001FF, 42, useCandidate: true), _server!);
             await Task.WhenAny(_stunAnswered.Task, Task.Delay(100));
         }
-        return remote;
     }
 
     /// <summary>Consent freshness (RFC 7675): keep answering the SFU's expectations while we run.</summary>
