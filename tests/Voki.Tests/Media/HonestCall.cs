@@ -24,6 +24,13 @@ public static class HonestCall
         return joined;
     }
 
+    /// <summary>
+    /// How much the test process's heap may grow over an attack. It is the whole process's heap, with other test
+    /// classes running alongside (a suite run saw 78 MiB from them over one storm), so it is a bound on runaway growth
+    /// only (an unbounded offer or capture costs gigabytes); the attack's own counts are the measure.
+    /// </summary>
+    public const double ProcessHeapSanityMiB = 256;
+
     /// <summary>The managed heap after a full, compacting collection, in MiB: what the node holds, not what it has yet to collect.</summary>
     public static double HeapMiB()
     {

@@ -47,7 +47,7 @@ public sealed class HostileOfferTests : IDisposable
         Assert.Equal(2, session.Peer("witness")!.Lines.Count); // nothing was forwarded to the witness
         Assert.Equal(21, _node.Counters.OffersRefused);
         // The process's heap, other test classes running alongside: a sanity bound, the counts above are the measure.
-        Assert.True(after - before < 64, $"the refused offers kept {after - before:F1} MiB");
+        Assert.True(after - before < HonestCall.ProcessHeapSanityMiB, $"the refused offers kept {after - before:F1} MiB");
         await HonestCall.ConnectsWithinASecondAsync(_node, "hostile/honest", _peers);
     }
 
@@ -82,7 +82,7 @@ public sealed class HostileOfferTests : IDisposable
         Assert.True(_node.Counters.LinesRecycled > 0, _node.Counters.ToString());
         await Eventually.Holds(() => offersTo.TryGetValue("alice", out var sdp) && SessionDescription.Parse(sdp).Media.Count <= limit,
             TimeSpan.FromSeconds(5), "alice's latest offer within the line limit");
-        Assert.True(after - before < 64, $"the renegotiations kept {after - before:F1} MiB"); // the process's heap: a sanity bound
+        Assert.True(after - before < HonestCall.ProcessHeapSanityMiB, $"the renegotiations kept {after - before:F1} MiB");
 
         // The call goes on: alice and bob still get each other's media, and mallory's newest tracks reach them.
         foreach (var joined in honest) joined.Got.Clear();

@@ -64,7 +64,7 @@ public sealed class NackStormTests : IDisposable
         alice.Peer.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) Interlocked.Increment(ref aliceGot); };
         bob.Peer.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) Interlocked.Increment(ref bobGot); };
 
-        var heapBefore = Heap();
+        var heapBefore = HonestCall.HeapMiB();
         var (aliceSentBefore, bobSentBefore) = (alice.Peer.VideoPacketsSent, bob.Peer.VideoPacketsSent);
         var clock = Stopwatch.StartNew();
         using var storming = new CancellationTokenSource();
@@ -98,7 +98,7 @@ public sealed class NackStormTests : IDisposable
         storming.Cancel();
         await storm;
         var elapsed = clock.Elapsed;
-        var heapAfter = Heap();
+        var heapAfter = HonestCall.HeapMiB();
 
         var c = _node.Counters;
         var attackerTrack = Video(attacked, "attacker", "publisher");
@@ -107,23 +107,16 @@ public sealed class NackStormTests : IDisposable
             + _options.RetransmissionShare * (attackerTrack.OctetsSent + 12.0 * attackerTrack.PacketsSent)) / 312;
         var (aliceSent, bobSent) = (alice.Peer.VideoPacketsSent - aliceSentBefore, bob.Peer.VideoPacketsSent - bobSentBefore);
         _output.WriteLine($"{nacksSent} storm NACKs of {StormFcis} full FCIs in {elapsed.TotalSeconds:F1} s: {Interlocked.Read(ref resentToAttacker)} retransmissions to the attacker " +
-            $"(budget {budget:F0}; refused: {c.NackEntriesRefused} entries, {c.NackedPacketsNotCached} not cached, {c.RetransmissionsWithinRoundTrip} within the RTT, {c.RetransmissionBudgetExhausted} over budget); honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent} video packets, a new one connected in {joinedIn.TotalMilliseconds:F0} ms; managed heap {heapBefore / 1024} KiB → {heapAfter / 1024} KiB; {c}");
+            $"(budget {budget:F0}; refused: {c.NackEntriesRefused} entries, {c.NackedPacketsNotCached} not cached, {c.RetransmissionsWithinRoundTrip} within the RTT, {c.RetransmissionBudgetExhausted} over budget); honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent} video packets, a new one connected in {joinedIn.TotalMilliseconds:F0} ms; managed heap {heapBefore:F1} → {heapAfter:F1} MiB; {c}");
         Assert.True(nacksSent > 200, $"only {nacksSent} storm NACKs");
         Assert.True(joinedIn < TimeSpan.FromSeconds(1), $"a call started during the storm took {joinedIn.TotalMilliseconds:F0} ms to connect");
         Assert.True(Interlocked.Read(ref resentToAttacker) <= budget, $"{resentToAttacker} retransmissions to the attacker, budget {budget:F0}");
         Assert.True(c.NackEntriesRefused > nacksSent * 1000L, c.ToString()); // every NACK names 8160, at most 128 are taken
         Assert.True(c.RetransmissionBudgetExhausted + c.RetransmissionsWithinRoundTrip > 0, c.ToString());
         Assert.True(aliceGot >= bobSent * 0.9 && bobGot >= aliceSent * 0.9, $"the honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent}");
-        Assert.True(heapAfter - heapBefore < 32 << 20, $"managed heap grew by {(heapAfter - heapBefore) >> 20} MiB");
+        Assert.True(heapAfter - heapBefore < HonestCall.ProcessHeapSanityMiB, $"managed heap grew by {heapAfter - heapBefore:F0} MiB");
     }
 
-    private static long Heap()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetGCMemoryInfo().HeapSizeBytes;
-    }
 
     private static bool Forwarding(SfuSession session, string who, string from) =>
         session.Peer(who)?.Forwarded.Values.Count(f => f.Active && f.Source.Publisher.ParticipantId == from) == 2;
