@@ -30,9 +30,12 @@ public sealed class RunScriptTests(ITestOutputHelper output)
     {
         var pgDir = Path.Combine(Path.GetTempPath(), $"voki-run-test-{Guid.NewGuid():N}");
         var (pgPort, httpPort) = (FreePorts.Next(), FreePorts.Next());
-        var start = new ProcessStartInfo("setsid") // its own process group, like a job in a terminal
+        // Its own process group with SIGINT at its default, like a terminal's foreground job. The test host
+        // itself runs with SIGINT ignored when the suite was started from a non-interactive shell's
+        // background job; a child inherits that, and bash cannot trap a signal ignored on entry.
+        var start = new ProcessStartInfo("setsid")
         {
-            ArgumentList = { Path.Combine(Repository.Root, "voki"), "run" },
+            ArgumentList = { "env", "--default-signal=INT", Path.Combine(Repository.Root, "voki"), "run" },
             WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
