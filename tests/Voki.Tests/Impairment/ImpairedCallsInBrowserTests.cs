@@ -30,10 +30,14 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         await using var network = await NetworkImpairment.Create(nameof(At_3_percent_loss_each_way_both_chromium_pictures_keep_moving_live_and_in_the_recording), fixture.MediaPort);
         var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
 
+        var counters = fixture.Node.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>().Counters;
+        var before = counters.Snapshot();
         await network.Loss(toward: 0.03, from: 0.03);
         var measured = await Stretch.Measure(Window, sides);
         output.WriteLine(await network.Describe());
         await network.NoLoss();
+        // What recovery did under the loss (give-ups and keyframe requests are what a recording's lost pictures come from).
+        output.WriteLine($"media counters moved under the loss: {Voki.Media.Sfu.MediaCounters.Changes(counters.Snapshot(), before)}");
 
         var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
         var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, measured.ToUnixMs);

@@ -63,8 +63,12 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
             attacker.SendTo(StunMessage.BindingRequest(RandomNumberGenerator.GetBytes(12), user, password, 0x7E0001FF, 43, useCandidate: true), server);
             await SyntheticMedia.PublishAsync([alice.Peer, bob.Peer], TimeSpan.FromMilliseconds(200));
         }
+        // Until alice has had her media, not for a fixed time: a loaded suite once ran the 20 ms publishing ticks at
+        // under half their rate, and one second then carried 3 packets to her.
         var aliceBefore = alice.Got.Count;
-        await SyntheticMedia.PublishAsync([alice.Peer, bob.Peer], TimeSpan.FromSeconds(1));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (alice.Got.Count <= aliceBefore + 20 && DateTime.UtcNow < deadline)
+            await SyntheticMedia.PublishAsync([alice.Peer, bob.Peer], TimeSpan.FromMilliseconds(200));
 
         var c = _node.Counters;
         output.WriteLine($"attacker got {attackerGot.Count} datagrams ({attackerGot.Count(b => b is >= 128 and <= 191)} SRTP); alice {aliceBefore} → {alice.Got.Count}; {c}");
