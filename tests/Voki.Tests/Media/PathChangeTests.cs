@@ -64,7 +64,7 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
             await SyntheticMedia.PublishAsync([alice.Peer, bob.Peer], TimeSpan.FromMilliseconds(200));
         }
         var aliceBefore = alice.Got.Count;
-        await PublishUntil(alice, aliceBefore + 20, [alice.Peer, bob.Peer]);
+        await PublishUntilAsync([alice.Peer, bob.Peer], () => alice.Got.Count > aliceBefore + 20, TimeSpan.FromSeconds(10));
 
         var c = _node.Counters;
         output.WriteLine($"attacker got {attackerGot.Count} datagrams ({attackerGot.Count(b => b is >= 128 and <= 191)} SRTP); alice {aliceBefore} → {alice.Got.Count}; {c}");
@@ -91,23 +91,11 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, _node.Counters.PathChanges);
 
         var got = alice.Got.Count;
-        await PublishUntil(alice, got + 20, [alice.Peer, bob.Peer]);
+        await PublishUntilAsync([alice.Peer, bob.Peer], () => alice.Got.Count > got + 20, TimeSpan.FromSeconds(10));
         output.WriteLine($"alice moved {before} → {alice.Peer.LocalEndPoint}; got {alice.Got.Count - got} packets there; {_node.Counters}");
         Assert.Equal(alice.Peer.LocalEndPoint, session.Peer("alice")!.RemoteEndPoint);
         Assert.Equal(1, _node.Counters.PathChanges);
         Assert.True(alice.Got.Count > got + 20, $"alice got {alice.Got.Count - got} packets on the new path");
-    }
-
-    /// <summary>
-    /// Publishes until <paramref name="receiver"/> has had more than <paramref name="packets"/>, at most 10 s: a count,
-    /// not a fixed time, because a loaded suite runs the 20 ms publishing ticks at under half their rate (one second
-    /// once carried 3 packets).
-    /// </summary>
-    private static async Task PublishUntil(Joined receiver, int packets, SyntheticPeer[] publishers)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (receiver.Got.Count <= packets && DateTime.UtcNow < deadline)
-            await SyntheticMedia.PublishAsync(publishers, TimeSpan.FromMilliseconds(200));
     }
 
     private static bool UsesCandidate(byte[] check) => StunMessage.TryParse(check)!.UseCandidate;
