@@ -26,6 +26,7 @@ BENCH_DATA="$DATA/bench"
 PG_DIR="$BENCH_DATA/pg"
 BASE="http://127.0.0.1:$HTTP_PORT"
 export BENCH_TENANT=bench BENCH_PASSWORD=bench-password-1 BENCH_USERS=16
+BENCH_OPERATOR_TOKEN="bench-operator-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 
 command -v wrk >/dev/null || apt_install wrk
 command -v jq >/dev/null || apt_install jq
@@ -67,6 +68,7 @@ say "rate limits raised (RateLimits__AuthPerMinute and RateLimits__PublicPerMinu
   export Node__SiloPort="$SILO_PORT" Node__GatewayPort="$GATEWAY_PORT"
   export Auth__SigningKey="bench-signing-key-$(head -c 24 /dev/urandom | base64)"
   export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000
+  export Operator__Token="$BENCH_OPERATOR_TOKEN" Recordings__Root="$BENCH_DATA/recordings"
   exec dotnet "$ROOT/src/Voki.Api/bin/Release/net10.0/Voki.Api.dll" --contentRoot "$ROOT/src/Voki.Api"
 ) > "$BENCH_DATA/node.log" 2>&1 &
 NODE_PID=$!
@@ -90,8 +92,9 @@ api() {
 }
 
 say "setting up: tenant '$BENCH_TENANT' (enterprise plan), department, $BENCH_USERS users, access link, call"
-api POST /api/signup/register "{\"company\":{\"name\":\"Benchmark\",\"slug\":\"$BENCH_TENANT\",\"plan\":\"enterprise\"},
+api POST /api/signup/register "{\"company\":{\"name\":\"Benchmark\",\"slug\":\"$BENCH_TENANT\"},
   \"user\":{\"name\":\"Owner\",\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\"}}" >/dev/null
+api PUT "/api/operator/tenants/$BENCH_TENANT/plan" '{"plan":"enterprise"}' -H "Authorization: Bearer $BENCH_OPERATOR_TOKEN" >/dev/null
 TOKEN="$(api POST /api/auth/login "{\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\",\"tenant\":\"$BENCH_TENANT\"}" | jq -r .data.access_token)"
 AUTH=(-H "Authorization: Bearer $TOKEN" -H "X-Tenant: $BENCH_TENANT")
 DEPARTMENT="$(api POST /api/v1/departments '{"department":{"name":"Benchmark"}}' "${AUTH[@]}" | jq -r .data.id)"

@@ -45,6 +45,8 @@ pg_start "$PG_DIR" "$PG_PORT" "-c fsync=off" || true
 PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'DROP DATABASE IF EXISTS voki WITH (FORCE)' >/dev/null
 ensure_database "$PG_PORT" voki
 rm -rf "$OUT/recordings"
+# The tenant needs a paid plan (recording), which only the operator gives: the bench's client takes the same token.
+export VOKI_OPERATOR_TOKEN="bench-operator-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 say "starting the node (Release): HTTP $BASE, media UDP port $MEDIA_PORT, log in ${OUT#$ROOT/}/node.log"
 (
   export ConnectionStrings__Voki="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=voki;Maximum Pool Size=100"
@@ -53,6 +55,7 @@ say "starting the node (Release): HTTP $BASE, media UDP port $MEDIA_PORT, log in
   export Recordings__Root="$OUT/recordings" Recordings__NodeUrl="$BASE"
   export Auth__SigningKey="bench-signing-key-$(head -c 24 /dev/urandom | base64)"
   export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000
+  export Operator__Token="$VOKI_OPERATOR_TOKEN"
   exec dotnet "$ROOT/src/Voki.Api/bin/Release/net10.0/Voki.Api.dll" --contentRoot "$ROOT/src/Voki.Api"
 ) > "$OUT/node.log" 2>&1 &
 NODE_PID=$!

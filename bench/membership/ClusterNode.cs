@@ -11,6 +11,9 @@ namespace Voki.Bench.Membership;
 /// </summary>
 public sealed partial class ClusterNode
 {
+    /// <summary>The benchmark's operator credential: its tenant needs a paid plan, which signup never gives.</summary>
+    public static readonly string OperatorToken = "bench-operator-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     private static int _nextPort = 21000;
     private readonly Process _process;
     private readonly StreamWriter _log;
@@ -57,6 +60,7 @@ public sealed partial class ClusterNode
             ["Auth__SigningKey"] = "bench-membership-signing-key-0123456789-0123456789",
             ["RateLimits__AuthPerMinute"] = "100000000",
             ["RateLimits__PublicPerMinute"] = "100000000",
+            ["Operator__Token"] = OperatorToken,
             ["Recordings__Root"] = Path.Combine(Path.GetDirectoryName(logPath)!, "recordings-" + name),
             ["Logging__LogLevel__Default"] = "Warning",
             // Probes missed, votes, evictions, suppressed votes and local-health complaints are logged here.

@@ -135,9 +135,14 @@ async Task<string> Measure(Candidate candidate)
     const string password = "bench-membership-password";
     (await http.PostAsJsonAsync("/api/signup/register", new
     {
-        company = new { name = "Membership bench", slug = tenant, plan = "professional" },
+        company = new { name = "Membership bench", slug = tenant },
         user = new { name = "Owner", email = $"owner@{tenant}.test", password },
     })).EnsureSuccessStatusCode();
+    using (var plan = new HttpRequestMessage(HttpMethod.Put, $"/api/operator/tenants/{tenant}/plan") { Content = JsonContent.Create(new { plan = "professional" }) })
+    {
+        plan.Headers.Authorization = new("Bearer", ClusterNode.OperatorToken);
+        (await http.SendAsync(plan)).EnsureSuccessStatusCode();
+    }
     var login = await (await http.PostAsJsonAsync("/api/auth/login", new { email = $"owner@{tenant}.test", password, tenant })).Content.ReadFromJsonAsync<JsonObject>();
     http.DefaultRequestHeaders.Authorization = new("Bearer", login!["data"]!["access_token"]!.GetValue<string>());
     http.DefaultRequestHeaders.Add("X-Tenant", tenant);

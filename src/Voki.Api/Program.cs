@@ -10,13 +10,18 @@ using Voki.Transcription;
 var builder = WebApplication.CreateBuilder(args);
 
 var authOptions = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+var operatorOptions = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions();
+UnsafeConfigurationException.ThrowIfAny(builder.Environment, builder.Configuration, authOptions, operatorOptions);
 var usingDevelopmentKey = string.IsNullOrEmpty(authOptions.SigningKey);
 if (usingDevelopmentKey) authOptions.SigningKey = AuthOptions.DevelopmentSigningKey;
+var usingDevelopmentOperatorToken = string.IsNullOrEmpty(operatorOptions.Token) && builder.Environment.IsDevelopment();
+if (usingDevelopmentOperatorToken) operatorOptions.Token = OperatorOptions.DevelopmentToken;
 builder.Services.Configure<AuthOptions>(o =>
 {
     builder.Configuration.GetSection("Auth").Bind(o);
     o.SigningKey = authOptions.SigningKey;
 });
+builder.Services.Configure<OperatorOptions>(o => o.Token = operatorOptions.Token);
 
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddVokiData(builder.Configuration);
@@ -40,25 +45,29 @@ builder.UseVokiSilo();
 
 var app = builder.Build();
 if (usingDevelopmentKey)
-    app.Logger.LogWarning("Auth:SigningKey is not set: using the DEVELOPMENT signing key \"{Key}\". Set Auth__SigningKey in production.",
+    app.Logger.LogWarning("Auth:SigningKey is not set: using the DEVELOPMENT signing key \"{Key}\" (refused outside Development).",
         AuthOptions.DevelopmentSigningKey);
+if (usingDevelopmentOperatorToken)
+    app.Logger.LogWarning("Operator:Token is not set: the operator API takes the DEVELOPMENT token \"{Token}\" (refused outside Development).",
+        OperatorOptions.DevelopmentToken);
 
 app.UseMiddleware<ErrorHandling>();
 app.UseStatusCodePages(ErrorHandling.WriteBodylessStatus);
+// Public assets are served before routing: every routed request then meets the deny-by-default policy.
+app.UseVokiStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseWebSockets();
-app.UseVokiStaticFiles();
 
-app.MapOpenApi("/openapi/v1.json");
-app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json"));
+app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json")).AllowAnonymous();
 // The dashboard answers anyone, without a token, with any grain's state in any tenant (/dashboard/GrainState):
 // mapped by default only in Development (./voki run listens on loopback); elsewhere only with Dashboard:Enabled,
 // behind the operator's own access control.
 if (app.Configuration.GetValue("Dashboard:Enabled", app.Environment.IsDevelopment()))
-    app.MapOrleansDashboard(routePrefix: "/dashboard");
+    app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous();
 app.MapHealthEndpoints();
 app.MapSignupEndpoints();
 app.MapAuthEndpoints();
@@ -71,6 +80,7 @@ app.MapCallEndpoints();
 app.MapTurnEndpoints();
 app.MapRealtimeEndpoints();
 app.MapPageEndpoints();
+if (operatorOptions.Token.Length > 0) app.MapOperatorEndpoints();
 
 app.Run();
 

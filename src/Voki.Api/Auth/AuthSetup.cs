@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Voki.Api.Infrastructure;
 using Voki.Grains.Model;
 
@@ -8,6 +10,9 @@ namespace Voki.Api.Auth;
 public static class Policies
 {
     public const string Attendant = "attendant", Supervisor = "supervisor", Manager = "manager", Owner = "owner";
+
+    /// <summary>The platform's operator, authenticated by the Operator:Token credential only.</summary>
+    public const string Operator = "operator";
 }
 
 public static class AuthSetup
@@ -17,7 +22,9 @@ public static class AuthSetup
     public static IServiceCollection AddVokiAuth(this IServiceCollection services, AuthOptions options)
     {
         services.AddSingleton<TokenService>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme);
+        authentication.AddScheme<AuthenticationSchemeOptions, OperatorAuthenticationHandler>(OperatorAuthenticationHandler.SchemeName, null);
+        authentication.AddJwtBearer(jwt =>
         {
             jwt.MapInboundClaims = false;
             jwt.TokenValidationParameters = TokenService.ValidationParameters(options);
@@ -49,7 +56,12 @@ public static class AuthSetup
             foreach (var role in Enum.GetValues<Role>())
                 auth.AddPolicy(role.Name(), policy => policy.RequireAuthenticatedUser().RequireAssertion(context =>
                     Roles.TryParse(context.User.Claim(ClaimNames.Role), out var actual) && actual >= role));
+            auth.AddPolicy(Policies.Operator, policy => policy.AddAuthenticationSchemes(OperatorAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser().RequireClaim(ClaimNames.Role, OperatorAuthenticationHandler.RoleName));
+            // Deny by default: an endpoint that names no policy needs a signed-in user; public ones say AllowAnonymous.
+            auth.FallbackPolicy = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build();
         });
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, UnroutedRequestsPassThrough>();
         return services;
     }
 }

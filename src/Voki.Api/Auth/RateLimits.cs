@@ -5,19 +5,24 @@ using Voki.Api.Infrastructure;
 
 namespace Voki.Api.Auth;
 
-/// <summary>Per-IP fixed windows (decisions.md "Auth"): 5/min on /api/auth/*, 30/min on the widget and signup.</summary>
+/// <summary>
+/// Per-client fixed windows (decisions.md "Auth"): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup.
+/// A client is its address, an IPv6 client its /64: one host is handed a whole /64 and picks addresses from it at will.
+/// </summary>
 public static class RateLimits
 {
-    public const string AuthPolicy = "auth", PublicPolicy = "public";
+    public const string AuthPolicy = "auth", PublicPolicy = "public", SignupPolicy = "signup";
 
     public static IServiceCollection AddVokiRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var authPerMinute = configuration.GetValue("RateLimits:AuthPerMinute", 5);
         var publicPerMinute = configuration.GetValue("RateLimits:PublicPerMinute", 30);
+        var signupsPerHour = configuration.GetValue("RateLimits:SignupsPerHour", 5);
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(AuthPolicy, http => PerIp(http, "auth", authPerMinute));
             limiter.AddPolicy(PublicPolicy, http => PerIp(http, "public", publicPerMinute));
+            limiter.AddPolicy(SignupPolicy, http => PerIp(http, "signup", signupsPerHour, TimeSpan.FromHours(1)));
             limiter.OnRejected = async (context, cancellation) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
@@ -29,11 +34,11 @@ public static class RateLimits
         return services;
     }
 
-    private static RateLimitPartition<string> PerIp(HttpContext http, string scope, int perMinute) =>
-        RateLimitPartition.GetFixedWindowLimiter($"{scope}:{http.Connection.RemoteIpAddress}", _ => new FixedWindowRateLimiterOptions
+    private static RateLimitPartition<string> PerIp(HttpContext http, string scope, int permits, TimeSpan? window = null) =>
+        RateLimitPartition.GetFixedWindowLimiter($"{scope}:{ClientAddress.Partition(http.Connection.RemoteIpAddress)}", _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = perMinute,
-            Window = TimeSpan.FromMinutes(1),
+            PermitLimit = permits,
+            Window = window ?? TimeSpan.FromMinutes(1),
             QueueLimit = 0,
         });
 }

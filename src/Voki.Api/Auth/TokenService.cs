@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -11,11 +10,8 @@ namespace Voki.Api.Auth;
 public sealed class TokenService(IOptions<AuthOptions> options)
 {
     private readonly AuthOptions _options = options.Value;
+    private readonly SigningKeys _keys = new(options.Value);
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
-
-    public SymmetricSecurityKey Key => SigningKey(_options);
-
-    public static SymmetricSecurityKey SigningKey(AuthOptions options) => new(Encoding.UTF8.GetBytes(options.SigningKey));
 
     public string IssueAccessToken(string tenant, User user) => Issue(new Dictionary<string, object>
     {
@@ -43,7 +39,7 @@ public sealed class TokenService(IOptions<AuthOptions> options)
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = claims,
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(_keys.Current, SecurityAlgorithms.HmacSha256),
         });
     }
 
@@ -65,7 +61,7 @@ public sealed class TokenService(IOptions<AuthOptions> options)
         ValidateLifetime = true,
         RequireExpirationTime = true,
         ClockSkew = TimeSpan.FromSeconds(30),
-        IssuerSigningKey = SigningKey(options),
+        IssuerSigningKeys = new SigningKeys(options).Verifying,
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         NameClaimType = ClaimNames.Subject,
         RoleClaimType = ClaimNames.Role,

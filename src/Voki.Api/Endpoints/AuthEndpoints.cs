@@ -14,7 +14,7 @@ public static class AuthEndpoints
 
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/auth").WithTags("Auth").RequireRateLimiting(RateLimits.AuthPolicy);
+        var auth = app.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy);
         auth.MapPost("/login", Login).Accepts<LoginRequest>("application/json")
             .WithSummary("Log in with e-mail, password and tenant slug; returns access and refresh tokens");
         auth.MapPost("/refresh", Refresh).Accepts<RefreshRequest>("application/json")

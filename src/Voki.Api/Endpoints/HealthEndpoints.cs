@@ -17,8 +17,8 @@ public static class HealthEndpoints
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).WithTags("Health");
-        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") }).WithTags("Health");
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).WithTags("Health").AllowAnonymous();
+        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") }).WithTags("Health").AllowAnonymous();
     }
 
     private sealed class DatabaseCheck(NpgsqlDataSource db) : IHealthCheck

@@ -27,8 +27,8 @@ public static class PageEndpoints
 
     public static void MapPageEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/call/{token}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "call.html")).ExcludeFromDescription();
-        app.MapGet("/app", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "app.html")).ExcludeFromDescription();
+        app.MapGet("/call/{token}", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "call.html")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/app", (HttpContext http, IWebHostEnvironment env) => Page(http, env, "app.html")).AllowAnonymous().ExcludeFromDescription();
     }
 
     private static IResult Page(HttpContext http, IWebHostEnvironment env, string name)

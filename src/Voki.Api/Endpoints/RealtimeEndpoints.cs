@@ -27,7 +27,8 @@ public static class RealtimeEndpoints
 
     public static void MapRealtimeEndpoints(this IEndpointRouteBuilder app)
     {
-        app.Map(Path, Connect).ExcludeFromDescription();
+        // The socket authenticates its own token (query or sub-protocol) before the upgrade.
+        app.Map(Path, Connect).AllowAnonymous().ExcludeFromDescription();
     }
 
     private static async Task Connect(HttpContext http, SocketAuthenticator authenticator, RealtimeServices services, IHostApplicationLifetime lifetime)

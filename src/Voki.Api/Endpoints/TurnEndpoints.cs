@@ -21,7 +21,7 @@ public static class TurnEndpoints
 {
     public static void MapTurnEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/call/turn-credentials", Credentials).WithTags("Widget (public)").RequireRateLimiting(RateLimits.PublicPolicy)
+        app.MapGet("/api/v1/call/turn-credentials", Credentials).WithTags("Widget (public)").AllowAnonymous().RequireRateLimiting(RateLimits.PublicPolicy)
             .WithSummary("ICE servers for RTCPeerConnection: TURN URLs with credentials that expire after ttl seconds; urls is empty where no TURN server is configured");
     }
 

@@ -17,7 +17,8 @@ public static class WidgetEndpoints
 
     public static void MapWidgetEndpoints(this IEndpointRouteBuilder app)
     {
-        var widget = app.MapGroup("/api/v1/call").WithTags("Widget (public)").RequireRateLimiting(RateLimits.PublicPolicy);
+        // Public as the docs say; leave and evaluate check the customer's websocket_token themselves.
+        var widget = app.MapGroup("/api/v1/call").WithTags("Widget (public)").AllowAnonymous().RequireRateLimiting(RateLimits.PublicPolicy);
         widget.MapGet("/{token}/validate", Validate)
             .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
         widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")

@@ -55,4 +55,23 @@ public sealed class CompanyGrain(
         await state.WriteStateAsync();
         return state.State;
     }
+
+    public async Task<Outcome<Company>> ChangePlan(string planName)
+    {
+        if (!state.State.Exists) return Failure.NotFound();
+        if (!plans.Exists(planName)) return Failure.Field("plan", $"is invalid; allowed: {string.Join(", ", plans.Names)}");
+        var plan = plans[planName];
+        var s = state.State;
+        state.State = s with
+        {
+            Plan = plan.Name,
+            MaxConcurrentCalls = plan.MaxConcurrentCalls,
+            RecordingEnabled = s.RecordingEnabled && plan.Recording,
+            TranscriptionEnabled = s.TranscriptionEnabled && plan.Transcription,
+            UpdatedAt = Clock.Now(),
+        };
+        await rows.UpdateAsync(state.State);
+        await state.WriteStateAsync();
+        return state.State;
+    }
 }

@@ -9,6 +9,8 @@ public interface ICompanyGrain : IGrainWithStringKey
     Task<Outcome<Company>> Create(Company draft);
     Task<Company?> Get();
     Task<Outcome<Company>> Update(CompanyChanges changes);
+    /// <summary>The operator's plan change; features the new plan lacks are switched off.</summary>
+    Task<Outcome<Company>> ChangePlan(string plan);
 }
 
 /// <summary>Key "{tenant}/{userId}".</summary>

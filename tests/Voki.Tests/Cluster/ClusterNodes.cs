@@ -19,6 +19,8 @@ public static class ClusterSettings
         ["Auth:SigningKey"] = "test-signing-key-0123456789-0123456789-0123456789",
         ["RateLimits:AuthPerMinute"] = "100000",
         ["RateLimits:PublicPerMinute"] = "100000",
+        ["RateLimits:SignupsPerHour"] = "100000",
+        ["Operator:Token"] = VokiApp.OperatorToken,
     };
 }
 

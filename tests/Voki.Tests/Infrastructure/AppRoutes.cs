@@ -15,9 +15,13 @@ public static class AppRoutes
     /// <param name="MinRole">The highest role any of the route's policies demands; null when it needs no token.</param>
     public sealed record Route(string Key, bool Authenticated, Role? MinRole);
 
+    /// <summary>The platform operator's routes: cross-tenant by design, behind the operator credential only.</summary>
+    public const string OperatorPrefix = "/api/operator/";
+
+    /// <summary>Every route under /api/ but the operator's.</summary>
     public static IReadOnlyList<Route> Api(IServiceProvider services) =>
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => Pattern(e).StartsWith("/api/", StringComparison.Ordinal))
+            .Where(e => Pattern(e).StartsWith("/api/", StringComparison.Ordinal) && !Pattern(e).StartsWith(OperatorPrefix, StringComparison.Ordinal))
             .SelectMany(e =>
             {
                 var authorize = e.Metadata.GetOrderedMetadata<IAuthorizeData>();

@@ -8,6 +8,13 @@ public sealed class Scenario
 {
     public const string Password = "correct-horse-battery";
 
+    /// <summary>
+    /// The operator credential plan changes take: a benchmark's node gets a random one through VOKI_OPERATOR_TOKEN,
+    /// every test node this fixed one.
+    /// </summary>
+    public static string OperatorToken { get; } =
+        Environment.GetEnvironmentVariable("VOKI_OPERATOR_TOKEN") is { Length: > 0 } token ? token : "test-operator-token-0123456789-0123456789";
+
     public required ApiClient Anonymous { get; init; }
     public required ApiClient Owner { get; init; }
     public required string Tenant { get; init; }
@@ -25,6 +32,7 @@ public sealed class Scenario
             user = new { name = "Owner", email, password = Password },
         });
         Assert.Equal(HttpStatusCode.Created, signup.Status);
+        if (plan != "free") await ChangePlan(anonymous, tenant, plan);
         var login = await anonymous.Post("/api/auth/login", new { email, password = Password, tenant });
         Assert.Equal(HttpStatusCode.OK, login.Status);
         return new Scenario
@@ -36,6 +44,16 @@ public sealed class Scenario
             RefreshToken = login.Data["refresh_token"]!.GetValue<string>(),
         };
     }
+
+    /// <summary>What an operator does with <c>./voki plan</c>: signup only ever makes free tenants.</summary>
+    public static async Task ChangePlan(ApiClient client, string tenant, string plan)
+    {
+        var changed = await client.As(OperatorToken, null).Put($"/api/operator/tenants/{tenant}/plan", new { plan });
+        Assert.Equal(HttpStatusCode.OK, changed.Status);
+        Assert.Equal(plan, changed.Data["plan"]!.GetValue<string>());
+    }
+
+    public Task ChangePlan(string plan) => ChangePlan(Anonymous, Tenant, plan);
 
     /// <summary>Creates a staff user with the role and returns a client signed in as them, with their id.</summary>
     public async Task<(ApiClient Client, string Id)> Staff(string role, string? departmentId = null)

@@ -26,7 +26,11 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         ["RateLimits:AuthPerMinute"] = "100000",
         ["RateLimits:PublicPerMinute"] = "100000",
+        ["RateLimits:SignupsPerHour"] = "100000",
     };
+
+    /// <summary>The operator credential every test node takes (Scenario changes plans with it).</summary>
+    public static string OperatorToken => Scenario.OperatorToken;
 
     public string ConnectionString => _cluster?.ConnectionString ?? _database!.ConnectionString;
 
@@ -58,6 +62,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Orleans.Runtime.Silo", "Warning");
         builder.UseSetting("Auth:SigningKey", "test-signing-key-0123456789-0123456789-0123456789");
+        builder.UseSetting("Operator:Token", OperatorToken);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => TestLog.Replace(logging, $"node {ClusterId}"));
     }

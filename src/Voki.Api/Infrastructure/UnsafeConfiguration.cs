@@ -1,0 +1,23 @@
+using Voki.Api.Auth;
+
+namespace Voki.Api.Infrastructure;
+
+/// <summary>
+/// Outside Development a node refuses to start on settings that would expose it: a published or weak secret, or
+/// recordings in a directory a restart wipes. The message names every setting to fix at once.
+/// </summary>
+public sealed class UnsafeConfigurationException(IReadOnlyList<string> problems)
+    : Exception("Voki refuses to start outside Development with these settings:\n  - " + string.Join("\n  - ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+
+    public static void ThrowIfAny(IHostEnvironment environment, IConfiguration configuration, AuthOptions auth, OperatorOptions operatorOptions)
+    {
+        if (environment.IsDevelopment()) return;
+        var problems = SigningKeys.Refusals(auth).Concat(OperatorOptions.Refusals(operatorOptions)).ToList();
+        if (string.IsNullOrWhiteSpace(configuration["Recordings:Root"]))
+            problems.Add("Recordings:Root is not set, so captures and recordings would go to the temp directory, which a restart " +
+                         "(or the unit's PrivateTmp) wipes. Set Recordings__Root to a persistent directory.");
+        if (problems.Count > 0) throw new UnsafeConfigurationException(problems);
+    }
+}
