@@ -17,15 +17,17 @@ public static class WidgetEndpoints
 
     public static void MapWidgetEndpoints(this IEndpointRouteBuilder app)
     {
-        // Public as the docs say; leave and evaluate check the customer's websocket_token themselves.
+        // Public as the docs say; leave and evaluate require the customer's websocket_token (CustomerGrant), status
+        // names the attendant only to it.
         var widget = app.MapGroup("/api/v1/call").WithTags("Widget (public)").AllowAnonymous().RequireRateLimiting(RateLimits.PublicPolicy);
         widget.MapGet("/{token}/validate", Validate)
             .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
         widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")
             .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call");
-        widget.MapGet("/status/{callId:guid}", Status).WithSummary("Poll a call's status and queue position");
+        widget.MapGet("/status/{callId:guid}", Status)
+            .WithSummary("Poll a call's status and queue position; user_name (the attendant) only with Authorization: Bearer <websocket_token from join>, else null");
         widget.MapPost("/evaluate/{callId:guid}", Evaluate).Accepts<EvaluateRequest>("application/json")
-            .WithSummary("Rate a completed call once: rating 1–5, comment optional");
+            .WithSummary("Rate a completed call once: rating 1–5, comment optional. Authorization: Bearer <websocket_token from join> (401 without it)");
         widget.MapPost("/leave/{callId:guid}", Leave)
             .WithSummary("The customer leaves the queue (call → missed). Authorization: Bearer <websocket_token from join>");
     }
@@ -78,9 +80,11 @@ public static class WidgetEndpoints
         });
     }
 
-    private static async Task<IResult> Status(Guid callId, IGrainFactory grains, CallRows calls, DepartmentRows departments)
+    private static async Task<IResult> Status(Guid callId, HttpRequest request, IGrainFactory grains, CallRows calls, DepartmentRows departments,
+        TokenService tokens)
     {
         var (tenant, call) = await FindCall(callId, grains, calls);
+        var isTheCustomer = await CustomerGrant.FromRequest(request, tokens) is { } grant && grant.CallId == callId && grant.Tenant == tenant;
         int? position = null, estimate = null;
         if (call.Status == CallStatus.Queued)
         {
@@ -93,26 +97,23 @@ public static class WidgetEndpoints
             status = call.Status,
             position,
             estimated_wait_time = estimate,
-            user_name = call.UserName,
+            user_name = isTheCustomer ? call.UserName : null,
             department_name = call.DepartmentName,
         });
     }
 
-    private static async Task<IResult> Evaluate(Guid callId, HttpRequest request, IGrainFactory grains, CallRows calls)
+    private static async Task<IResult> Evaluate(Guid callId, HttpRequest request, IGrainFactory grains, TokenService tokens)
     {
+        var customer = await CustomerGrant.RequireFor(callId, request, tokens);
         var body = await RequestBody.ReadAsync<EvaluateRequest>(request, "evaluation");
         new Validator().Required("rating", body.Rating).Range("rating", body.Rating, 1, 5).MaxLength("comment", body.Comment, 2000).ThrowIfInvalid();
-        var (tenant, _) = await FindCall(callId, grains, calls);
-        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(tenant, callId)).Evaluate(body.Rating!.Value, body.Comment).Unwrap();
+        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(customer.Tenant, callId)).Evaluate(body.Rating!.Value, body.Comment).Unwrap();
         return Envelope.Ok(new { call_id = call.Id, rating = call.Rating, comment = call.RatingComment });
     }
 
     private static async Task<IResult> Leave(Guid callId, HttpRequest request, IGrainFactory grains, TokenService tokens)
     {
-        var bearer = request.Headers.Authorization.FirstOrDefault();
-        var grant = bearer is not null && bearer.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await tokens.ValidateCustomerToken(bearer["Bearer ".Length..].Trim()) : null;
-        if (grant is not { } customer || customer.CallId != callId) throw ApiException.Unauthorized();
+        var customer = await CustomerGrant.RequireFor(callId, request, tokens);
         var call = await grains.GetGrain<ICallGrain>(TenantKey.For(customer.Tenant, callId)).EndWhileQueued(CallStatus.Missed).Unwrap();
         return Envelope.Ok(new { call_id = call.Id, status = call.Status });
     }

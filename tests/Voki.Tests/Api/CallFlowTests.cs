@@ -65,11 +65,13 @@ public sealed class CallFlowTests(VokiApp app)
         Assert.Equal(HttpStatusCode.NotFound, recording.Status);
         Assert.Equal("Recording not found", recording.Detail);
 
-        var status = await s.Anonymous.Get($"/api/v1/call/status/{callId}");
+        var customer = s.Anonymous.As(joined.Data["websocket_token"]!.GetValue<string>(), null);
+        var status = await customer.Get($"/api/v1/call/status/{callId}");
         Assert.Equal("completed", status.Data["status"]!.GetValue<string>());
-        var rated = await s.Anonymous.Post($"/api/v1/call/evaluate/{callId}", new { rating = 5, comment = "Ótimo" });
+        Assert.Equal("A attendant", status.Data["user_name"]!.GetValue<string>());
+        var rated = await customer.Post($"/api/v1/call/evaluate/{callId}", new { rating = 5, comment = "Ótimo" });
         Assert.Equal(HttpStatusCode.OK, rated.Status);
-        var twice = await s.Anonymous.Post($"/api/v1/call/evaluate/{callId}", new { rating = 4 });
+        var twice = await customer.Post($"/api/v1/call/evaluate/{callId}", new { rating = 4 });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, twice.Status);
         Assert.Equal(5, (await s.Owner.Get($"/api/v1/calls/{callId}")).Data["rating"]!.GetValue<int>());
     }

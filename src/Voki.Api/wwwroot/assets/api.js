@@ -29,12 +29,17 @@ export async function api(method, path, { body, token, tenant } = {}) {
   return json;
 }
 
-/** ICE servers from the widget's TURN endpoint when it has one; the SFU itself needs none on a reachable network. */
-export async function iceServers() {
+/**
+ * ICE servers from the TURN endpoint when it has one, for the customer's websocket_token or a staff {token, tenant};
+ * the SFU itself needs none on a reachable network. A refused token rejects (so a console can renew it), anything
+ * else gives none.
+ */
+export async function iceServers(auth) {
   try {
-    const { data } = await api("GET", "/api/v1/call/turn-credentials");
+    const { data } = await api("GET", "/api/v1/call/turn-credentials", auth);
     return data?.urls?.length ? [{ urls: data.urls, username: data.username, credential: data.credential }] : [];
-  } catch {
+  } catch (error) {
+    if (error.status === 401) throw error;
     return [];
   }
 }

@@ -238,7 +238,7 @@ async function startCall() {
     local.setEnabled("audio", $("toggle-mic").getAttribute("aria-pressed") !== "true");
     local.setEnabled("video", $("toggle-camera").getAttribute("aria-pressed") !== "true");
   }
-  const servers = await iceServers();
+  const servers = await iceServers({ token: state.call.websocket_token }).catch(() => []);
   if (state.phase !== "call") return;
   state.media = startCallMedia(state.channel, local.stream, servers, remotes);
 }
@@ -314,6 +314,7 @@ async function onRate(event) {
   $("rating-submit").disabled = true;
   try {
     await api("POST", `/api/v1/call/evaluate/${encodeURIComponent(state.call.call_id)}`, {
+      token: state.call.websocket_token,
       body: { rating, comment: $("rating-comment").value.trim() || undefined },
     });
     thanks();

@@ -369,7 +369,7 @@ async function openCall(c) {
   } catch {
     showAlert("Your camera and microphone are blocked or missing; the customer will not see or hear you.");
   }
-  const servers = await iceServers();
+  const servers = await authorized((auth) => iceServers(auth)).catch(() => []);
   if (state.callChannel !== channel) return;
   state.media = startCallMedia(channel, local.stream, servers, remotes, joinMedia);
 }
