@@ -14,11 +14,17 @@ public static class ApiDescription
         Malformed JSON → 400. A request that reached a node which just died → 503 with Retry-After (GETs are retried once first).
 
         Choices where the public docs are silent: the widget join answers 200 as documented; a full queue → 422
-        "Queue is full…"; the customer leaves the queue with POST /api/v1/call/leave/{call_id} authorised by the join's
-        websocket_token; `online_agents` counts the department's active members until agent presence is available;
-        refresh tokens are opaque, rotate on every use, and reuse revokes the family; logout takes {refresh_token} → 204;
+        "Queue is full…"; the join's websocket_token is also the customer's Bearer token for the widget: POST
+        /api/v1/call/leave/{call_id} and POST /api/v1/call/evaluate/{call_id} require it (401 without it: a call id alone
+        rates nothing), GET /api/v1/call/turn-credentials requires it while the call is not over (or a staff access token),
+        and GET /api/v1/call/status/{call_id} stays open but names the attendant (`user_name`) only to it; public signup
+        always creates a `free` tenant (an operator changes plans); `online_agents` counts the department's active members until agent presence is available;
+        refresh tokens are opaque, rotate on every use, and reuse revokes the family; deactivating a user or changing
+        their role or password ends every session of theirs at once (their access and refresh tokens answer 401, their
+        sockets close and reconnecting is refused); logout takes {refresh_token} → 204;
         access links are single-use unless single_use=false; nobody creates or edits a user above their own role (403).
-        Rate limits per client IP: 5/min on /api/auth/*, 30/min on the widget and signup (429 with Retry-After).
+        Rate limits per client IP (IPv6 per /64): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup (429 with
+        Retry-After).
 
         Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
         customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47

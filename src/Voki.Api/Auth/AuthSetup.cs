@@ -30,13 +30,13 @@ public static class AuthSetup
             jwt.TokenValidationParameters = TokenService.ValidationParameters(options);
             jwt.Events = new JwtBearerEvents
             {
-                OnTokenValidated = context =>
+                OnTokenValidated = async context =>
                 {
-                    var principal = context.Principal!;
                     var header = context.Request.Headers[TenantHeader].FirstOrDefault();
-                    if (principal.Claim(ClaimNames.Type) != TokenTypes.Access) context.Fail("Wrong token type");
-                    else if (string.IsNullOrEmpty(header) || header != principal.Claim(ClaimNames.Tenant)) context.Fail("X-Tenant does not match the token");
-                    return Task.CompletedTask;
+                    if (StaffSession.FromClaims(context.Principal!) is not { } session) context.Fail("Wrong token type");
+                    else if (string.IsNullOrEmpty(header) || header != session.Tenant) context.Fail("X-Tenant does not match the token");
+                    else if (await session.Current(context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>()) is null)
+                        context.Fail("The user's sessions have ended");
                 },
                 OnChallenge = async context =>
                 {

@@ -19,6 +19,7 @@ public sealed class TokenService(IOptions<AuthOptions> options)
         [ClaimNames.Tenant] = tenant,
         [ClaimNames.Role] = user.Role.Name(),
         [ClaimNames.Type] = TokenTypes.Access,
+        [ClaimNames.SessionVersion] = user.SessionVersion,
     }, _options.AccessTokenLifetime);
 
     public string IssueCustomerToken(string tenant, Guid callId) => Issue(new Dictionary<string, object>

@@ -10,4 +10,7 @@ public static class TokenTypes
 public static class ClaimNames
 {
     public const string Subject = "sub", Tenant = "tenant", Role = "role", Type = "typ", CallId = "call_id";
+
+    /// <summary>The user's <c>SessionVersion</c> when the access token was issued.</summary>
+    public const string SessionVersion = "sv";
 }

@@ -89,6 +89,12 @@ public sealed class PhoenixChannel
         switch (message.Event)
         {
             case PhoenixEvents.Join:
+                if (!await _socket.HolderStillValid())
+                {
+                    _socket.Reply(message, ChannelReply.Failure(ChannelReply.Unauthorized));
+                    _socket.EndSession();
+                    break;
+                }
                 if (_joined is not null)
                 {
                     var previous = _joined.JoinRef;

@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Voki.Grains.Model;
+using Voki.Grains.Realtime;
 
 namespace Voki.Api.Realtime;
 
@@ -48,8 +50,11 @@ public sealed class PhoenixSocket
     public async Task RunAsync(CancellationToken aborted)
     {
         var writer = Task.Run(WriteLoop);
+        IAsyncDisposable? sessionEnd = null;
         try
         {
+            if (Identity.Session is { } session)
+                sessionEnd = await Services.Hub.Subscribe(RealtimeStreams.UserSessions, TenantKey.For(session.Tenant, session.UserId), new SessionEndListener(this));
             await ReceiveLoop(aborted);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
@@ -58,6 +63,7 @@ public sealed class PhoenixSocket
         }
         finally
         {
+            if (sessionEnd is not null) await sessionEnd.DisposeAsync();
             foreach (var channel in _channels.Values) await channel.ShutdownAsync();
             _outbox.Writer.TryComplete();
             await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(5)));
@@ -79,6 +85,26 @@ public sealed class PhoenixSocket
         Services.Logger.LogWarning("Closing a socket of tenant {Tenant}: {Count} frames waiting to be sent", Identity.Tenant, Services.Options.OutboxCapacity);
         _closeStatus = WebSocketCloseStatus.PolicyViolation;
         _abort.Cancel();
+    }
+
+    /// <summary>A staff holder's session still stands (<see cref="Auth.StaffSession"/>); a customer's always does.</summary>
+    public async Task<bool> HolderStillValid() => Identity.Session is not { } session || await session.Current(Services.Grains) is not null;
+
+    /// <summary>The holder's sessions have ended: the socket closes, and the client's reconnect with the same token is refused.</summary>
+    public void EndSession()
+    {
+        if (_abort.IsCancellationRequested) return;
+        Services.Logger.LogInformation("Closing a socket of user {User} of tenant {Tenant}: the user's sessions have ended", Identity.UserId, Identity.Tenant);
+        _closeStatus = WebSocketCloseStatus.PolicyViolation;
+        _abort.Cancel();
+    }
+
+    private sealed class SessionEndListener(PhoenixSocket socket) : ITopicListener
+    {
+        public void Deliver(RealtimeEvent e)
+        {
+            if (e.Event == RealtimeStreams.SessionsEnded) socket.EndSession();
+        }
     }
 
     public void Reply(PhoenixMessage message, ChannelReply reply) =>

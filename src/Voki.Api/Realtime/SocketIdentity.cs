@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Voki.Api.Auth;
@@ -10,14 +11,14 @@ namespace Voki.Api.Realtime;
 /// Who holds a socket, from the token given at connect: a staff member (access token) or the customer of
 /// one call (the widget join's <c>websocket_token</c>). The tenant always comes from the token.
 /// </summary>
-public sealed record SocketIdentity(string Tenant, Guid? UserId, Role? Role, string Name, Guid? CustomerCallId)
+public sealed record SocketIdentity(string Tenant, Guid? UserId, Role? Role, string Name, Guid? CustomerCallId, StaffSession? Session = null)
 {
     public bool IsCustomer => CustomerCallId is not null;
     public bool IsStaff => UserId is not null;
     public bool AtLeast(Role role) => Role is { } r && r >= role;
 }
 
-/// <summary>Checks the connect token the way the REST API checks its bearer tokens; an inactive user cannot connect.</summary>
+/// <summary>Checks the connect token the way the REST API checks its bearer tokens (<see cref="StaffSession"/>).</summary>
 public sealed class SocketAuthenticator(IOptions<AuthOptions> options, IGrainFactory grains)
 {
     private readonly JsonWebTokenHandler _handler = new();
@@ -33,10 +34,9 @@ public sealed class SocketAuthenticator(IOptions<AuthOptions> options, IGrainFac
         switch (claims.FindFirst(ClaimNames.Type)?.Value)
         {
             case TokenTypes.Access:
-                if (!Guid.TryParse(claims.FindFirst(ClaimNames.Subject)?.Value, out var userId)
-                    || !Roles.TryParse(claims.FindFirst(ClaimNames.Role)?.Value, out var role)) return null;
-                var user = await grains.GetGrain<IUserGrain>(TenantKey.For(tenant, userId)).Get();
-                return user is { Active: true } ? new SocketIdentity(tenant, userId, role, user.Name, null) : null;
+                if (StaffSession.FromClaims(new ClaimsPrincipal(claims)) is not { } session) return null;
+                var user = await session.Current(grains);
+                return user is null ? null : new SocketIdentity(tenant, session.UserId, session.Role, user.Name, null, session);
             case TokenTypes.CustomerSocket:
                 return Guid.TryParse(claims.FindFirst(ClaimNames.CallId)?.Value, out var callId)
                     ? new SocketIdentity(tenant, null, null, "", callId) : null;

@@ -1,12 +1,13 @@
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Voki.Grains.Realtime;
 using Voki.Grains.Security;
 
 namespace Voki.Grains.Grains;
 
 public sealed class UserGrain(
     [PersistentState("user", "Default")] IPersistentState<User> state,
-    UserRows rows, PasswordHasher hasher, PlanCatalog plans) : Grain, IUserGrain
+    UserRows rows, PasswordHasher hasher, PlanCatalog plans, RefreshTokenStore refreshTokens) : Grain, IUserGrain
 {
     private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
 
@@ -51,9 +52,16 @@ public sealed class UserGrain(
             PasswordHash = c.Password is { } password ? hasher.Hash(password) : s.PasswordHash,
             UpdatedAt = Clock.Now(),
         };
+        var endsSessions = updated.Role != s.Role || (s.Active && !updated.Active) || c.Password is not null;
+        if (endsSessions) updated = updated with { SessionVersion = s.SessionVersion + 1 };
         if (!await rows.TryUpsertAsync(Tenant, updated)) return Failure.Field("email", "has already been taken");
+        // Families first: should the state write fail, the user signs in again, which is harmless; the other order
+        // could leave a refresh token alive for a user whose sessions have ended.
+        if (endsSessions) await refreshTokens.RevokeUserAsync(Tenant, s.Id);
         state.State = updated;
         await state.WriteStateAsync();
+        if (endsSessions)
+            await this.PublishAsync(RealtimeStreams.UserSessions, this.GetPrimaryKeyString(), RealtimePublisher.Event(RealtimeStreams.SessionsEnded, new { }));
         return updated;
     }
 

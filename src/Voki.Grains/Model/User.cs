@@ -17,6 +17,12 @@ public sealed record User
     public DateTime UpdatedAt { get; init; }
 
     [JsonIgnore] public string PasswordHash { get; init; } = "";
+
+    /// <summary>
+    /// Raised whenever the user's sessions end (deactivation, a role or password change): tokens carry the version
+    /// they were issued under, and one issued under an older version no longer admits its holder anywhere.
+    /// </summary>
+    [JsonIgnore] public int SessionVersion { get; init; }
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }
 

@@ -59,6 +59,17 @@ public sealed class RefreshTokenStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync() > 0;
     }
 
+    /// <summary>Revokes every family of the user: every device signed in as them must sign in again.</summary>
+    public async Task<int> RevokeUserAsync(string tenant, Guid userId)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE refresh_tokens SET revoked_at = now() WHERE tenant = $1 AND user_id = $2 AND revoked_at IS NULL
+            """);
+        cmd.Parameters.AddWithValue(tenant);
+        cmd.Parameters.AddWithValue(userId);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

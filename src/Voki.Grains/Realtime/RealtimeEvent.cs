@@ -18,4 +18,9 @@ public static class RealtimeStreams
 {
     public const string Provider = "Events";
     public const string Call = "call", Queue = "queue", Presence = "presence", Notification = "notification";
+
+    /// <summary>Per user ("{tenant}/{user_id}"), never a client topic: <see cref="SessionsEnded"/> closes the user's sockets on every node.</summary>
+    public const string UserSessions = "user-sessions";
+
+    public const string SessionsEnded = "sessions_ended";
 }
