@@ -51,6 +51,9 @@ if (usingDevelopmentOperatorToken)
     app.Logger.LogWarning("Operator:Token is not set: the operator API takes the DEVELOPMENT token \"{Token}\" (refused outside Development).",
         OperatorOptions.DevelopmentToken);
 
+// First, so everything after it (rate limits, URLs, logs) sees the client's address and scheme, not the proxy's.
+var proxies = TrustedProxies.From(app.Configuration);
+if (proxies.Any) app.UseForwardedHeaders(proxies.Options());
 app.UseMiddleware<ErrorHandling>();
 app.UseStatusCodePages(ErrorHandling.WriteBodylessStatus);
 // Public assets are served before routing: every routed request then meets the deny-by-default policy.

@@ -65,7 +65,7 @@ public static class AccessLinkEndpoints
         var caller = http.Caller();
         var body = await RequestBody.ReadAsync<AccessLinkRequest>(http.Request, "access_link");
         Validate(body, "");
-        return Envelope.Created(await CreateOne(caller, body, grains, PublicBaseUrl(http, configuration)));
+        return Envelope.Created(await CreateOne(caller, body, grains, PublicUrls.Origin(http, configuration)));
     }
 
     private static async Task<IResult> Batch(HttpContext http, IGrainFactory grains, IConfiguration configuration)
@@ -82,7 +82,7 @@ public static class AccessLinkEndpoints
         v.ThrowIfInvalid();
         for (var i = 0; i < requests.Count; i++) Validate(requests[i], body.AccessLinks is null ? "" : $"access_links[{i}].");
 
-        var baseUrl = PublicBaseUrl(http, configuration);
+        var baseUrl = PublicUrls.Origin(http, configuration);
         var created = new List<AccessLink>();
         foreach (var request in requests) created.Add(await CreateOne(caller, request, grains, baseUrl));
         return Envelope.Created(created);
@@ -119,8 +119,4 @@ public static class AccessLinkEndpoints
     /// <summary>128 random bits, URL-safe: unguessable, so a link cannot be found by enumeration.</summary>
     private static string NewToken() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Links point at the customer page: the configured public URL, or this request's own origin.</summary>
-    public static string PublicBaseUrl(HttpContext http, IConfiguration configuration) =>
-        (configuration["PublicBaseUrl"] is { Length: > 0 } configured ? configured : $"{http.Request.Scheme}://{http.Request.Host}").TrimEnd('/');
 }

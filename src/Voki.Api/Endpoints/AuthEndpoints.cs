@@ -16,29 +16,38 @@ public static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous().RequireRateLimiting(RateLimits.AuthPolicy);
         auth.MapPost("/login", Login).Accepts<LoginRequest>("application/json")
-            .WithSummary("Log in with e-mail, password and tenant slug; returns access and refresh tokens");
+            .WithSummary("Log in with e-mail, password and tenant slug; returns access and refresh tokens. After 5 attempts in a row without "
+                + "success an account backs off (1 s, doubling up to 15 min): 429 with Retry-After, whatever the password");
         auth.MapPost("/refresh", Refresh).Accepts<RefreshRequest>("application/json")
-            .WithSummary("Exchange a refresh token for new tokens; the old one stops working (rotation)");
+            .WithSummary("Exchange a refresh token for new tokens; the old one stops working (rotation). At most 3 per token family a minute");
         auth.MapPost("/logout", Logout).Accepts<RefreshRequest>("application/json")
             .WithSummary("Revoke the refresh token's whole family; 204");
     }
 
     private static async Task<IResult> Login(HttpRequest request, IGrainFactory grains, UserRows users, TokenService tokens, RefreshTokenStore refresh,
-        IOptions<AuthOptions> options)
+        IOptions<AuthOptions> options, AccountThrottles throttles)
     {
         var body = await RequestBody.ReadAsync<LoginRequest>(request);
-        new Validator().Required("email", body.Email).Required("password", body.Password).Required("tenant", body.Tenant).ThrowIfInvalid();
+        new Validator().Required("email", body.Email).Required("password", body.Password).Required("tenant", body.Tenant)
+            .MaxLength("email", body.Email, 254).MaxLength("tenant", body.Tenant, 64).ThrowIfInvalid();
         var tenant = body.Tenant!.Trim().ToLowerInvariant();
-        var userId = await users.FindIdByEmailAsync(tenant, body.Email!.Trim()) ?? Guid.NewGuid();
+        var email = body.Email!.Trim();
+        // Before the password is looked at: while the account waits, a guess learns nothing, right or wrong.
+        if (await throttles.LoginAttempt(tenant, email) is { Ticks: > 0 } wait) return RateLimits.TooManyRequests(request.HttpContext.Response, wait);
+        var userId = await users.FindIdByEmailAsync(tenant, email) ?? Guid.NewGuid();
         var user = await grains.GetGrain<IUserGrain>(TenantKey.For(tenant, userId)).CheckPassword(body.Password!)
             ?? throw new ApiException(StatusCodes.Status401Unauthorized, "Invalid credentials");
+        await throttles.LoginSucceeded(tenant, email);
         return await Session(tenant, user, Guid.NewGuid(), tokens, refresh, options.Value);
     }
 
-    private static async Task<IResult> Refresh(HttpRequest request, IGrainFactory grains, TokenService tokens, RefreshTokenStore refresh, IOptions<AuthOptions> options)
+    private static async Task<IResult> Refresh(HttpRequest request, IGrainFactory grains, TokenService tokens, RefreshTokenStore refresh, IOptions<AuthOptions> options,
+        AccountThrottles throttles)
     {
         var body = await RequestBody.ReadAsync<RefreshRequest>(request);
         new Validator().Required("refresh_token", body.RefreshToken).ThrowIfInvalid();
+        if (await refresh.FamilyOfAsync(body.RefreshToken!) is { } family && !throttles.TryRefresh(family, out var wait))
+            return RateLimits.TooManyRequests(request.HttpContext.Response, wait);
         var grant = await refresh.ConsumeAsync(body.RefreshToken!) ?? throw ApiException.Unauthorized();
         var user = await grains.GetGrain<IUserGrain>(TenantKey.For(grant.Tenant, grant.UserId)).Get();
         if (user is not { Active: true }) throw ApiException.Unauthorized();

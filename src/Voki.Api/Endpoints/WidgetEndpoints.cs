@@ -24,7 +24,7 @@ public static class WidgetEndpoints
             .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
         widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")
             .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call");
-        widget.MapGet("/status/{callId:guid}", Status)
+        widget.MapGet("/status/{callId:guid}", Status).RequireRateLimiting(RateLimits.StatusPolicy)
             .WithSummary("Poll a call's status and queue position; user_name (the attendant) only with Authorization: Bearer <websocket_token from join>, else null");
         widget.MapPost("/evaluate/{callId:guid}", Evaluate).Accepts<EvaluateRequest>("application/json")
             .WithSummary("Rate a completed call once: rating 1–5, comment optional. Authorization: Bearer <websocket_token from join> (401 without it)");
@@ -55,7 +55,7 @@ public static class WidgetEndpoints
     }
 
     private static async Task<IResult> Join(string token, HttpContext http, IGrainFactory grains, AccessLinkRows links, CallRows calls,
-        DepartmentRows departments, TokenService tokens)
+        DepartmentRows departments, TokenService tokens, IConfiguration configuration)
     {
         var body = await RequestBody.ReadAsync<JoinRequest>(http.Request);
         new Validator().Required("name", body.Name).MaxLength("name", body.Name, 200).Email("email", body.Email)
@@ -67,7 +67,6 @@ public static class WidgetEndpoints
         }).Unwrap();
         var position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.Id);
         var agents = await departments.CountActiveMembersAsync(tenant, call.DepartmentId);
-        var socketScheme = http.Request.IsHttps ? "wss" : "ws";
         return Envelope.Ok(new
         {
             call_id = call.Id,
@@ -75,7 +74,7 @@ public static class WidgetEndpoints
             position,
             estimated_wait_time = await Estimate(tenant, call.DepartmentId, position, agents, calls),
             websocket_token = tokens.IssueCustomerToken(tenant, call.Id),
-            websocket_url = $"{socketScheme}://{http.Request.Host}/socket/websocket",
+            websocket_url = PublicUrls.WebSocket(http, configuration),
             protocol = call.Protocol,
         });
     }

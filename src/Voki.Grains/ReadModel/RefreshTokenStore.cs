@@ -48,6 +48,14 @@ public sealed class RefreshTokenStore(NpgsqlDataSource db)
         return null;
     }
 
+    /// <summary>The family the token belongs to, used or not; null when it is unknown.</summary>
+    public async Task<Guid?> FamilyOfAsync(string token)
+    {
+        await using var cmd = db.CreateCommand("SELECT family_id FROM refresh_tokens WHERE token_hash = $1");
+        cmd.Parameters.AddWithValue(Hash(token));
+        return await cmd.ExecuteScalarAsync() is Guid family ? family : null;
+    }
+
     /// <summary>Revokes the family of the given token; false when the token is unknown.</summary>
     public async Task<bool> RevokeFamilyAsync(string token)
     {

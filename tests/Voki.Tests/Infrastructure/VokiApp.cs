@@ -27,6 +27,9 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["RateLimits:AuthPerMinute"] = "100000",
         ["RateLimits:PublicPerMinute"] = "100000",
         ["RateLimits:SignupsPerHour"] = "100000",
+        ["RateLimits:StatusPerMinute"] = "100000",
+        ["RateLimits:LoginAttemptsPerAccount"] = "100000",
+        ["RateLimits:RefreshesPerFamilyPerMinute"] = "100000",
     };
 
     /// <summary>The operator credential every test node takes (Scenario changes plans with it).</summary>

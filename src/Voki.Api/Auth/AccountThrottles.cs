@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Voki.Grains.Grains;
+using Voki.Grains.Security;
+
+namespace Voki.Api.Auth;
+
+/// <summary>
+/// Limits that follow what is attacked rather than where from: a password guesser spreads over addresses, and a call
+/// centre's hundred agents share one. Logins back off per account (cluster-wide, <see cref="ILoginThrottleGrain"/>);
+/// refreshes are limited per token family (per node, like the address limits).
+/// </summary>
+public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory grains)
+{
+    private readonly LoginBackoff _backoff = new(
+        configuration.GetValue("RateLimits:LoginAttemptsPerAccount", 5),
+        configuration.GetValue("RateLimits:LoginBackoffFirst", TimeSpan.FromSeconds(1)),
+        configuration.GetValue("RateLimits:LoginBackoffMax", TimeSpan.FromMinutes(15)));
+
+    private readonly PartitionedRateLimiter<Guid> _refreshes = PartitionedRateLimiter.Create<Guid, Guid>(family =>
+        RateLimitPartition.GetFixedWindowLimiter(family, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = configuration.GetValue("RateLimits:RefreshesPerFamilyPerMinute", 3),
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
+    /// <summary>Zero when this login attempt may check its password, else how long the account still waits.</summary>
+    public Task<TimeSpan> LoginAttempt(string tenant, string email) => Throttle(tenant, email).Attempt(_backoff);
+
+    public Task LoginSucceeded(string tenant, string email) => Throttle(tenant, email).Succeeded();
+
+    /// <summary>Whether the family may refresh now; otherwise how long until it may.</summary>
+    public bool TryRefresh(Guid family, out TimeSpan retryAfter)
+    {
+        using var lease = _refreshes.AttemptAcquire(family);
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+        return lease.IsAcquired;
+    }
+
+    private ILoginThrottleGrain Throttle(string tenant, string email) =>
+        grains.GetGrain<ILoginThrottleGrain>($"{tenant}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())))}");
+}
