@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Voki.Grains.Grains;
 using Voki.Grains.Model;
+using Voki.Grains.Placement;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Security;
 using Voki.Media.Sfu;
@@ -48,6 +49,7 @@ public static class SiloSetup
         services.AddSingleton(recordings);
         services.AddSingleton<RecordingRows>();
         services.AddSingleton<IRecordingComposer, FfmpegRecordingComposer>();
+        services.AddPlacementDirector<NodeOfKeyPlacement, NodeOfKeyPlacementDirector>();
         services.AddHostedService<MediaNodeStarter>();
         return services;
     }

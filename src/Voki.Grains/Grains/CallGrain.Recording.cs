@@ -60,20 +60,26 @@ public sealed partial class CallGrain
     {
         if (ServiceProvider.GetService<RecordingOptions>() is not { Root.Length: > 0 } options) return;
         var directory = CaptureDirectory(options);
-        if (!Directory.Exists(directory)) return;
-        if (before.UserId is null || !CapturedAnyTrack(directory))
+        var visibleHere = Directory.Exists(directory);
+        if (!state.State.Captured && !visibleHere) return;
+        // A capture on another node's disk cannot be looked into from here: it is kept for the retention, to be safe.
+        if (before.UserId is null || (visibleHere && !CapturedAnyTrack(directory)))
         {
-            await PurgeCapture(directory, $"the call was {state.State.Status} before any media was captured");
+            if (!await PurgeCapture(directory, $"the call was {state.State.Status} before any media was captured"))
+                await ScheduleCapturePurge(Clock.Now(), RecordingGrain.PurgeRetry);
             return;
         }
         var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
         if (plans[company?.Plan ?? "free"].RetentionDays is not { } days) return;
-        var expiry = Clock.Now().AddDays(days);
+        await ScheduleCapturePurge(Clock.Now().AddDays(days), LongestReminderWait);
+    }
+
+    private async Task ScheduleCapturePurge(DateTime expiry, TimeSpan period)
+    {
         state.State = state.State with { CaptureExpiresAt = expiry };
         await state.WriteStateAsync();
         var due = expiry - DateTime.UtcNow;
-        await this.RegisterOrUpdateReminder(CaptureRetentionReminder,
-            due < LongestReminderWait ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : LongestReminderWait, LongestReminderWait);
+        await this.RegisterOrUpdateReminder(CaptureRetentionReminder, due < period ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : period, period);
     }
 
     private static bool CapturedAnyTrack(string directory)
@@ -85,21 +91,29 @@ public sealed partial class CallGrain
     private async Task CaptureRetentionDue()
     {
         if (state.State.CaptureExpiresAt is { } expiry && expiry > DateTime.UtcNow) return;
-        if (ServiceProvider.GetService<RecordingOptions>() is { Root.Length: > 0 } options)
-            await PurgeCapture(CaptureDirectory(options), $"retention ended {state.State.CaptureExpiresAt:O}, the call was {state.State.Status}");
+        if (ServiceProvider.GetService<RecordingOptions>() is { Root.Length: > 0 } options
+            && !await PurgeCapture(CaptureDirectory(options), $"retention ended {state.State.CaptureExpiresAt:O}, the call was {state.State.Status}"))
+        {
+            await this.RegisterOrUpdateReminder(CaptureRetentionReminder, RecordingGrain.PurgeRetry, RecordingGrain.PurgeRetry);
+            return;
+        }
         state.State = state.State with { CaptureExpiresAt = null };
         await state.WriteStateAsync();
         if (await this.GetReminder(CaptureRetentionReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
 
-    /// <summary>Like a recording's purge: the files go, and the purge is audited and logged.</summary>
-    private async Task PurgeCapture(string directory, string why)
+    /// <summary>Like a recording's purge: the files go where they are, and the purge is audited and logged; false while pending.</summary>
+    private async Task<bool> PurgeCapture(string directory, string why)
     {
-        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        if (Path.GetDirectoryName(directory) is { } call && Directory.Exists(call) && !Directory.EnumerateFileSystemEntries(call).Any())
-            Directory.Delete(call);
+        var purge = await RecordingFiles.PurgeAsync(ServiceProvider, GrainFactory, state.State.CaptureHolder, [directory], logger);
+        if (!purge.Done)
+        {
+            logger.LogWarning("Purge of the capture of {Call} is pending: {Why}", this.GetPrimaryKeyString(), purge.PendingBecause);
+            return false;
+        }
         await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
         logger.LogInformation("Capture of {Call} purged: {Why}", this.GetPrimaryKeyString(), why);
+        return true;
     }
 
     /// <summary>Captures the call when the company turned recording on and its plan allows it.</summary>
@@ -109,8 +123,9 @@ public sealed partial class CallGrain
         var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
         if (company is not { RecordingEnabled: true } || !plans[company.Plan].Recording) return;
         session.StartCapture(CaptureDirectory(options));
-        if (state.State.Captured) return;
-        state.State = state.State with { Captured = true };
+        var here = ThisNode;
+        if (state.State.Captured && state.State.CaptureHolder == here) return;
+        state.State = state.State with { Captured = true, CaptureHolder = here };
         await state.WriteStateAsync();
     }
 
@@ -134,8 +149,12 @@ public sealed partial class CallGrain
             OutputPath = Path.Combine(CallDirectory(options), "recording.webm"),
             RetentionDays = plans[company?.Plan ?? "free"].RetentionDays,
             NodeUrl = options.NodeUrl,
+            // The live capture is on this node's disk; a dead node's is read from the shared root, and its WebM written here.
+            HolderNode = _media?.Capture is not null ? ThisNode : state.State.CaptureHolder,
         });
     }
+
+    private string ThisNode => ServiceProvider.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
 
     private string CallDirectory(RecordingOptions options) => Path.Combine(options.Root, Tenant, state.State.Id.ToString());
 

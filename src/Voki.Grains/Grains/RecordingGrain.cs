@@ -20,6 +20,8 @@ public sealed partial class RecordingGrain(
     public const int MaxAttempts = 3;
     private const string ComposeReminder = "compose", RetentionReminder = "retention";
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+    /// <summary>How soon a purge that could not reach the files' node tries again.</summary>
+    public static readonly TimeSpan PurgeRetry = TimeSpan.FromMinutes(10);
     private Task? _composition;
 
     private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
@@ -35,6 +37,7 @@ public sealed partial class RecordingGrain(
             OutputPath = request.OutputPath,
             RetentionDays = request.RetentionDays,
             NodeUrl = request.NodeUrl,
+            HolderNode = request.HolderNode,
         };
         await Save();
         // The reminder retries composition after a crash or a failed attempt; the first attempt starts now.
@@ -111,18 +114,32 @@ public sealed partial class RecordingGrain(
         await this.RegisterOrUpdateReminder(RetentionReminder, due < LongestWait ? (due > TimeSpan.Zero ? due : TimeSpan.FromSeconds(1)) : LongestWait, LongestWait);
     }
 
-    /// <summary>Retention is the only way a recording (or the capture of a failed one) disappears, and every purge is audited.</summary>
+    /// <summary>
+    /// Retention is the only way a recording (or the capture of a failed one) disappears, and every purge is audited.
+    /// The files go on the node that holds them; until that node says they are gone the recording is not expired.
+    /// </summary>
     private async Task Purge()
     {
         var recording = state.State;
+        var purge = await RecordingFiles.PurgeAsync(ServiceProvider, GrainFactory, recording.HolderNode, [recording.OutputPath, recording.CaptureDirectory], logger);
+        if (!purge.Done)
+        {
+            logger.LogWarning("Purge of the recording of {Call} is pending: {Why}", this.GetPrimaryKeyString(), purge.PendingBecause);
+            if (recording.PurgePending != purge.PendingBecause)
+            {
+                state.State = recording with { PurgePending = purge.PendingBecause };
+                await state.WriteStateAsync();
+            }
+            await this.RegisterOrUpdateReminder(RetentionReminder, PurgeRetry, PurgeRetry);
+            return;
+        }
         StopTranscription();
-        foreach (var path in new[] { recording.OutputPath })
-            if (File.Exists(path)) File.Delete(path);
-        if (Directory.Exists(recording.CaptureDirectory)) Directory.Delete(recording.CaptureDirectory, recursive: true);
-        state.State = recording with { Status = RecordingStatus.Expired, Transcription = null };
+        // Audited before the recording shows expired: should anything below fail, the next attempt finds the files gone
+        // and audits again, rather than an expired recording without its purge in the trail.
+        await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
+        state.State = recording with { Status = RecordingStatus.Expired, Transcription = null, PurgePending = null };
         await ServiceProvider.GetRequiredService<TranscriptRows>().DeleteAsync(Tenant, recording.CallId);
         await Save();
-        await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
         await Forget(RetentionReminder);
         logger.LogInformation("Recording of {Call} purged by retention", this.GetPrimaryKeyString());
     }

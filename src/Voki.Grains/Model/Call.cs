@@ -45,6 +45,8 @@ public sealed record Call
     /// <summary>The call's media is being captured under the recordings root, so a grain reactivated on another node
     /// (its media node died) still hands the capture over at completion. Internal: not part of the API's call.</summary>
     [JsonIgnore] public bool Captured { get; init; }
+    /// <summary>The silo endpoint of the node whose disk holds the capture.</summary>
+    [JsonIgnore] public string? CaptureHolder { get; init; }
     /// <summary>When the capture of a missed or cancelled call that had media is purged (its plan's retention).</summary>
     [JsonIgnore] public DateTime? CaptureExpiresAt { get; init; }
 

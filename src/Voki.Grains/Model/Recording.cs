@@ -21,6 +21,10 @@ public sealed record Recording
     public DateTime? ExpiresAt { get; init; }
     /// <summary>The HTTP base of the node whose disk holds the file, for downloads through other nodes.</summary>
     public string? NodeUrl { get; init; }
+    /// <summary>The silo endpoint of that node: where a purge deletes the files (<see cref="Grains.RecordingFiles"/>).</summary>
+    public string? HolderNode { get; init; }
+    /// <summary>Why a due purge has not happened yet (the holder is not in the cluster); the recording stays until it has.</summary>
+    public string? PurgePending { get; init; }
     /// <summary>Null when transcription does not apply (company setting off, or a plan without it).</summary>
     public Transcription? Transcription { get; init; }
 
@@ -35,4 +39,5 @@ public sealed record RecordingRequest
     public string OutputPath { get; init; } = "";
     public int? RetentionDays { get; init; }
     public string? NodeUrl { get; init; }
+    public string? HolderNode { get; init; }
 }
