@@ -28,7 +28,7 @@ public static class ClusterSettings
 /// <summary>A node (API + silo) inside the test process, joining the cluster of <paramref name="clusterId"/>.</summary>
 public sealed class InProcessNode(string connectionString, string clusterId, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
-    /// <summary>The warnings and errors this node logged.</summary>
+    /// <summary>What this node logged (Information and up).</summary>
     public LogCapture Log { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

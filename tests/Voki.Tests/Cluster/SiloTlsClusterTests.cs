@@ -56,6 +56,7 @@ public sealed class SiloTlsClusterTests(ITestOutputHelper output)
             var readViaSecond = await viaSecond.As(s.Owner.Token, s.Tenant).Get($"/api/v1/calls/{id}");
             Assert.Equal(HttpStatusCode.OK, readViaSecond.Status);
             Assert.Equal("queued", readViaSecond.Data["status"]!.GetValue<string>());
+            Assert.Contains(first.Log.Lines, line => line.Contains("Silo-to-silo TLS with mutual authentication: this node is CN=node-1", StringComparison.Ordinal));
             Assert.DoesNotContain(first.Log.Lines, line => line.Contains("Refused a silo connection", StringComparison.Ordinal));
         }
         catch
@@ -100,7 +101,7 @@ public sealed class SiloTlsClusterTests(ITestOutputHelper output)
         catch
         {
             output.WriteLine("log of the intruder:\n" + intruder.Log);
-            output.WriteLine("warnings of the member:\n" + string.Join("\n", member.Log.Lines));
+            output.WriteLine("log of the member:\n" + string.Join("\n", member.Log.Lines));
             throw;
         }
         // The member itself goes on serving.

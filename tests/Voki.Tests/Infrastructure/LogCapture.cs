@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Voki.Tests.Infrastructure;
 
-/// <summary>Keeps the warnings and errors a host logs, so a test can check what a node said about something it refused.</summary>
+/// <summary>Keeps what a host logs from Information up, so a test can check what a node said it did or refused.</summary>
 public sealed class LogCapture : ILoggerProvider
 {
     private readonly List<string> _lines = [];
@@ -16,7 +16,7 @@ public sealed class LogCapture : ILoggerProvider
     private sealed class Logger(LogCapture capture, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
