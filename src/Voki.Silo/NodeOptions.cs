@@ -7,5 +7,13 @@ public sealed class NodeOptions
     public string ServiceId { get; set; } = "voki";
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
     public int SiloPort { get; set; } = 11111;
-    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The Orleans client gateway's port; 0, the default, opens none. Every node talks to its own silo in process, so
+    /// nothing in Voki is an Orleans client: a gateway would only be a listening port more to firewall.
+    /// </summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>Silo-to-silo TLS with mutual authentication; off while the section is empty.</summary>
+    public SiloTlsOptions Tls { get; set; } = new();
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -54,7 +55,10 @@ public static class SiloSetup
         return services;
     }
 
-    /// <summary>Hosts this node's silo: ADO.NET clustering, storage and reminders on PostgreSQL, streams, dashboard.</summary>
+    /// <summary>
+    /// Hosts this node's silo: ADO.NET clustering, storage and reminders on PostgreSQL, streams, dashboard; TLS between
+    /// silos when Node:Tls is set (refusing to start on certificates it cannot use), a client gateway only when asked.
+    /// </summary>
     public static void UseVokiSilo(this IHostApplicationBuilder builder)
     {
         var connectionString = ConnectionString(builder.Configuration);
@@ -65,7 +69,12 @@ public static class SiloSetup
     public static void ConfigureSilo(ISiloBuilder silo, string connectionString, NodeOptions node)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = node.ClusterId; o.ServiceId = node.ServiceId; });
+        // GatewayPort 0 (the default) opens no gateway: Orleans listens for clients only on a port it is given.
         silo.ConfigureEndpoints(IPAddress.Parse(node.AdvertisedAddress), node.SiloPort, node.GatewayPort);
+        var certificates = node.Tls.IsConfigured ? SiloCertificates.Load(node.Tls) : null;
+        if (certificates is not null) silo.UseVokiTls(certificates);
+        silo.Services.AddHostedService(services => new ClusterTrafficReport(node, certificates,
+            services.GetRequiredService<IHostEnvironment>(), services.GetRequiredService<ILogger<ClusterTrafficReport>>()));
         silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddAdoNetGrainStorage(StorageName, o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddAdoNetGrainStorage("PubSubStore", o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });

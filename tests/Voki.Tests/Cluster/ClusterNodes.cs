@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Voki.Tests.Infrastructure;
 
 namespace Voki.Tests.Cluster;
@@ -27,15 +28,18 @@ public static class ClusterSettings
 /// <summary>A node (API + silo) inside the test process, joining the cluster of <paramref name="clusterId"/>.</summary>
 public sealed class InProcessNode(string connectionString, string clusterId, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
+    /// <summary>What this node logged (Information and up).</summary>
+    public LogCapture Log { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.UseEnvironment("Development");
         // A free media port: the default (40000) is taken by any other node the suite runs at the same time.
         builder.UseSetting("Media:Port", "0");
         foreach (var (key, value) in ClusterSettings.For(connectionString, clusterId)) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
-        builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
     }
 }
 
@@ -73,7 +77,6 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         foreach (var (key, value) in ClusterSettings.For(connectionString, clusterId)) start.Environment[key.Replace(":", "__")] = value;
         start.Environment["Node__SiloPort"] = FreePorts.Next().ToString();
-        start.Environment["Node__GatewayPort"] = FreePorts.Next().ToString();
         start.Environment["Media__Port"] = "0";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

@@ -45,7 +45,6 @@ public sealed class RunScriptTests(ITestOutputHelper output)
         start.Environment["VOKI_PG_DIR"] = pgDir;
         start.Environment["VOKI_HTTP_PORT"] = httpPort.ToString();
         start.Environment["VOKI_SILO_PORT"] = FreePorts.Next().ToString();
-        start.Environment["VOKI_GATEWAY_PORT"] = FreePorts.Next().ToString();
         start.Environment["VOKI_MEDIA_PORT"] = "0";
         start.Environment["VOKI_SKIP_BUILD"] = "1";
         start.Environment["VOKI_CONFIGURATION"] = Repository.Configuration;

@@ -65,6 +65,7 @@ public static class GrainClusters
                     ClusterId = c["Orleans:ClusterId"]!,
                     ServiceId = c["Orleans:ServiceId"]!,
                     SiloPort = int.Parse(c["Orleans:Endpoints:SiloPort"]!),
+                    // The TestingHost client reaches the silo through a gateway, the one Orleans client Voki has.
                     GatewayPort = int.Parse(c["Orleans:Endpoints:GatewayPort"]!),
                 });
             });

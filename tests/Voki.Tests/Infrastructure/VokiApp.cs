@@ -57,7 +57,6 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Voki", ConnectionString);
         builder.UseSetting("Node:ClusterId", ClusterId);
         builder.UseSetting("Node:SiloPort", FreePorts.Next().ToString());
-        builder.UseSetting("Node:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("Media:Port", "0");
         builder.UseSetting("Recordings:Root", RecordingsRoot);
         // Hashing stays salted PBKDF2; fewer rounds only keep the suite fast.
