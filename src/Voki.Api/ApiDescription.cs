@@ -22,6 +22,11 @@ public static class ApiDescription
         refresh tokens are opaque, rotate on every use, and reuse revokes the family; deactivating a user or changing
         their role or password ends every session of theirs at once (their access and refresh tokens answer 401, their
         sockets close and reconnecting is refused); logout takes {refresh_token} → 204;
+        MFA is TOTP (RFC 6238, 6 digits, 30 s): a user enrols with POST /api/v1/users/me/mfa/setup and …/enable (10 single-use
+        recovery codes, shown once); a login of a user with MFA, or of any user when the company sets mfa_required, answers
+        `{mfa_required: true, mfa_setup_required, mfa_token}` and POST /api/auth/mfa/verify finishes it (a user without MFA
+        first gets a secret from POST /api/auth/mfa/setup with the mfa_token); a code is accepted once; a manager turns a
+        user's MFA off with mfa_enabled=false on PUT /api/v1/users/{id};
         access links are single-use unless single_use=false; nobody creates or edits a user above their own role (403).
         Rate limits per client IP (IPv6 per /64): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup (429 with
         Retry-After).

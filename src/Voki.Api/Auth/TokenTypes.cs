@@ -5,6 +5,9 @@ public static class TokenTypes
 {
     public const string Access = "access";
     public const string CustomerSocket = "ws_customer";
+
+    /// <summary>Between a correct password and the second factor: good only for /api/auth/mfa/*.</summary>
+    public const string Mfa = "mfa";
 }
 
 public static class ClaimNames

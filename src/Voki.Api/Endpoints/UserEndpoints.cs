@@ -3,6 +3,7 @@ using Voki.Api.Infrastructure;
 using Voki.Grains.Grains;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Voki.Grains.Security;
 
 namespace Voki.Api.Endpoints;
 
@@ -17,7 +18,10 @@ public static class UserEndpoints
         public bool? Active { get; set; }
         public string? AvatarUrl { get; set; }
         public string? Locale { get; set; }
+        public bool? MfaEnabled { get; set; }
     }
+
+    public sealed class MfaCodeRequest { public string? Code { get; set; } }
 
     private static readonly Listing Sorting = new(
         new Dictionary<string, string> { ["name"] = "lower(name)", ["email"] = "lower(email)", ["role"] = "role", ["inserted_at"] = "inserted_at" },
@@ -32,19 +36,53 @@ public static class UserEndpoints
         users.MapGet("/me", Me).RequireAuthorization(Policies.Attendant).WithSummary("The caller's own user");
         users.MapGet("/me/departments", MyDepartments).RequireAuthorization(Policies.Attendant)
             .WithSummary("The active departments the caller is a member of (whose queue: and presence: topics they may join)");
+        users.MapPost("/me/mfa/setup", SetUpMfa).RequireAuthorization(Policies.Attendant)
+            .WithSummary("Start TOTP enrolment: {secret, otpauth_uri} for an authenticator app; MFA stays off until /me/mfa/enable confirms a code");
+        users.MapPost("/me/mfa/enable", EnableMfa).RequireAuthorization(Policies.Attendant).Accepts<MfaCodeRequest>("application/json")
+            .WithSummary("Turn MFA on with a code from the setup secret: {code} → {recovery_codes} (10 single-use codes, shown once)");
+        users.MapPost("/me/mfa/disable", DisableMfa).RequireAuthorization(Policies.Attendant).Accepts<MfaCodeRequest>("application/json")
+            .WithSummary("Turn MFA off with a current code or a recovery code; 422 while the company requires MFA");
         users.MapGet("", List).RequireAuthorization(Policies.Manager)
             .WithSummary("List users; filters search (name or e-mail), role, active; sort_by name|email|role|inserted_at");
         users.MapPost("", Create).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
             .WithSummary("Create a user (password at least 8 characters); nobody creates a role above their own; counts against the plan's users");
         users.MapGet("/{id:guid}", Get).RequireAuthorization(Policies.Manager);
         users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
-            .WithSummary("Update a user; there is no DELETE: set active=false");
+            .WithSummary("Update a user; there is no DELETE: set active=false. mfa_enabled=false turns off the MFA of a user who lost their device "
+                + "(they enrol again). Deactivation, a role or password change and turning MFA off end every session of the user");
     }
 
     private static async Task<IResult> Me(HttpContext http, IGrainFactory grains)
     {
         var caller = http.Caller();
         return Envelope.Ok((await grains.GetGrain<IUserGrain>(caller.Key(caller.UserId)).Get()).OrNotFound());
+    }
+
+    private static async Task<IResult> SetUpMfa(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var grain = grains.GetGrain<IUserGrain>(caller.Key(caller.UserId));
+        var user = (await grain.Get()).OrNotFound();
+        var secret = (await grain.BeginMfaEnrolment()).Unwrap();
+        var company = await grains.GetGrain<ICompanyGrain>(TenantKey.ForCompany(caller.Tenant)).Get();
+        return Envelope.Ok(new { secret, otpauth_uri = SecondFactor.OtpAuthUri(secret, $"Voki ({company?.Name ?? caller.Tenant})", user.Email) });
+    }
+
+    private static async Task<IResult> EnableMfa(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<MfaCodeRequest>(http.Request);
+        new Validator().Required("code", body.Code).MaxLength("code", body.Code, 32).ThrowIfInvalid();
+        var codes = (await grains.GetGrain<IUserGrain>(caller.Key(caller.UserId)).ConfirmMfaEnrolment(body.Code!)).Unwrap();
+        return Envelope.Ok(new { mfa_enabled = true, recovery_codes = codes });
+    }
+
+    private static async Task<IResult> DisableMfa(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<MfaCodeRequest>(http.Request);
+        new Validator().Required("code", body.Code).MaxLength("code", body.Code, 32).ThrowIfInvalid();
+        return Envelope.Ok((await grains.GetGrain<IUserGrain>(caller.Key(caller.UserId)).DisableMfa(body.Code!)).Unwrap());
     }
 
     private static async Task<IResult> MyDepartments(HttpContext http, IGrainFactory grains, DepartmentRows memberships)
@@ -107,6 +145,7 @@ public static class UserEndpoints
             Active = body.Active,
             AvatarUrl = body.AvatarUrl,
             Locale = body.Locale,
+            MfaEnabled = body.MfaEnabled,
         }, caller.Actor).Unwrap();
         return Envelope.Ok(user);
     }

@@ -21,6 +21,15 @@ public interface IUserGrain : IGrainWithStringKey
     Task<Outcome<User>> Update(UserChanges changes, Actor actor);
     /// <summary>The user, when the password matches and the account is active; otherwise null.</summary>
     Task<User?> CheckPassword(string password);
+
+    /// <summary>A new TOTP secret to enrol with; refused while MFA is on.</summary>
+    Task<Outcome<string>> BeginMfaEnrolment();
+    /// <summary>A code from the enrolment secret turns MFA on; returns the recovery codes, shown this once.</summary>
+    Task<Outcome<string[]>> ConfirmMfaEnrolment(string code);
+    /// <summary>A current TOTP code not used before, or an unused recovery code (then spent).</summary>
+    Task<bool> VerifySecondFactor(string code);
+    /// <summary>The user turns their own MFA off with a code; refused while the company requires MFA.</summary>
+    Task<Outcome<User>> DisableMfa(string code);
 }
 
 /// <summary>Key "{tenant}/{departmentId}".</summary>

@@ -52,7 +52,9 @@ public sealed class UserGrain(
             PasswordHash = c.Password is { } password ? hasher.Hash(password) : s.PasswordHash,
             UpdatedAt = Clock.Now(),
         };
-        var endsSessions = updated.Role != s.Role || (s.Active && !updated.Active) || c.Password is not null;
+        if (c.MfaEnabled == true) return Failure.Field("mfa_enabled", "can only be turned off; users enrol themselves");
+        if (c.MfaEnabled == false && s.MfaEnabled) updated = WithoutMfa(updated);
+        var endsSessions = updated.Role != s.Role || (s.Active && !updated.Active) || c.Password is not null || (s.MfaEnabled && !updated.MfaEnabled);
         if (endsSessions) updated = updated with { SessionVersion = s.SessionVersion + 1 };
         if (!await rows.TryUpsertAsync(Tenant, updated)) return Failure.Field("email", "has already been taken");
         // Families first: should the state write fail, the user signs in again, which is harmless; the other order
@@ -77,6 +79,72 @@ public sealed class UserGrain(
         }
         var matches = await Task.Run(() => hasher.Verify(password, s.PasswordHash));
         return matches && state.State.Active ? state.State : null;
+    }
+
+    public async Task<Outcome<string>> BeginMfaEnrolment()
+    {
+        if (!state.State.Exists) return Failure.NotFound();
+        if (state.State.MfaEnabled) return Failure.Invalid("MFA is already enabled");
+        var secret = SecondFactor.NewSecret();
+        await Save(state.State with { MfaPendingSecret = secret });
+        return secret;
+    }
+
+    public async Task<Outcome<string[]>> ConfirmMfaEnrolment(string code)
+    {
+        var s = state.State;
+        if (!s.Exists) return Failure.NotFound();
+        if (s.MfaEnabled) return Failure.Invalid("MFA is already enabled");
+        if (s.MfaPendingSecret is not { } secret) return Failure.Invalid("Start the MFA setup first");
+        if (SecondFactor.MatchingStep(secret, code) is not { } step) return Failure.Field("code", "is invalid");
+        var (codes, hashes) = SecondFactor.NewRecoveryCodes();
+        var enrolled = s with
+        {
+            MfaEnabled = true, MfaSecret = secret, MfaPendingSecret = null, MfaLastTimeStep = step, RecoveryCodeHashes = hashes,
+            UpdatedAt = Clock.Now(),
+        };
+        await rows.TryUpsertAsync(Tenant, enrolled);
+        await Save(enrolled);
+        return codes;
+    }
+
+    public async Task<bool> VerifySecondFactor(string code)
+    {
+        var s = state.State;
+        if (!s.Exists || !s.Active || !s.MfaEnabled || s.MfaSecret is not { } secret) return false;
+        if (SecondFactor.MatchingStep(secret, code) is { } step)
+        {
+            if (step <= s.MfaLastTimeStep) return false;
+            await Save(s with { MfaLastTimeStep = step });
+            return true;
+        }
+        if (!SecondFactor.LooksLikeRecoveryCode(code)) return false;
+        var hash = SecondFactor.HashRecoveryCode(code);
+        if (!s.RecoveryCodeHashes.Contains(hash)) return false;
+        await Save(s with { RecoveryCodeHashes = s.RecoveryCodeHashes.Where(h => h != hash).ToArray() });
+        return true;
+    }
+
+    public async Task<Outcome<User>> DisableMfa(string code)
+    {
+        if (!state.State.Exists) return Failure.NotFound();
+        if (!state.State.MfaEnabled) return Failure.Invalid("MFA is not enabled");
+        var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
+        if (company is { MfaRequired: true }) return Failure.Invalid("The company requires MFA for every user");
+        if (!await VerifySecondFactor(code)) return Failure.Field("code", "is invalid");
+        var updated = WithoutMfa(state.State) with { UpdatedAt = Clock.Now() };
+        await rows.TryUpsertAsync(Tenant, updated);
+        await Save(updated);
+        return updated;
+    }
+
+    private static User WithoutMfa(User user) =>
+        user with { MfaEnabled = false, MfaSecret = null, MfaPendingSecret = null, MfaLastTimeStep = 0, RecoveryCodeHashes = [] };
+
+    private async Task Save(User user)
+    {
+        state.State = user;
+        await state.WriteStateAsync();
     }
 
     private async Task<bool> UserLimitReached()

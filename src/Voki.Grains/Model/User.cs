@@ -23,6 +23,13 @@ public sealed record User
     /// they were issued under, and one issued under an older version no longer admits its holder anywhere.
     /// </summary>
     [JsonIgnore] public int SessionVersion { get; init; }
+
+    /// <summary>The TOTP secret once MFA is on (SecondFactor).</summary>
+    [JsonIgnore] public string? MfaSecret { get; init; }
+    /// <summary>A secret handed out for enrolment, until a code from it confirms it.</summary>
+    [JsonIgnore] public string? MfaPendingSecret { get; init; }
+    [JsonIgnore] public long MfaLastTimeStep { get; init; }
+    [JsonIgnore] public string[] RecoveryCodeHashes { get; init; } = [];
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }
 
@@ -36,4 +43,6 @@ public sealed record UserChanges
     public bool? Active { get; init; }
     public string? AvatarUrl { get; init; }
     public string? Locale { get; init; }
+    /// <summary>Only false: a manager turns off the MFA of a user who lost their device; users enrol themselves.</summary>
+    public bool? MfaEnabled { get; init; }
 }

@@ -7,15 +7,16 @@ public sealed record UserFilter(string? Search, Role? Role, bool? Active);
 
 public sealed class UserRows(NpgsqlDataSource db)
 {
-    private const string Columns = "id, name, email, role, active, avatar_url, locale, inserted_at, updated_at";
+    private const string Columns = "id, name, email, role, active, avatar_url, locale, inserted_at, updated_at, mfa_enabled";
 
     /// <summary>Writes the row; false when the e-mail is already taken in the tenant.</summary>
     public async Task<bool> TryUpsertAsync(string tenant, User user)
     {
         await using var cmd = db.CreateCommand($"""
-            INSERT INTO users (tenant, {Columns}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+            INSERT INTO users (tenant, {Columns}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
             ON CONFLICT (tenant, id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
-              active = EXCLUDED.active, avatar_url = EXCLUDED.avatar_url, locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at
+              active = EXCLUDED.active, avatar_url = EXCLUDED.avatar_url, locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at,
+              mfa_enabled = EXCLUDED.mfa_enabled
             """);
         cmd.Parameters.AddWithValue(tenant);
         cmd.Parameters.AddWithValue(user.Id);
@@ -27,6 +28,7 @@ public sealed class UserRows(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(user.Locale);
         cmd.Parameters.AddWithValue(user.InsertedAt);
         cmd.Parameters.AddWithValue(user.UpdatedAt);
+        cmd.Parameters.AddWithValue(user.MfaEnabled);
         try
         {
             await cmd.ExecuteNonQueryAsync();
@@ -78,6 +80,7 @@ public sealed class UserRows(NpgsqlDataSource db)
         Locale = r.Get<string>("locale"),
         InsertedAt = r.Utc("inserted_at"),
         UpdatedAt = r.Utc("updated_at"),
+        MfaEnabled = r.Get<bool>("mfa_enabled"),
     };
 }
 

@@ -70,6 +70,21 @@ public sealed class AccountLimitTests(AccountLimitedApp app) : IClassFixture<Acc
     }
 
     [Fact]
+    public async Task Second_factor_guesses_back_off_per_account_like_passwords()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put("/api/v1/company", new { mfa_required = true })).Status);
+        var login = await s.Anonymous.Post("/api/auth/login", Login(s, $"owner@{s.Tenant}.test", Scenario.Password));
+        var mfaToken = login.Data["mfa_token"]!.GetValue<string>();
+        await s.Anonymous.Post("/api/auth/mfa/setup", new { mfa_token = mfaToken });
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+            answers.Add((await s.Anonymous.Post("/api/auth/mfa/verify", new { mfa_token = mfaToken, code = "12345" + i })).Status);
+        Assert.Equal(6, answers.Count(a => a == HttpStatusCode.Unauthorized));
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[^1]);
+    }
+
+    [Fact]
     public async Task A_token_family_refreshes_three_times_a_minute()
     {
         var s = await Scenario.SignUp(app.CreateClient());

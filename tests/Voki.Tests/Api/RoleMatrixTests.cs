@@ -37,6 +37,9 @@ public sealed class RoleMatrixTests(VokiApp app)
         // Users (reference §2.4): manager, except the caller's own record.
         new("GET /api/v1/users/me", Role.Attendant, At("/api/v1/users/me"), 200),
         new("GET /api/v1/users/me/departments", Role.Attendant, At("/api/v1/users/me/departments"), 200),
+        new("POST /api/v1/users/me/mfa/setup", Role.Attendant, At("/api/v1/users/me/mfa/setup"), 200),
+        new("POST /api/v1/users/me/mfa/enable", Role.Attendant, At("/api/v1/users/me/mfa/enable", new { code = "abcdef" }), 422),
+        new("POST /api/v1/users/me/mfa/disable", Role.Attendant, At("/api/v1/users/me/mfa/disable", new { code = "123456" }), 422, "MFA is not enabled"),
         new("GET /api/v1/users", Role.Manager, At("/api/v1/users"), 200),
         new("POST /api/v1/users", Role.Manager, _ => Task.FromResult(new Request("/api/v1/users",
             new { name = "New attendant", email = $"new-{Guid.NewGuid():N}@example.test", password = Scenario.Password, role = "attendant" })), 201),

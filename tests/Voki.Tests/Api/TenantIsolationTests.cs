@@ -45,6 +45,10 @@ public sealed class TenantIsolationTests(VokiApp app)
         // Users
         new("GET /api/v1/users/me", _ => "/api/v1/users/me", 200),
         new("GET /api/v1/users/me/departments", _ => "/api/v1/users/me/departments", 200),
+        // The caller's own MFA: nothing of another tenant is named.
+        new("POST /api/v1/users/me/mfa/setup", _ => "/api/v1/users/me/mfa/setup", 200),
+        new("POST /api/v1/users/me/mfa/enable", _ => "/api/v1/users/me/mfa/enable", 422, _ => new { code = "abcdef" }, Field: "code"),
+        new("POST /api/v1/users/me/mfa/disable", _ => "/api/v1/users/me/mfa/disable", 422, _ => new { code = "123456" }, Detail: "MFA is not enabled"),
         new("GET /api/v1/users", _ => "/api/v1/users?page_size=100", 200),
         // E-mail addresses are unique per tenant: A's member's address is free in B.
         new("POST /api/v1/users", _ => "/api/v1/users", 201,
@@ -116,7 +120,7 @@ public sealed class TenantIsolationTests(VokiApp app)
     private static readonly string[] PublicRoutes =
     [
         "POST /api/signup/register",
-        "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout",
+        "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout", "POST /api/auth/mfa/verify", "POST /api/auth/mfa/setup",
         "GET /api/v1/call/{token}/validate", "POST /api/v1/call/{token}/join", "GET /api/v1/call/status/{callId:guid}",
         "POST /api/v1/call/evaluate/{callId:guid}", "POST /api/v1/call/leave/{callId:guid}", "GET /api/v1/call/turn-credentials",
     ];
