@@ -98,7 +98,10 @@ public sealed partial class CallGrain
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         if (Path.GetDirectoryName(directory) is { } call && Directory.Exists(call) && !Directory.EnumerateFileSystemEntries(call).Any())
             Directory.Delete(call);
-        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
+        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(new RecordingAccess(Tenant, state.State.Id, RecordingAuditActions.Purge)
+        {
+            Detail = $"capture of a {state.State.Status} call: {why}",
+        });
         logger.LogInformation("Capture of {Call} purged: {Why}", this.GetPrimaryKeyString(), why);
     }
 

@@ -119,10 +119,14 @@ public sealed partial class RecordingGrain(
         foreach (var path in new[] { recording.OutputPath })
             if (File.Exists(path)) File.Delete(path);
         if (Directory.Exists(recording.CaptureDirectory)) Directory.Delete(recording.CaptureDirectory, recursive: true);
+        // Audited before the state says expired: a crash in between repeats the purge (and its row), never loses the row.
+        await rows.AuditAsync(new RecordingAccess(Tenant, recording.CallId, RecordingAuditActions.Purge)
+        {
+            Detail = $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}",
+        });
         state.State = recording with { Status = RecordingStatus.Expired, Transcription = null };
         await ServiceProvider.GetRequiredService<TranscriptRows>().DeleteAsync(Tenant, recording.CallId);
         await Save();
-        await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
         await Forget(RetentionReminder);
         logger.LogInformation("Recording of {Call} purged by retention", this.GetPrimaryKeyString());
     }
