@@ -223,6 +223,20 @@ public sealed class RecordingAuditTests(AuditedCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_trail_and_its_item()
+    {
+        using var http = Node.Http();
+        var document = JsonNode.Parse(await http.GetStringAsync("/openapi/v1.json"))!;
+        var get = document["paths"]!["/api/v1/calls/{id}/recording/audit"]?["get"];
+        Assert.NotNull(get);
+        Assert.Contains("manager", get["summary"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        var item = document["components"]!["schemas"]!["AuditTrailItem"]!["properties"]!.AsObject();
+        Assert.Equal(["action", "actor_id", "actor_name", "role", "at", "range", "ip"], item.Select(p => p.Key));
+        var page = document["components"]!["schemas"]!["AuditTrailPage"]!["properties"]!.AsObject();
+        Assert.Equal(["data", "meta"], page.Select(p => p.Key));
+    }
+
+    [Fact]
     public async Task The_trail_is_paginated_like_every_list()
     {
         var h = await HandledCall(transcription: false);
