@@ -141,18 +141,16 @@ public static class CallEndpoints
         RecordingOptions options, IHttpClientFactory clients)
     {
         var (caller, recording) = await ReadyRecording(http, id, grains);
+        var here = HeldHere(recording, options);
+        // Another node's disk holds the file: it is streamed through from there.
+        var holder = !here && recording.NodeUrl is { Length: > 0 } node && !string.Equals(node, options.NodeUrl, StringComparison.OrdinalIgnoreCase)
+            ? node : null;
+        if (!here && holder is null) throw ApiException.NotFound(RecordingNotFound);
         if (!proof.AlreadyAudited(http.Request, id))
             await audit.AccessAsync(http, caller, id, RecordingAuditActions.Download, http.Request.Headers.Range.FirstOrDefault());
-        var name = $"call-{id}.webm";
-        if (HeldHere(recording, options))
-        {
-            var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{recording.Id:N}-{recording.FileSize}\"");
-            return Results.File(recording.OutputPath, "video/webm", name, lastModified: recording.CreatedAt, entityTag: tag, enableRangeProcessing: true);
-        }
-        // Another node's disk holds the file: stream it through from there.
-        if (recording.NodeUrl is { Length: > 0 } node && !string.Equals(node, options.NodeUrl, StringComparison.OrdinalIgnoreCase))
-            return await RecordingProxy.StreamAsync(http, clients, node, id, proof.For(http.Request, id));
-        throw ApiException.NotFound(RecordingNotFound);
+        if (holder is not null) return await RecordingProxy.StreamAsync(http, clients, holder, id, proof.For(http.Request, id));
+        var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{recording.Id:N}-{recording.FileSize}\"");
+        return Results.File(recording.OutputPath, "video/webm", $"call-{id}.webm", lastModified: recording.CreatedAt, entityTag: tag, enableRangeProcessing: true);
     }
 
     /// <summary>A node serves only files inside its own recordings directory; with local disks, another node's file is proxied.</summary>
