@@ -37,5 +37,14 @@ public static class ApiDescription
         `transcription.text` is the merged transcript, one "Name: words" line per turn. GET …/transcript also reports
         `progress {percent, processed_seconds, total_seconds}` while processing and `failure_reason` when failed;
         …/transcript.vtt (text/vtt) answers 404 until the transcript is completed.
+
+        Recording audit trail: every access to a call's recording is written before it is answered, and listed by
+        GET /api/v1/calls/{call_id}/recording/audit (manager and above), oldest first, paginated like every list:
+        `view` (GET …/recording), `download` (with its `range`), `transcript_view` (…/transcript and …/transcript.vtt),
+        `denied` (a 401 or 403 on those routes: a 401 has no actor, only its `ip`; a 403 names the member), `live_join`
+        (a staff member other than the assignee joins the call's real-time channel) and `purge` (retention, no actor).
+        `actor_name` is the member's current name, `role` the role they had then; `range` and `ip` appear when known.
+        A download that a node streams from the node holding the file is listed once. A read whose audit row cannot be
+        written fails rather than go unaudited.
         """;
 }

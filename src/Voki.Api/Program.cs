@@ -28,6 +28,8 @@ builder.Services.AddVokiData(builder.Configuration);
 builder.Services.AddVokiMedia(builder.Configuration);
 builder.Services.AddVokiTranscription(builder.Configuration);
 builder.Services.AddHttpClient(RecordingProxy.ClientName);
+builder.Services.AddSingleton<RecordingAudit>();
+builder.Services.AddSingleton<ProxiedDownloadProof>();
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
 builder.Services.AddVokiHealthChecks();
@@ -59,6 +61,7 @@ app.UseStatusCodePages(ErrorHandling.WriteBodylessStatus);
 // Public assets are served before routing: every routed request then meets the deny-by-default policy.
 app.UseVokiStaticFiles();
 app.UseRouting();
+app.UseMiddleware<RecordingRefusalAudit>();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Voki.Api.Auth;
 using Voki.Api.Infrastructure;
 using Voki.Grains.Grains;
@@ -14,6 +15,8 @@ public static class CallEndpoints
 
     public const string RecordingNotFound = "Recording not found";
     public const string TranscriptNotFound = "Transcript not found";
+
+    private static readonly Listing AuditSorting = new(new Dictionary<string, string> { ["at"] = "a.at" }, "at", DefaultDescending: false);
 
     private static readonly Listing Sorting = new(
         new Dictionary<string, string>
@@ -38,19 +41,29 @@ public static class CallEndpoints
         calls.MapPost("/{id:guid}/complete", Complete).Accepts<CompleteRequest>("application/json")
             .WithSummary("active → completed ({notes?}); sets completed_at and duration");
         calls.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Supervisor).WithSummary("queued → cancelled");
-        calls.MapGet("/{id:guid}/recording", Recording)
-            .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished");
-        calls.MapGet("/{id:guid}/recording/download", Download)
-            .WithSummary("The WebM (video/webm) with byte ranges (206/416), ETag and Content-Disposition; every download is written to the audit log");
-        calls.MapGet("/{id:guid}/transcript", Transcript)
+        calls.MapGet("/{id:guid}/recording", Recording).WithMetadata(new AuditsRefusals())
+            .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished. Every read is audited (view)");
+        calls.MapGet("/{id:guid}/recording/download", Download).WithMetadata(new AuditsRefusals())
+            .WithSummary("The WebM (video/webm) with byte ranges (206/416), ETag and Content-Disposition; every download is audited (download, with its range), " +
+                         "once, also when the node holding the file serves it through another");
+        calls.MapGet("/{id:guid}/recording/audit", AuditTrail).WithMetadata(new AuditsRefusals()).RequireAuthorization(Policies.Manager)
+            .Produces<AuditTrailPage>()
+            .WithSummary("The call's recording audit trail, oldest first, paginated (page, page_size; meta as every list): " +
+                         "{data: [{action, actor_id, actor_name, role, at, range?, ip?}], meta}. Actions: view (metadata read), download, " +
+                         "transcript_view (transcript or WebVTT read), denied (a 401 or 403 on this call's recording, transcript or audit routes; " +
+                         "a 401 has no actor, only its ip), live_join (a staff member other than the assignee joined the call's channel), " +
+                         "purge (retention; no actor). actor_name is the member's current name, role the role they had then. " +
+                         "Manager and above; 404 {\"errors\":{\"detail\":\"Recording not found\"}} for an unknown call or another tenant's; " +
+                         "a call without a recording (yet, or any more) has its trail too");
+        calls.MapGet("/{id:guid}/transcript", Transcript).WithMetadata(new AuditsRefusals())
             .WithSummary("The recording's transcript: {call_id, status (pending|processing|completed|failed), language (BCP-47), text, " +
                          "segments [{start, end, speaker (attendant|customer|supervisor), speaker_name, text}] in seconds on the recording's timeline}, " +
                          "plus progress {percent, processed_seconds, total_seconds} while processing and failure_reason when failed. " +
-                         "Same access as the recording; 404 {\"errors\":{\"detail\":\"Transcript not found\"}} when the recording has no transcription");
-        calls.MapGet("/{id:guid}/transcript.vtt", TranscriptCaptions)
+                         "Same access as the recording, audited like it (transcript_view); 404 {\"errors\":{\"detail\":\"Transcript not found\"}} when the recording has no transcription");
+        calls.MapGet("/{id:guid}/transcript.vtt", TranscriptCaptions).WithMetadata(new AuditsRefusals())
             .WithSummary("The completed transcript as WebVTT captions (text/vtt) aligned to the recording, one cue per segment with the speaker " +
-                         "as its voice (<v Name>); 404 until the transcription has completed");
-        calls.MapDelete("/{id:guid}/recording", RecordingsCannotBeDeleted)
+                         "as its voice (<v Name>); audited (transcript_view); 404 until the transcription has completed");
+        calls.MapDelete("/{id:guid}/recording", RecordingsCannotBeDeleted).WithMetadata(new AuditsRefusals())
             .WithSummary("Always 405: recordings are never deleted one by one; retention purges them");
     }
 
@@ -106,9 +119,10 @@ public static class CallEndpoints
     }
 
     /// <summary>The documented recording object once the WebM is finished; the documented 404 before, after a purge, or without one.</summary>
-    private static async Task<IResult> Recording(Guid id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Recording(Guid id, HttpContext http, IGrainFactory grains, RecordingAudit audit)
     {
         var (caller, recording) = await ReadyRecording(http, id, grains);
+        await audit.AccessAsync(http, caller, id, RecordingAuditActions.View);
         return Envelope.Ok(new
         {
             id = recording.Id,
@@ -122,23 +136,47 @@ public static class CallEndpoints
         });
     }
 
-    /// <summary>The WebM itself: byte ranges (206/416), ETag, Content-Disposition; every download is audited.</summary>
-    private static async Task<IResult> Download(Guid id, HttpContext http, IGrainFactory grains, RecordingRows rows, RecordingOptions options,
-        IHttpClientFactory clients)
+    /// <summary>The WebM itself: byte ranges (206/416), ETag, Content-Disposition; every download is audited, once.</summary>
+    private static async Task<IResult> Download(Guid id, HttpContext http, IGrainFactory grains, RecordingAudit audit, ProxiedDownloadProof proof,
+        RecordingOptions options, IHttpClientFactory clients)
     {
         var (caller, recording) = await ReadyRecording(http, id, grains);
-        var range = http.Request.Headers.Range.FirstOrDefault();
-        await rows.AuditAsync(caller.Tenant, id, caller.UserId, "download", range, null);
-        var name = $"call-{id}.webm";
-        if (File.Exists(recording.OutputPath))
-        {
-            var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{recording.Id:N}-{recording.FileSize}\"");
-            return Results.File(recording.OutputPath, "video/webm", name, lastModified: recording.CreatedAt, entityTag: tag, enableRangeProcessing: true);
-        }
-        // Another node's disk holds the file: stream it through from there.
-        if (recording.NodeUrl is { Length: > 0 } node && !string.Equals(node, options.NodeUrl, StringComparison.OrdinalIgnoreCase))
-            return await RecordingProxy.StreamAsync(http, clients, node, id, caller);
-        throw ApiException.NotFound(RecordingNotFound);
+        var here = HeldHere(recording, options);
+        // Another node's disk holds the file: it is streamed through from there.
+        var holder = !here && recording.NodeUrl is { Length: > 0 } node && !string.Equals(node, options.NodeUrl, StringComparison.OrdinalIgnoreCase)
+            ? node : null;
+        if (!here && holder is null) throw ApiException.NotFound(RecordingNotFound);
+        if (!proof.AlreadyAudited(http.Request, id))
+            await audit.AccessAsync(http, caller, id, RecordingAuditActions.Download, http.Request.Headers.Range.FirstOrDefault());
+        if (holder is not null) return await RecordingProxy.StreamAsync(http, clients, holder, id, proof.For(http.Request, id));
+        var tag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{recording.Id:N}-{recording.FileSize}\"");
+        return Results.File(recording.OutputPath, "video/webm", $"call-{id}.webm", lastModified: recording.CreatedAt, entityTag: tag, enableRangeProcessing: true);
+    }
+
+    /// <summary>A node serves only files inside its own recordings directory; with local disks, another node's file is proxied.</summary>
+    private static bool HeldHere(Recording recording, RecordingOptions options)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Root)) + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(recording.OutputPath).StartsWith(root, StringComparison.Ordinal) && File.Exists(recording.OutputPath);
+    }
+
+    public sealed record AuditTrailPage(IReadOnlyList<AuditTrailItem> Data, ListMeta Meta);
+
+    /// <summary>One row of the trail; <c>range</c> and <c>ip</c> only when there is one.</summary>
+    public sealed record AuditTrailItem(string Action, Guid? ActorId, string? ActorName, string? Role, DateTime At,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Range,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Ip);
+
+    /// <summary>Who read, downloaded, was refused, joined live or purged this call's recording (manager+).</summary>
+    private static async Task<IResult> AuditTrail(Guid id, HttpContext http, IGrainFactory grains, RecordingRows rows)
+    {
+        var caller = http.Caller();
+        var list = AuditSorting.Parse(http.Request.Query);
+        _ = await Grain(caller, id, grains).Get() ?? throw ApiException.NotFound(RecordingNotFound);
+        var page = await rows.AuditTrailAsync(caller.Tenant, id, list);
+        return Envelope.List(new Page<AuditTrailItem>(
+            page.Items.Select(e => new AuditTrailItem(e.Action, e.ActorId, e.ActorName, e.Role, e.At, e.Range, e.Ip)).ToList(),
+            page.CurrentPage, page.PageSize, page.TotalCount));
     }
 
     private static async Task<(Caller, Recording)> ReadyRecording(HttpContext http, Guid id, IGrainFactory grains)
@@ -151,9 +189,10 @@ public static class CallEndpoints
         return (caller, recording);
     }
 
-    private static async Task<IResult> Transcript(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts)
+    private static async Task<IResult> Transcript(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts, RecordingAudit audit)
     {
         var (caller, view) = await TranscriptOf(http, id, grains);
+        await audit.AccessAsync(http, caller, id, RecordingAuditActions.TranscriptView);
         var t = view.Transcription;
         var segments = t.Status == TranscriptionStatus.Completed ? await transcripts.SegmentsAsync(caller.Tenant, id) : [];
         return Envelope.Ok(new
@@ -170,10 +209,11 @@ public static class CallEndpoints
         });
     }
 
-    private static async Task<IResult> TranscriptCaptions(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts)
+    private static async Task<IResult> TranscriptCaptions(Guid id, HttpContext http, IGrainFactory grains, TranscriptRows transcripts, RecordingAudit audit)
     {
         var (caller, view) = await TranscriptOf(http, id, grains);
         if (view.Transcription.Status != TranscriptionStatus.Completed) throw ApiException.NotFound(TranscriptNotFound);
+        await audit.AccessAsync(http, caller, id, RecordingAuditActions.TranscriptView);
         var vtt = TranscriptText.WebVtt(await transcripts.SegmentsAsync(caller.Tenant, id));
         return Results.Text(vtt, "text/vtt; charset=utf-8");
     }

@@ -50,7 +50,7 @@ public static class RealtimeEndpoints
         using var ws = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = protocol });
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         var format = PhoenixFrame.FormatFor(http.Request.Query["vsn"].FirstOrDefault());
-        await new PhoenixSocket(ws, format, identity, services).RunAsync(ending.Token);
+        await new PhoenixSocket(ws, format, identity, services, RecordingAudit.ClientIp(http)).RunAsync(ending.Token);
     }
 
     /// <summary>The token from <c>?token=</c>, else from the sub-protocols <c>phoenix, base64url.bearer.phx.&lt;token&gt;</c>.</summary>

@@ -12,10 +12,13 @@ public static class Envelope
     public static IResult List<T>(Page<T> page) => Results.Json(new
     {
         data = page.Items,
-        meta = new { current_page = page.CurrentPage, page_size = page.PageSize, total_pages = page.TotalPages, total_count = page.TotalCount },
+        meta = new ListMeta(page.CurrentPage, page.PageSize, page.TotalPages, page.TotalCount),
     });
 
     public static object Error(string detail) => new { errors = new { detail } };
 
     public static object Errors(IReadOnlyDictionary<string, string[]> fields) => new { errors = fields };
 }
+
+/// <summary>The <c>meta</c> block of every list, named so that a route can declare its list type to the OpenAPI document.</summary>
+public sealed record ListMeta(int CurrentPage, int PageSize, int TotalPages, long TotalCount);

@@ -36,6 +36,10 @@ public sealed class CallChannel(PhoenixSocket socket, string topic, ChannelTopic
     public override async Task<ChannelReply> JoinAsync(JsonElement payload)
     {
         if (await Services.Authorization.CallParticipant(Who, Parsed.Id) is not var (call, me)) return ChannelReply.Failure(ChannelReply.Unauthorized);
+        // A staff member other than the assignee follows (and may join) someone else's call: audited before they see
+        // anything of it, awaited like every audited access; the join fails if the row cannot be written.
+        if (me.Role == ChannelAuthorization.MonitorRole)
+            await Services.Audit.LiveJoinAsync(Who.Tenant, call.Id, Who.UserId!.Value, Who.Role, ClientIp, call.Status);
         _me = me;
         await FollowStreamAsync();
         return ChannelReply.Success(new { participant_id = me.Id, role = me.Role, name = me.Name, call_id = call.Id, status = call.Status, user_id = call.UserId }) with

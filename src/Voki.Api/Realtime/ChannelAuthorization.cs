@@ -11,6 +11,8 @@ namespace Voki.Api.Realtime;
 public sealed class ChannelAuthorization(IGrainFactory grains, DepartmentRows departments)
 {
     public const string CustomerParticipantId = "customer";
+    /// <summary>The participant role of a staff member in a call not assigned to them.</summary>
+    public const string MonitorRole = "supervisor";
 
     /// <summary>
     /// <c>call:{id}</c>: the customer whose token names the call, the attendant assigned to it, and
@@ -25,7 +27,7 @@ public sealed class ChannelAuthorization(IGrainFactory grains, DepartmentRows de
                 ? (call, new Participant { Id = CustomerParticipantId, Role = "customer", Name = call.CustomerName }) : null;
         if (who.UserId is not { } userId) return null;
         if (call.UserId == userId) return (call, new Participant { Id = userId.ToString(), Role = "attendant", Name = who.Name });
-        if (who.AtLeast(Role.Supervisor)) return (call, new Participant { Id = userId.ToString(), Role = "supervisor", Name = who.Name });
+        if (who.AtLeast(Role.Supervisor)) return (call, new Participant { Id = userId.ToString(), Role = MonitorRole, Name = who.Name });
         return null;
     }
 

@@ -7,8 +7,9 @@ namespace Voki.Api.Realtime;
 
 /// <summary>The services every socket and channel of this node shares.</summary>
 public sealed class RealtimeServices(TopicHub hub, ChannelAuthorization authorization, IGrainFactory grains,
-    Microsoft.Extensions.Options.IOptions<RealtimeOptions> options, ILoggerFactory logs)
+    Microsoft.Extensions.Options.IOptions<RealtimeOptions> options, ILoggerFactory logs, Endpoints.RecordingAudit audit)
 {
+    public Endpoints.RecordingAudit Audit => audit;
     public TopicHub Hub => hub;
     public ChannelAuthorization Authorization => authorization;
     public IGrainFactory Grains => grains;
@@ -32,8 +33,9 @@ public sealed class PhoenixSocket
     private readonly CancellationTokenSource _abort = new();
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
 
-    public PhoenixSocket(WebSocket ws, PhoenixWireFormat format, SocketIdentity identity, RealtimeServices services)
+    public PhoenixSocket(WebSocket ws, PhoenixWireFormat format, SocketIdentity identity, RealtimeServices services, string? clientIp)
     {
+        ClientIp = clientIp;
         _ws = ws;
         _format = format;
         Identity = identity;
@@ -45,6 +47,8 @@ public sealed class PhoenixSocket
     }
 
     public SocketIdentity Identity { get; }
+    /// <summary>The address the socket was opened from, for the audit of live joins.</summary>
+    public string? ClientIp { get; }
     public RealtimeServices Services { get; }
 
     public async Task RunAsync(CancellationToken aborted)

@@ -16,6 +16,7 @@ public abstract class TopicChannel(PhoenixSocket socket, string topic, ChannelTo
     protected string Topic => topic;
     protected ChannelTopic Parsed => parsed;
     protected SocketIdentity Who => socket.Identity;
+    protected string? ClientIp => socket.ClientIp;
     protected RealtimeServices Services => socket.Services;
     protected string StreamKey => parsed.StreamKey(socket.Identity.Tenant);
 

@@ -111,7 +111,10 @@ public sealed partial class CallGrain
             logger.LogWarning("Purge of the capture of {Call} is pending: {Why}", this.GetPrimaryKeyString(), purge.PendingBecause);
             return false;
         }
-        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(Tenant, state.State.Id, null, "purge", null, $"capture of a {state.State.Status} call: {why}");
+        await ServiceProvider.GetRequiredService<RecordingRows>().AuditAsync(new RecordingAccess(Tenant, state.State.Id, RecordingAuditActions.Purge)
+        {
+            Detail = $"capture of a {state.State.Status} call: {why}",
+        });
         logger.LogInformation("Capture of {Call} purged: {Why}", this.GetPrimaryKeyString(), why);
         return true;
     }

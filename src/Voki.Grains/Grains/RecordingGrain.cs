@@ -136,7 +136,10 @@ public sealed partial class RecordingGrain(
         StopTranscription();
         // Audited before the recording shows expired: should anything below fail, the next attempt finds the files gone
         // and audits again, rather than an expired recording without its purge in the trail.
-        await rows.AuditAsync(Tenant, recording.CallId, null, "purge", null, $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}");
+        await rows.AuditAsync(new RecordingAccess(Tenant, recording.CallId, RecordingAuditActions.Purge)
+        {
+            Detail = $"retention of {recording.RetentionDays} days ended {recording.ExpiresAt:O}",
+        });
         state.State = recording with { Status = RecordingStatus.Expired, Transcription = null, PurgePending = null };
         await ServiceProvider.GetRequiredService<TranscriptRows>().DeleteAsync(Tenant, recording.CallId);
         await Save();

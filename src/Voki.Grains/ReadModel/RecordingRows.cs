@@ -24,25 +24,24 @@ public sealed class RecordingRows(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task AuditAsync(string tenant, Guid callId, Guid? userId, string action, string? byteRange, string? detail)
+    public async Task AuditAsync(RecordingAccess access)
     {
         await using var cmd = db.CreateCommand(
-            "INSERT INTO recording_audit (tenant, call_id, user_id, action, byte_range, detail) VALUES ($1,$2,$3,$4,$5,$6)");
-        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(callId); cmd.Parameters.AddWithValue(userId.Db());
-        cmd.Parameters.AddWithValue(action); cmd.Parameters.AddWithValue(byteRange.Db()); cmd.Parameters.AddWithValue(detail.Db());
+            "INSERT INTO recording_audit (tenant, call_id, user_id, role, action, byte_range, ip, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)");
+        var p = cmd.Parameters;
+        p.AddWithValue(access.Tenant); p.AddWithValue(access.CallId); p.AddWithValue(access.UserId.Db()); p.AddWithValue(access.Role.Db());
+        p.AddWithValue(access.Action); p.AddWithValue(access.Range.Db()); p.AddWithValue(access.Ip.Db()); p.AddWithValue(access.Detail.Db());
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task<List<(Guid? UserId, string Action, string? Range, DateTime At)>> AuditTrailAsync(string tenant, Guid callId)
-    {
-        await using var cmd = db.CreateCommand("SELECT user_id, action, byte_range, at FROM recording_audit WHERE tenant = $1 AND call_id = $2 ORDER BY id");
-        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(callId);
-        var rows = new List<(Guid?, string, string?, DateTime)>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            rows.Add((reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetDateTime(3)));
-        return rows;
-    }
+    /// <summary>One call's audit trail, oldest first, with each actor's current name.</summary>
+    public Task<Page<RecordingAuditEntry>> AuditTrailAsync(string tenant, Guid callId, ListRequest list) =>
+        db.PageAsync("recording_audit a LEFT JOIN users u ON u.tenant = a.tenant AND u.id = a.user_id",
+            new SqlWhere(tenant, "a.tenant").Add("a.call_id = {0}", callId), list,
+            "a.action, a.user_id, u.name AS user_name, a.role, a.at, a.byte_range, a.ip",
+            r => new RecordingAuditEntry(r.Get<string>("action"), r.Nullable<Guid>("user_id"), r.Text("user_name"), r.Text("role"),
+                r.Utc("at"), r.Text("byte_range"), r.Text("ip")),
+            "a.id");
 
     /// <summary>Total bytes of the tenant's kept recordings, for the billing usage.</summary>
     public async Task<long> StorageBytesAsync(string tenant)
@@ -51,4 +50,22 @@ public sealed class RecordingRows(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(tenant);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
+}
+
+/// <summary>What the audit trail names: <see cref="Action"/> is one of <see cref="RecordingAuditActions"/>.</summary>
+public sealed record RecordingAccess(string Tenant, Guid CallId, string Action)
+{
+    public Guid? UserId { get; init; }
+    public string? Role { get; init; }
+    public string? Range { get; init; }
+    public string? Ip { get; init; }
+    public string? Detail { get; init; }
+}
+
+public sealed record RecordingAuditEntry(string Action, Guid? ActorId, string? ActorName, string? Role, DateTime At, string? Range, string? Ip);
+
+public static class RecordingAuditActions
+{
+    public const string View = "view", Download = "download", TranscriptView = "transcript_view", Denied = "denied",
+        LiveJoin = "live_join", Purge = "purge";
 }

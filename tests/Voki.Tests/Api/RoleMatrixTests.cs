@@ -88,6 +88,9 @@ public sealed class RoleMatrixTests(VokiApp app)
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording"), 404, "Recording not found"),
         new("GET /api/v1/calls/{id:guid}/recording/download", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording/download"), 404, "Recording not found"),
+        // The recording's audit trail (decisions.md "Recording audit trail"): manager, for any call of the tenant.
+        new("GET /api/v1/calls/{id:guid}/recording/audit", Role.Manager,
+            async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.World.Client(Role.Attendant))}/recording/audit"), 200),
         new("DELETE /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/recording"), 405, "Recordings cannot be deleted"),
         new("GET /api/v1/calls/{id:guid}/transcript", Role.Attendant,

@@ -47,6 +47,15 @@ public sealed class PhoenixTestClient : IAsyncDisposable
         return new PhoenixTestClient(ws);
     }
 
+    /// <summary>Over a real connection to a node listening on <paramref name="baseUrl"/> (it sees the client's address).</summary>
+    public static async Task<PhoenixTestClient> Connect(string baseUrl, string token)
+    {
+        var ws = new ClientWebSocket();
+        var socket = new UriBuilder(SocketUri(token)) { Scheme = "ws", Host = new Uri(baseUrl).Host, Port = new Uri(baseUrl).Port };
+        await ws.ConnectAsync(socket.Uri, CancellationToken.None);
+        return new PhoenixTestClient(ws);
+    }
+
     public WebSocketState State => _ws.State;
 
     public async Task<Frame> Join(string topic, object? payload = null)

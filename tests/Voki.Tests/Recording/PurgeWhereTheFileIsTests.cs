@@ -57,8 +57,8 @@ public sealed class PurgeWhereTheFileIsTests(TwoNodeCluster cluster)
         Assert.True(expired.Status == RecordingStatus.Expired, $"status {expired.Status}, purge pending: {expired.PurgePending}, failure: {expired.FailureReason}");
         Assert.False(File.Exists(output));
         Assert.False(Directory.Exists(capture));
-        var audit = await cluster.First.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(tenant, callId);
-        Assert.Contains(audit, a => a.Action == "purge");
+        var audit = await cluster.First.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(tenant, callId, new ListRequest(1, 100, "a.id", false));
+        Assert.Contains(audit.Items, a => a.Action == "purge");
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class PurgeWhereTheFileIsTests(TwoNodeCluster cluster)
         Assert.Contains("127.0.0.1:1", pending.PurgePending);
         Assert.True(File.Exists(output));
         Assert.True(Directory.Exists(capture));
-        var audit = await cluster.First.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(tenant, callId);
-        Assert.DoesNotContain(audit, a => a.Action == "purge");
+        var audit = await cluster.First.Services.GetRequiredService<RecordingRows>().AuditTrailAsync(tenant, callId, new ListRequest(1, 100, "a.id", false));
+        Assert.DoesNotContain(audit.Items, a => a.Action == "purge");
     }
 
     [Fact]
