@@ -57,6 +57,34 @@ public sealed class BadInputTests(VokiApp app)
         Assert.Equal(["is invalid"], response.FieldErrors("tenant"));
     }
 
+    [Fact]
+    public async Task A_null_link_in_a_batch_is_422_on_access_links()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        var department = await s.Department();
+        var response = await s.Owner.Send(HttpMethod.Post, "/api/v1/access-links/batch", null,
+            rawBody: $$"""{"access_links":[{"department_id":"{{department}}"},null]}""");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.Status);
+        Assert.Equal(["is invalid"], response.FieldErrors("access_links"));
+        Assert.Equal(0, (await s.Owner.Get("/api/v1/access-links")).Body!["meta"]!["total_count"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData(-2147483648)]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(101)]
+    [InlineData(2147483647)]
+    public async Task A_batch_count_out_of_range_is_422_on_count_and_creates_nothing(int count)
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        var department = await s.Department();
+        var response = await s.Owner.Post("/api/v1/access-links/batch", new { department_id = department, count });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.Status);
+        Assert.Equal(["must be between 1 and 100"], response.FieldErrors("count"));
+        Assert.Equal(0, (await s.Owner.Get("/api/v1/access-links")).Body!["meta"]!["total_count"]!.GetValue<int>());
+    }
+
     [Theory]
     [InlineData("date_to=9999-12-31")]
     [InlineData("date_to=9999-12-31T23:59:59.9999999Z")]
