@@ -12,8 +12,8 @@ namespace Voki.Tests.Api;
 
 /// <summary>
 /// Issue 11 item 8, "bad input never 500": every operation of the app's own OpenAPI document, with its path, query and
-/// JSON body filled with boundary values, garbage and seeded random values, sent as anonymous, as each staff role, as a
-/// customer's websocket_token and as the operator. No answer may be a 5xx, and every 4xx carries the error envelope.
+/// JSON body filled with boundary values, garbage and seeded random values, sent as anonymous, as each staff role (and
+/// the owner naming another tenant), as a customer's websocket_token and as the operator. No answer may be a 5xx, and every 4xx carries the error envelope.
 /// The seed is fixed so a run is repeatable; VOKI_API_FUZZ_SEED=random (or a number) picks another, and
 /// VOKI_API_FUZZ_CASES sets the cases per operation.
 /// </summary>
@@ -135,7 +135,6 @@ public sealed class ApiFuzzTests(VokiApp app, ITestOutputHelper output)
                         findings.Add(new Finding(operation.Key, identity.Name, status, fuzzCase.Description + $" → {Clip(fuzzCase.Url, 300)}", $"{problem}: {Clip(body, 300)}"));
                 }
             }
-            TestLog.Write("api-fuzz", $"{operation.Key}: {string.Join(", ", opStatuses.Select(s => $"{s.Key}×{s.Value}"))}");
             perOperation.Add($"  {operation.Key}: {string.Join(", ", opStatuses.Select(s => $"{s.Key}×{s.Value}"))}");
         }
         clock.Stop();
@@ -151,7 +150,7 @@ public sealed class ApiFuzzTests(VokiApp app, ITestOutputHelper output)
             $"{findings.Count} answers broke the rules (replay with VOKI_API_FUZZ_SEED={seed}):\n" +
             string.Join("\n", findings.DistinctBy(f => (f.Operation, f.Status, f.Case)).Take(40)
                 .Select(f => $"- {f.Operation} as {f.Identity} → {f.Status} [{f.Case}]\n    {f.Response}")) + "\n\n" + summary);
-        Assert.DoesNotContain(429, statuses.Keys);
+        Assert.False(statuses.ContainsKey(429), "The rate limits answered 429: the fuzz no longer reaches the endpoints (VokiApp sets high limits)\n" + summary);
     }
 
     private static int Seed()
@@ -252,6 +251,7 @@ public sealed class ApiFuzzTests(VokiApp app, ITestOutputHelper output)
             [
                 new("anonymous", null, null),
                 new("owner", s.Owner.Token, s.Tenant),
+                new("owner naming another tenant in X-Tenant", s.Owner.Token, spareTenant.Tenant),
                 new("manager", manager.Token, s.Tenant),
                 new("supervisor", supervisor.Token, s.Tenant),
                 new("attendant", attendant.Token, s.Tenant),
