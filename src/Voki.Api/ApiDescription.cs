@@ -8,7 +8,8 @@ public static class ApiDescription
         `X-Tenant: <slug>` (must match the token, else 401). Roles, lowest first: attendant < supervisor < manager < owner.
 
         Conventions: snake_case JSON; one object as `{"data": …}`; lists add `meta {current_page, page_size, total_pages,
-        total_count}` (page_size default 20, capped at 100; unknown sort_by → 422). Validation errors → 422
+        total_count}` (page_size default 20, capped at 100; unknown sort_by → 422; page below 1 → 422; a page past the last
+        is an empty `data` with the true meta). Validation errors → 422
         `{"errors": {"field": ["message"]}}`; other errors `{"errors": {"detail": "…"}}`. Bodies may be flat or wrapped in one
         root key named after the resource. Timestamps ISO 8601 UTC with Z, second precision; durations in seconds.
         Malformed JSON → 400. A request that reached a node which just died → 503 with Retry-After (GETs are retried once first).

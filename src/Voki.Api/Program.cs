@@ -65,6 +65,7 @@ app.UseMiddleware<RecordingRefusalAudit>();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseMiddleware<QueryWithoutNul>();
 app.UseWebSockets();
 
 app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
@@ -73,7 +74,7 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoute
 // mapped by default only in Development (./voki run listens on loopback); elsewhere only with Dashboard:Enabled,
 // behind the operator's own access control.
 if (app.Configuration.GetValue("Dashboard:Enabled", app.Environment.IsDevelopment()))
-    app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous();
+    app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous().WithMalformedAddressesAsBadRequest();
 app.MapHealthEndpoints();
 app.MapSignupEndpoints();
 app.MapAuthEndpoints();

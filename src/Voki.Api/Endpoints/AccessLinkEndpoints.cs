@@ -72,14 +72,16 @@ public static class AccessLinkEndpoints
     {
         var caller = http.Caller();
         var body = await RequestBody.ReadAsync<BatchRequest>(http.Request);
+        var v = new Validator();
+        if (body.AccessLinks is null) v.Required("count", body.Count).Range("count", body.Count, 1, MaxBatch);
+        else if (body.AccessLinks.Count is 0 or > MaxBatch) v.Add("access_links", $"must contain between 1 and {MaxBatch} links");
+        else if (body.AccessLinks.Any(link => link is null)) v.Add("access_links", "is invalid");
+        v.ThrowIfInvalid();
+        // Only a count in range is repeated: a negative one threw, int.MaxValue would have allocated gigabytes.
         var requests = body.AccessLinks ?? Enumerable.Repeat(new AccessLinkRequest
         {
             DepartmentId = body.DepartmentId, ExpiresAt = body.ExpiresAt, SingleUse = body.SingleUse,
-        }, body.Count ?? 0).ToList();
-        var v = new Validator();
-        if (body.AccessLinks is null) v.Required("count", body.Count).Range("count", body.Count, 1, MaxBatch);
-        else if (requests.Count is 0 or > MaxBatch) v.Add("access_links", $"must contain between 1 and {MaxBatch} links");
-        v.ThrowIfInvalid();
+        }, body.Count!.Value).ToList();
         for (var i = 0; i < requests.Count; i++) Validate(requests[i], body.AccessLinks is null ? "" : $"access_links[{i}].");
 
         var baseUrl = PublicUrls.Origin(http, configuration);

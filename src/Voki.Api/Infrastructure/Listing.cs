@@ -66,10 +66,13 @@ public static class QueryValues
     {
         var text = query[name].FirstOrDefault();
         if (string.IsNullOrEmpty(text)) return null;
+        // An upper bound is exclusive, one day or tick past the one given; past the last representable instant
+        // it is the last instant itself, which every stored timestamp precedes.
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(upperBound ? 1 : 0);
+            return upperBound && day == DateOnly.MaxValue ? DateTime.MaxValue
+                : day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(upperBound ? 1 : 0);
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
-            return instant.UtcDateTime.AddTicks(upperBound ? 1 : 0);
+            return upperBound && instant.UtcDateTime == DateTime.MaxValue ? DateTime.MaxValue : instant.UtcDateTime.AddTicks(upperBound ? 1 : 0);
         v.Add(name, "is invalid");
         return null;
     }

@@ -4,7 +4,7 @@ namespace Voki.Api.Infrastructure;
 
 /// <summary>
 /// Reads a JSON body that may come flat or wrapped in one root key named after the resource
-/// (<c>{"department": {…}}</c>). A wrong type becomes a 422 on that field, malformed JSON a 400.
+/// (<c>{"department": {…}}</c>). A wrong type or a NUL in a text becomes a 422 on that field, malformed JSON a 400.
 /// </summary>
 public static class RequestBody
 {
@@ -34,6 +34,7 @@ public static class RequestBody
             if (rootKey is not null && root.TryGetProperty(rootKey, out var wrapped) && wrapped.ValueKind == JsonValueKind.Object
                 && root.EnumerateObject().Count() == 1)
                 root = wrapped;
+            if (FieldWithUnstorableText(root, "body") is { } field) throw ValidationException.Single(field, "is invalid");
             try
             {
                 return root.Deserialize<T>(Json.Options) ?? new T();
@@ -42,6 +43,31 @@ public static class RequestBody
             {
                 throw ValidationException.Single(FieldOf(e.Path), "is invalid");
             }
+        }
+    }
+
+    /// <summary>
+    /// The innermost field whose text holds U+0000, which PostgreSQL cannot store (a 500 deep in a write or a lookup
+    /// otherwise); no field of this API has a use for one. A lone surrogate cannot be stored either.
+    /// </summary>
+    private static string? FieldWithUnstorableText(JsonElement element, string field) => element.ValueKind switch
+    {
+        JsonValueKind.String => !IsStorableText(element) ? field : null,
+        JsonValueKind.Object => element.EnumerateObject().Select(p => FieldWithUnstorableText(p.Value, p.Name)).FirstOrDefault(f => f is not null),
+        JsonValueKind.Array => element.EnumerateArray().Select(item => FieldWithUnstorableText(item, field)).FirstOrDefault(f => f is not null),
+        _ => null,
+    };
+
+    private static bool IsStorableText(JsonElement text)
+    {
+        try
+        {
+            return !text.GetString()!.Contains('\0');
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses an escaped lone surrogate ("\ud800"): not text at all.
+            return false;
         }
     }
 
