@@ -42,9 +42,20 @@ public sealed class AuditsRefusals;
 /// (no actor: filed under the call's own tenant, with the address) and the 403 of a signed-in member (with actor and role),
 /// whether the role policy refused or the endpoint did. Sits between routing and authentication so it sees both.
 /// A refusal is answered as such even when its row cannot be written (logged instead): the request got nothing.
+/// Anyone who knows a call id can be refused at will, so each client address writes at most so many rows per call a
+/// minute (RateLimits:AuditedRefusalsPerMinute); the refusals past it are counted in the log, not the trail.
 /// </summary>
-public sealed class RecordingRefusalAudit(RequestDelegate next, ILogger<RecordingRefusalAudit> logger)
+public sealed class RecordingRefusalAudit(RequestDelegate next, ILogger<RecordingRefusalAudit> logger, IConfiguration configuration)
 {
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _rows =
+        System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(key =>
+            System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(key, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+            {
+                PermitLimit = configuration.GetValue("RateLimits:AuditedRefusalsPerMinute", 10),
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0,
+            }));
+
     public async Task InvokeAsync(HttpContext http, RecordingRows rows, CallRows calls)
     {
         if (http.GetEndpoint()?.Metadata.GetMetadata<AuditsRefusals>() is null
@@ -68,6 +79,13 @@ public sealed class RecordingRefusalAudit(RequestDelegate next, ILogger<Recordin
 
     private async Task Audit(HttpContext http, RecordingRows rows, CallRows calls, Guid callId)
     {
+        using var lease = _rows.AttemptAcquire($"{ClientAddress.Partition(http.Connection.RemoteIpAddress)}/{callId:N}");
+        if (!lease.IsAcquired)
+        {
+            logger.LogInformation("Not auditing a refused {Method} {Path} from {Client}: over its refusals a minute for this call",
+                http.Request.Method, http.Request.Path, RecordingAudit.ClientIp(http));
+            return;
+        }
         try
         {
             var signedIn = http.User.Identity?.IsAuthenticated == true ? http.Caller() : null;

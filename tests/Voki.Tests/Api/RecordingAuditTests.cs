@@ -201,6 +201,24 @@ public sealed class RecordingAuditTests(AuditedCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_client_hammering_refused_requests_writes_at_most_ten_denied_rows_a_minute_per_call()
+    {
+        var h = await HandledCall(transcription: false);
+        await Record(h);
+        var anonymous = h.Tenant.Anonymous.As(null, h.Tenant.Tenant);
+        for (var i = 0; i < 25; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.Get($"/api/v1/calls/{h.CallId}/recording")).Status);
+        var trail = await Trail(h.Manager, h);
+        Assert.Equal(10, trail.Count);
+        Assert.All(trail, row => AssertRow(row, "denied", null, null, null));
+        // Another call's refusals have their own allowance.
+        var second = await HandledCall(transcription: false);
+        await Record(second);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.Get($"/api/v1/calls/{second.CallId}/recording")).Status);
+        Assert.Single(await Trail(second.Manager, second));
+    }
+
+    [Fact]
     public async Task The_trail_is_for_managers_and_up_and_another_tenants_call_is_not_found_like_an_unknown_one()
     {
         var h = await HandledCall(transcription: false);

@@ -19,6 +19,9 @@ public sealed class TranscriptionPipeline : IHostConfigurator
     public void Configure(IHostBuilder host) => host.ConfigureServices((context, services) =>
     {
         services.AddSingleton<RecordingRows>();
+        // The captures of these tests live in temp directories (TranscriptionFixtures.TempDirectory): that is the root
+        // a purge may delete under.
+        services.AddSingleton(new RecordingOptions { Root = Path.GetTempPath() });
         services.AddSingleton<IRecordingComposer, InstantComposer>();
         services.AddVokiTranscription(context.Configuration);
         services.AddSingleton<ICallTranscriber, ScriptedTranscriber>();
