@@ -109,6 +109,13 @@ public sealed partial class RecordingGrain
 
     private void StopTranscription() => _stopTranscription?.Cancel();
 
+    /// <summary>Stops a running job and waits (a bounded time) until it has recorded its outcome, so nothing it saves comes after.</summary>
+    private async Task StopTranscriptionAndWait()
+    {
+        StopTranscription();
+        if (_transcription is { IsCompleted: false } running) await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(30)));
+    }
+
     private async Task RunTranscription()
     {
         try { await Transcribe(); }

@@ -120,6 +120,8 @@ public sealed partial class RecordingGrain(
     /// </summary>
     private async Task Purge()
     {
+        // The job's outcome is saved before the files and the transcript rows go, never after them.
+        await StopTranscriptionAndWait();
         var recording = state.State;
         var purge = await RecordingFiles.PurgeAsync(ServiceProvider, GrainFactory, recording.HolderNode, [recording.OutputPath, recording.CaptureDirectory], logger);
         if (!purge.Done)
@@ -133,7 +135,6 @@ public sealed partial class RecordingGrain(
             await this.RegisterOrUpdateReminder(RetentionReminder, PurgeRetry, PurgeRetry);
             return;
         }
-        StopTranscription();
         // Audited before the recording shows expired: should anything below fail, the next attempt finds the files gone
         // and audits again, rather than an expired recording without its purge in the trail.
         await rows.AuditAsync(new RecordingAccess(Tenant, recording.CallId, RecordingAuditActions.Purge)
