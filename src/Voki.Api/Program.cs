@@ -4,6 +4,7 @@ using Voki.Api;
 using Voki.Api.Auth;
 using Voki.Api.Endpoints;
 using Voki.Api.Infrastructure;
+using Voki.Api.Mail;
 using Voki.Silo;
 using Voki.Transcription;
 
@@ -30,6 +31,10 @@ builder.Services.AddVokiTranscription(builder.Configuration);
 builder.Services.AddHttpClient(RecordingProxy.ClientName);
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
+builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Smtp"));
+builder.Services.AddSingleton<SmtpMailer>();
+builder.Services.AddSingleton<PasswordResetMails>();
+builder.Services.AddHostedService(services => services.GetRequiredService<PasswordResetMails>());
 builder.Services.AddVokiHealthChecks();
 builder.Services.AddVokiRealtime(builder.Configuration);
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -76,6 +81,7 @@ app.MapSignupEndpoints();
 app.MapAuthEndpoints();
 app.MapCompanyEndpoints();
 app.MapUserEndpoints();
+app.MapPasswordEndpoints();
 app.MapDepartmentEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();

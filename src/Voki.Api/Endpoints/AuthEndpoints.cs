@@ -62,7 +62,7 @@ public static class AuthEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> Session(string tenant, User user, Guid family, TokenService tokens, RefreshTokenStore refresh, AuthOptions options) =>
+    internal static async Task<IResult> Session(string tenant, User user, Guid family, TokenService tokens, RefreshTokenStore refresh, AuthOptions options) =>
         Envelope.Ok(new
         {
             access_token = tokens.IssueAccessToken(tenant, user),
