@@ -9,7 +9,8 @@ namespace Voki.Api.Auth;
 /// <summary>
 /// Limits that follow what is attacked rather than where from: a password guesser spreads over addresses, and a call
 /// centre's hundred agents share one. Logins back off per account (cluster-wide, <see cref="ILoginThrottleGrain"/>);
-/// refreshes are limited per token family (per node, like the address limits).
+/// refreshes are limited per token family, forgot-password mails per account and its requests per address (per node, like
+/// the address limits).
 /// </summary>
 public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory grains)
 {
