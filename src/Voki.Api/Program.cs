@@ -56,6 +56,14 @@ if (usingDevelopmentOperatorToken)
     app.Logger.LogWarning("Operator:Token is not set: the operator API takes the DEVELOPMENT token \"{Token}\" (refused outside Development).",
         OperatorOptions.DevelopmentToken);
 
+if (app.Configuration["Smtp:Host"] is { Length: > 0 })
+{
+    if (!app.Services.GetRequiredService<SmtpMailer>().IsConfigured)
+        app.Logger.LogWarning("Smtp:Host is set but Smtp:From is not a valid address: no password reset mail can be sent.");
+    else if (!app.Environment.IsDevelopment() && app.Configuration["PublicBaseUrl"] is not { Length: > 0 })
+        app.Logger.LogWarning("Smtp:Host is set but PublicBaseUrl is not: no password reset mail is sent, since its link is never built from a request's Host header.");
+}
+
 // First, so everything after it (rate limits, URLs, logs) sees the client's address and scheme, not the proxy's.
 var proxies = TrustedProxies.From(app.Configuration);
 if (proxies.Any) app.UseForwardedHeaders(proxies.Options());

@@ -12,7 +12,7 @@ using Voki.Tests.Infrastructure;
 namespace Voki.Tests.Api;
 
 /// <summary>A node that mails through a real SMTP server on loopback, with the production per-account mail limit.</summary>
-public sealed class MailingApp : VokiApp
+public class MailingApp : VokiApp
 {
     public SmtpSink Mail { get; } = new();
 
@@ -41,6 +41,44 @@ public sealed class MailingApp : VokiApp
     {
         base.Dispose(disposing);
         if (disposing) Mail.Dispose();
+    }
+}
+
+/// <summary>The same node outside Development, without PublicBaseUrl: nothing it could put in a link is to be trusted.</summary>
+public sealed class MailingAppWithoutPublicBaseUrl : MailingApp
+{
+    protected override IDictionary<string, string> Settings
+    {
+        get
+        {
+            var settings = new Dictionary<string, string>(base.Settings) { ["environment"] = "Production", ["Operator:Token"] = "" };
+            settings.Remove("PublicBaseUrl");
+            return settings;
+        }
+    }
+}
+
+/// <summary>
+/// A reset link built from the request's Host header would carry a real token to whatever site the asker wrote there:
+/// outside Development, without PublicBaseUrl, no link is mailed at all.
+/// </summary>
+public sealed class ResetLinksTrustNoHostHeaderTests(MailingAppWithoutPublicBaseUrl app) : IClassFixture<MailingAppWithoutPublicBaseUrl>
+{
+    [Fact]
+    public async Task Without_PublicBaseUrl_a_production_node_mails_no_link_and_says_why()
+    {
+        var http = app.CreateClient();
+        var s = await Scenario.SignUp(http, plan: "free");
+        var email = $"owner@{s.Tenant}.test";
+        http.DefaultRequestHeaders.Host = "attacker.example.test";
+
+        var response = await s.Anonymous.Post("/api/auth/forgot-password", new { email, tenant = s.Tenant });
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal(PasswordEndpoints.ForgotAnswer, response.Data["message"]!.GetValue<string>());
+        await Eventually.Holds(() => app.Log.Lines.Any(l => l.Contains($"tenant {s.Tenant} not sent: PublicBaseUrl is not set")),
+            TimeSpan.FromSeconds(20), "the refusal logged");
+        Assert.Contains(app.Log.Lines, l => l.Contains("Smtp:Host is set but PublicBaseUrl is not"));
+        Assert.Empty(app.Mail.MailTo(email));
     }
 }
 
