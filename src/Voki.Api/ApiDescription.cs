@@ -28,9 +28,14 @@ public static class ApiDescription
         `{mfa_required: true, mfa_setup_required, mfa_token}` and POST /api/auth/mfa/verify finishes it (a user without MFA
         first gets a secret from POST /api/auth/mfa/setup with the mfa_token); a code is accepted once; a manager turns a
         user's MFA off with mfa_enabled=false on PUT /api/v1/users/{id};
+        passwords: PUT /api/v1/users/me/password {current_password, password} (any signed-in user; a wrong current password
+        → 422 on current_password) answers a fresh session shaped like login's, since the change ends every session;
+        POST /api/auth/forgot-password {email, tenant} always answers 200 with the same message and mails an active account
+        a single-use link (`/app?reset_token=…`, 30 minutes); POST /api/auth/reset-password {token, password,
+        password_confirmation?} → 200, ends every session, and the user logs in again; a bad token → 422 on token;
         access links are single-use unless single_use=false; nobody creates or edits a user above their own role (403).
-        Rate limits per client IP (IPv6 per /64): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup (429 with
-        Retry-After).
+        Rate limits per client IP (IPv6 per /64): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup, 10/hour on
+        forgot-password (429 with Retry-After); at most 3 reset mails an hour per account, beyond which forgot still answers the same.
 
         Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
         customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47

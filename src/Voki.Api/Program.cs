@@ -4,6 +4,7 @@ using Voki.Api;
 using Voki.Api.Auth;
 using Voki.Api.Endpoints;
 using Voki.Api.Infrastructure;
+using Voki.Api.Mail;
 using Voki.Silo;
 using Voki.Transcription;
 
@@ -32,6 +33,10 @@ builder.Services.AddSingleton<RecordingAudit>();
 builder.Services.AddSingleton<ProxiedDownloadProof>();
 builder.Services.AddVokiAuth(authOptions);
 builder.Services.AddVokiRateLimits(builder.Configuration);
+builder.Services.Configure<SmtpOptions>(builder.Configuration.GetSection("Smtp"));
+builder.Services.AddSingleton<SmtpMailer>();
+builder.Services.AddSingleton<PasswordResetMails>();
+builder.Services.AddHostedService(services => services.GetRequiredService<PasswordResetMails>());
 builder.Services.AddVokiHealthChecks();
 builder.Services.AddVokiRealtime(builder.Configuration);
 builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -52,6 +57,14 @@ if (usingDevelopmentKey)
 if (usingDevelopmentOperatorToken)
     app.Logger.LogWarning("Operator:Token is not set: the operator API takes the DEVELOPMENT token \"{Token}\" (refused outside Development).",
         OperatorOptions.DevelopmentToken);
+
+if (app.Configuration["Smtp:Host"] is { Length: > 0 })
+{
+    if (!app.Services.GetRequiredService<SmtpMailer>().IsConfigured)
+        app.Logger.LogWarning("Smtp:Host is set but Smtp:From is not a valid address: no password reset mail can be sent.");
+    else if (!app.Environment.IsDevelopment() && app.Configuration["PublicBaseUrl"] is not { Length: > 0 })
+        app.Logger.LogWarning("Smtp:Host is set but PublicBaseUrl is not: no password reset mail is sent, since its link is never built from a request's Host header.");
+}
 
 // First, so everything after it (rate limits, URLs, logs) sees the client's address and scheme, not the proxy's.
 var proxies = TrustedProxies.From(app.Configuration);
@@ -80,6 +93,7 @@ app.MapSignupEndpoints();
 app.MapAuthEndpoints();
 app.MapCompanyEndpoints();
 app.MapUserEndpoints();
+app.MapPasswordEndpoints();
 app.MapDepartmentEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();

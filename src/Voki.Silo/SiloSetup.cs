@@ -33,6 +33,7 @@ public static class SiloSetup
         services.AddSingleton<CallRows>();
         services.AddSingleton<TranscriptRows>();
         services.AddSingleton<RefreshTokenStore>();
+        services.AddSingleton<PasswordResetStore>();
         services.AddSingleton(new PasswordHasher(configuration.GetValue("Auth:PasswordIterations", PasswordHasher.DefaultIterations)));
         services.AddSingleton(PlanConfiguration.Load(configuration));
         return services;

@@ -9,7 +9,8 @@ namespace Voki.Api.Auth;
 /// <summary>
 /// Limits that follow what is attacked rather than where from: a password guesser spreads over addresses, and a call
 /// centre's hundred agents share one. Logins back off per account (cluster-wide, <see cref="ILoginThrottleGrain"/>);
-/// refreshes are limited per token family (per node, like the address limits).
+/// refreshes are limited per token family, forgot-password mails per account and its requests per address (per node, like
+/// the address limits).
 /// </summary>
 public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory grains)
 {
@@ -26,6 +27,10 @@ public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory
             QueueLimit = 0,
         }));
 
+    // Forgot-password: a mailbox is not flooded through its account, nor the mail relay from one address.
+    private readonly PartitionedRateLimiter<string> _resetMails = HourlyWindows(configuration.GetValue("RateLimits:PasswordResetMailsPerAccountPerHour", 3));
+    private readonly PartitionedRateLimiter<string> _resetRequests = HourlyWindows(configuration.GetValue("RateLimits:PasswordResetsPerAddressPerHour", 10));
+
     /// <summary>Zero when this login attempt may check its password, else how long the account still waits.</summary>
     public Task<TimeSpan> LoginAttempt(string tenant, string email) => Throttle(tenant, email).Attempt(_backoff);
 
@@ -39,6 +44,31 @@ public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory
         return lease.IsAcquired;
     }
 
+    /// <summary>Whether another reset mail may go to this account (tenant + e-mail, whether it exists or not) this hour.</summary>
+    public bool TryPasswordResetMail(string tenant, string email)
+    {
+        using var lease = _resetMails.AttemptAcquire($"{tenant}/{EmailHash(email)}");
+        return lease.IsAcquired;
+    }
+
+    /// <summary>Whether the client address may ask for another reset this hour; otherwise how long until it may.</summary>
+    public bool TryPasswordResetRequest(System.Net.IPAddress? client, out TimeSpan retryAfter)
+    {
+        using var lease = _resetRequests.AttemptAcquire(ClientAddress.Partition(client));
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromHours(1);
+        return lease.IsAcquired;
+    }
+
+    private static PartitionedRateLimiter<string> HourlyWindows(int permits) => PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = TimeSpan.FromHours(1),
+            QueueLimit = 0,
+        }));
+
+    private static string EmailHash(string email) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
+
     private ILoginThrottleGrain Throttle(string tenant, string email) =>
-        grains.GetGrain<ILoginThrottleGrain>($"{tenant}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())))}");
+        grains.GetGrain<ILoginThrottleGrain>($"{tenant}/{EmailHash(email)}");
 }

@@ -19,6 +19,8 @@ public sealed class AuthOptions
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);
     public TimeSpan CustomerTokenLifetime { get; set; } = TimeSpan.FromHours(4);
     public bool SignupEnabled { get; set; } = true;
+    /// <summary>How long the link of a forgot-password mail works.</summary>
+    public TimeSpan PasswordResetTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 public sealed class VerificationKey

@@ -119,7 +119,7 @@ public static class AuthEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> Session(string tenant, User user, Guid family, TokenService tokens, RefreshTokenStore refresh, AuthOptions options,
+    internal static async Task<IResult> Session(string tenant, User user, Guid family, TokenService tokens, RefreshTokenStore refresh, AuthOptions options,
         string[]? recoveryCodes = null)
     {
         var session = new

@@ -7,7 +7,8 @@ namespace Voki.Grains.Grains;
 
 public sealed class UserGrain(
     [PersistentState("user", "Default")] IPersistentState<User> state,
-    UserRows rows, PasswordHasher hasher, PlanCatalog plans, RefreshTokenStore refreshTokens) : Grain, IUserGrain
+    UserRows rows, PasswordHasher hasher, PlanCatalog plans, RefreshTokenStore refreshTokens,
+    PasswordResetStore passwordResets) : Grain, IUserGrain
 {
     private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
 
@@ -60,6 +61,8 @@ public sealed class UserGrain(
         // Families first: should the state write fail, the user signs in again, which is harmless; the other order
         // could leave a refresh token alive for a user whose sessions have ended.
         if (endsSessions) await refreshTokens.RevokeUserAsync(Tenant, s.Id);
+        // A reset mail sent before the change would otherwise undo it.
+        if (c.Password is not null) await passwordResets.RevokeUserAsync(Tenant, s.Id);
         state.State = updated;
         await state.WriteStateAsync();
         if (endsSessions)

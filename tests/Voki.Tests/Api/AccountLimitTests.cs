@@ -3,7 +3,10 @@ using Voki.Tests.Infrastructure;
 
 namespace Voki.Tests.Api;
 
-/// <summary>The production limits that follow an account, a token family and a call, with the address limits out of the way.</summary>
+/// <summary>
+/// The production limits that follow an account, a token family and a call, with the per-minute address limits out of the
+/// way (forgot-password's hourly one per address stays).
+/// </summary>
 public sealed class AccountLimitedApp : VokiApp
 {
     protected override IDictionary<string, string> Settings => new Dictionary<string, string>
@@ -116,5 +119,20 @@ public sealed class AccountLimitTests(AccountLimitedApp app) : IClassFixture<Acc
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
         Assert.Equal(HttpStatusCode.OK, (await s.Anonymous.Get($"/api/v1/call/status/{second}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await s.Anonymous.Get("/api/v1/call/no-such-token/validate")).Status);
+    }
+
+    /// <summary>Forgot-password's own limit per address, over the hour, for whatever accounts it names (none exists here).</summary>
+    [Fact]
+    public async Task Forgot_password_takes_ten_requests_an_hour_from_one_client_then_429()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        object Forgot(int i) => new { email = $"someone-{i}@{s.Tenant}.test", tenant = s.Tenant };
+        for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, (await s.Anonymous.Post("/api/auth/forgot-password", Forgot(i))).Status);
+        var limited = await s.Anonymous.Post("/api/auth/forgot-password", Forgot(10));
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
+        Assert.Equal("Too Many Requests", limited.Detail);
+        Assert.InRange(int.Parse(limited.Message.Headers.GetValues("Retry-After").Single()), 60, 3600);
+        // Logging in from that address is not held up by it.
+        Assert.Equal(HttpStatusCode.OK, (await s.Anonymous.Post("/api/auth/login", Login(s, $"owner@{s.Tenant}.test", Scenario.Password))).Status);
     }
 }

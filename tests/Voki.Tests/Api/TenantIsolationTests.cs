@@ -49,6 +49,9 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("POST /api/v1/users/me/mfa/setup", _ => "/api/v1/users/me/mfa/setup", 200),
         new("POST /api/v1/users/me/mfa/enable", _ => "/api/v1/users/me/mfa/enable", 422, _ => new { code = "abcdef" }, Field: "code"),
         new("POST /api/v1/users/me/mfa/disable", _ => "/api/v1/users/me/mfa/disable", 422, _ => new { code = "123456" }, Detail: "MFA is not enabled"),
+        // Not ID-based: only the caller's own password is checked, and a wrong one changes nothing.
+        new("PUT /api/v1/users/me/password", _ => "/api/v1/users/me/password", 422,
+            _ => new { current_password = "hijacked-password", password = "hijacked-password" }, Field: "current_password", LikeUnknownId: false),
         new("GET /api/v1/users", _ => "/api/v1/users?page_size=100", 200),
         // E-mail addresses are unique per tenant: A's member's address is free in B.
         new("POST /api/v1/users", _ => "/api/v1/users", 201,
@@ -116,12 +119,14 @@ public sealed class TenantIsolationTests(VokiApp app)
 
     /// <summary>
     /// The only routes under /api/ that take no access token: signup, the token exchanges (whose credential is in the
-    /// body) and the customer widget, which finds its tenant from the link token or call id.
+    /// body), the forgotten password (an e-mail and tenant; a mailed token) and the customer widget, which finds its tenant
+    /// from the link token or call id.
     /// </summary>
     private static readonly string[] PublicRoutes =
     [
         "POST /api/signup/register",
         "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout", "POST /api/auth/mfa/verify", "POST /api/auth/mfa/setup",
+        "POST /api/auth/forgot-password", "POST /api/auth/reset-password",
         "GET /api/v1/call/{token}/validate", "POST /api/v1/call/{token}/join", "GET /api/v1/call/status/{callId:guid}",
         "POST /api/v1/call/evaluate/{callId:guid}", "POST /api/v1/call/leave/{callId:guid}", "GET /api/v1/call/turn-credentials",
     ];

@@ -30,6 +30,7 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["RateLimits:StatusPerMinute"] = "100000",
         ["RateLimits:LoginAttemptsPerAccount"] = "100000",
         ["RateLimits:RefreshesPerFamilyPerMinute"] = "100000",
+        ["RateLimits:PasswordResetsPerAddressPerHour"] = "100000",
     };
 
     /// <summary>The operator credential every test node takes (Scenario changes plans with it).</summary>

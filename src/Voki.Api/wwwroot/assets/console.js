@@ -35,6 +35,10 @@ window.__voki = {
 };
 
 $("login-form").addEventListener("submit", onLogin);
+$("forgot-link").addEventListener("click", openForgot);
+$("forgot-back").addEventListener("click", () => { showAlert(""); showView("login"); });
+$("forgot-form").addEventListener("submit", onForgot);
+$("reset-form").addEventListener("submit", onReset);
 $("logout").addEventListener("click", logout);
 $("complete-form").addEventListener("submit", onComplete);
 $("toggle-mic").addEventListener("click", () => toggle("audio", $("toggle-mic")));
@@ -48,7 +52,12 @@ $("media-retry").addEventListener("click", () => {
   state.media?.restart();
 });
 
-if (state.session) start();
+// A reset mail's link, /app?reset_token=…: the token leaves the address bar (and the history) at once.
+const resetToken = new URLSearchParams(location.search).get("reset_token");
+if (resetToken) history.replaceState(null, "", location.pathname);
+
+if (resetToken) showView("reset");
+else if (state.session) start();
 else showView("login");
 
 // ---- session ---------------------------------------------------------------------------------
@@ -75,6 +84,66 @@ async function onLogin(event) {
     showAlert(error.status === 401 ? "The company, e-mail or password is not right." : error.message);
   } finally {
     $("login-submit").disabled = false;
+  }
+}
+
+function openForgot(event) {
+  event.preventDefault();
+  $("forgot-tenant").value = $("login-tenant").value;
+  $("forgot-email").value = $("login-email").value;
+  showAlert("");
+  showView("forgot");
+}
+
+async function onForgot(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  clearFieldErrors(form);
+  showAlert("");
+  const body = { tenant: $("forgot-tenant").value.trim().toLowerCase(), email: $("forgot-email").value.trim() };
+  const missing = Object.fromEntries(Object.entries(body).filter(([, v]) => !v).map(([k]) => [k, ["can't be blank"]]));
+  if (Object.keys(missing).length) {
+    showFieldErrors(form, missing);
+    return;
+  }
+  $("forgot-submit").disabled = true;
+  try {
+    const { data } = await api("POST", "/api/auth/forgot-password", { body });
+    showView("login");
+    announce(data.message);
+  } catch (error) {
+    if (error.status === 422 && showFieldErrors(form, error.fields)) return;
+    showAlert(error.status === 429 ? "Too many requests. Please wait a while and try again." : error.message);
+  } finally {
+    $("forgot-submit").disabled = false;
+  }
+}
+
+async function onReset(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  clearFieldErrors(form);
+  showAlert("");
+  const body = { token: resetToken, password: $("reset-password").value, password_confirmation: $("reset-password-confirmation").value };
+  if (!body.password) {
+    showFieldErrors(form, { password: ["can't be blank"] });
+    return;
+  }
+  $("reset-submit").disabled = true;
+  try {
+    const { data } = await api("POST", "/api/auth/reset-password", { body });
+    form.reset();
+    // Every session of the user has ended, this browser's included.
+    state.session = null;
+    sessionStorage.removeItem(SESSION_KEY);
+    showView("login");
+    announce(data.message);
+  } catch (error) {
+    if (error.fields?.token) showAlert("This link is invalid, used or expired. Ask for a new one with “Forgot password?”.");
+    else if (error.status === 422 && showFieldErrors(form, error.fields)) return;
+    else showAlert(error.message);
+  } finally {
+    $("reset-submit").disabled = false;
   }
 }
 
