@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
+using Voki.Grains.Security;
 
 namespace Voki.Grains.ReadModel;
 
@@ -14,7 +13,7 @@ public sealed class PasswordResetStore(NpgsqlDataSource db)
 {
     public async Task<string> IssueAsync(string tenant, Guid userId, TimeSpan lifetime)
     {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = OpaqueToken.New();
         await using var cmd = db.CreateCommand("INSERT INTO password_reset_tokens (token_hash, tenant, user_id, expires_at) VALUES ($1,$2,$3,$4)");
         cmd.Parameters.AddWithValue(Hash(token));
         cmd.Parameters.AddWithValue(tenant);
@@ -52,7 +51,5 @@ public sealed class PasswordResetStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync();
     }
 
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static byte[] Hash(string token) => OpaqueToken.Hash(token);
 }

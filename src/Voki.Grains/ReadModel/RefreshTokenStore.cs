@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
+using Voki.Grains.Security;
 
 namespace Voki.Grains.ReadModel;
 
@@ -14,7 +13,7 @@ public sealed class RefreshTokenStore(NpgsqlDataSource db)
 {
     public async Task<string> IssueAsync(string tenant, Guid userId, Guid familyId, TimeSpan lifetime)
     {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = OpaqueToken.New();
         await using var cmd = db.CreateCommand("INSERT INTO refresh_tokens (token_hash, family_id, tenant, user_id, expires_at) VALUES ($1,$2,$3,$4,$5)");
         cmd.Parameters.AddWithValue(Hash(token));
         cmd.Parameters.AddWithValue(familyId);
@@ -78,7 +77,5 @@ public sealed class RefreshTokenStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync();
     }
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static byte[] Hash(string token) => OpaqueToken.Hash(token);
 }

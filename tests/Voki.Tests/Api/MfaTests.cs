@@ -13,17 +13,6 @@ namespace Voki.Tests.Api;
 [Collection(ApiCollection.Name)]
 public sealed class MfaTests(VokiApp app)
 {
-    private sealed record Staff(string Id, string Email, ApiClient Client);
-
-    private static async Task<Staff> NewStaff(Scenario s, string role = "attendant")
-    {
-        var email = $"{role}-{Guid.NewGuid():N}@{s.Tenant}.test";
-        var created = await s.Owner.Post("/api/v1/users", new { name = $"A {role}", email, password = Scenario.Password, role });
-        Assert.Equal(HttpStatusCode.Created, created.Status);
-        var login = await s.Anonymous.Post("/api/auth/login", new { email, password = Scenario.Password, tenant = s.Tenant });
-        return new Staff(created.Id, email, s.Anonymous.As(login.Data["access_token"]!.GetValue<string>(), s.Tenant));
-    }
-
     /// <summary>The code of the next 30 s step: the current one may already be spent (a step is accepted once).</summary>
     private static string NextCode(string secret) => new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow.AddSeconds(30));
 
@@ -34,7 +23,7 @@ public sealed class MfaTests(VokiApp app)
     private static Task<ApiResponse> Login(Scenario s, string email) =>
         s.Anonymous.Post("/api/auth/login", new { email, password = Scenario.Password, tenant = s.Tenant });
 
-    private static async Task<(string Secret, string[] RecoveryCodes)> Enrol(Staff staff)
+    private static async Task<(string Secret, string[] RecoveryCodes)> Enrol(Scenario.SignedInMember staff)
     {
         var setup = await staff.Client.Post("/api/v1/users/me/mfa/setup");
         Assert.Equal(HttpStatusCode.OK, setup.Status);
@@ -48,7 +37,7 @@ public sealed class MfaTests(VokiApp app)
     public async Task A_user_enrols_then_logs_in_with_a_code_once_and_a_recovery_code_once()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var staff = await NewStaff(s);
+        var staff = await s.SignIn();
         var setup = await staff.Client.Post("/api/v1/users/me/mfa/setup");
         var secret = setup.Data["secret"]!.GetValue<string>();
         var uri = setup.Data["otpauth_uri"]!.GetValue<string>();
@@ -100,7 +89,7 @@ public sealed class MfaTests(VokiApp app)
     public async Task When_the_company_requires_mfa_a_user_without_it_enrols_at_login_and_cannot_turn_it_off()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var staff = await NewStaff(s);
+        var staff = await s.SignIn();
         Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put("/api/v1/company", new { mfa_required = true })).Status);
 
         var login = await Login(s, staff.Email);
@@ -132,7 +121,7 @@ public sealed class MfaTests(VokiApp app)
     public async Task A_manager_turns_off_a_lost_devices_mfa_which_ends_the_users_sessions_and_voids_pending_logins()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var staff = await NewStaff(s);
+        var staff = await s.SignIn();
         var (secret, _) = await Enrol(staff);
         var pending = (await Login(s, staff.Email)).Data["mfa_token"]!.GetValue<string>();
 
@@ -152,7 +141,7 @@ public sealed class MfaTests(VokiApp app)
     public async Task A_user_turns_their_own_mfa_off_only_with_a_code()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var staff = await NewStaff(s);
+        var staff = await s.SignIn();
         var (secret, recovery) = await Enrol(staff);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await staff.Client.Post("/api/v1/users/me/mfa/disable", new { code = WrongCode(secret) })).Status);
         Assert.Equal(HttpStatusCode.OK, (await staff.Client.Post("/api/v1/users/me/mfa/disable", new { code = recovery[0] })).Status);

@@ -97,19 +97,6 @@ public sealed partial class PasswordResetTests(MailingApp app)
 {
     private const string NewPassword = "a-brand-new-password-7";
 
-    private sealed record Member(string Id, string Email, ApiClient Client, string RefreshToken);
-
-    private static async Task<Member> SignIn(Scenario s, string role = "attendant", string? email = null)
-    {
-        email ??= $"{role}-{Guid.NewGuid():N}@{s.Tenant}.test";
-        var created = await s.Owner.Post("/api/v1/users", new { name = "Maria Souza", email, password = Scenario.Password, role });
-        Assert.Equal(HttpStatusCode.Created, created.Status);
-        var login = await s.Anonymous.Post("/api/auth/login", new { email, password = Scenario.Password, tenant = s.Tenant });
-        Assert.Equal(HttpStatusCode.OK, login.Status);
-        return new Member(created.Id, email, s.Anonymous.As(login.Data["access_token"]!.GetValue<string>(), s.Tenant),
-            login.Data["refresh_token"]!.GetValue<string>());
-    }
-
     private static async Task<ApiResponse> Forgot(Scenario s, string email, string tenant) =>
         await s.Anonymous.Post("/api/auth/forgot-password", new { email, tenant });
 
@@ -142,7 +129,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task The_mailed_link_resets_the_password_once_and_ends_every_session()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s, "supervisor");
+        var member = await s.SignIn("supervisor");
         var otherDevice = await s.Anonymous.Post("/api/auth/login", new { email = member.Email, password = Scenario.Password, tenant = s.Tenant });
 
         AssertTheOneAnswer(await Forgot(s, member.Email.ToUpperInvariant(), s.Tenant.ToUpperInvariant()), "forgot for an existing account");
@@ -174,7 +161,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task An_expired_link_resets_nothing()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), "forgot");
         var token = TokenOf(Assert.Single(await app.Mail.AwaitMailTo(member.Email)));
 
@@ -198,7 +185,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task A_password_change_spends_every_link_mailed_before_it()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), "first forgot");
         AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), "second forgot");
         var tokens = (await app.Mail.AwaitMailTo(member.Email, 2)).Select(TokenOf).ToList();
@@ -223,7 +210,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task A_managers_reset_spends_the_users_links()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), "forgot");
         var token = TokenOf(Assert.Single(await app.Mail.AwaitMailTo(member.Email)));
         Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/users/{member.Id}", new { password = "set-by-the-manager-1" })).Status);
@@ -235,8 +222,8 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task Accounts_that_do_not_exist_get_the_same_answer_and_no_mail()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
-        var deactivated = await SignIn(s);
+        var member = await s.SignIn();
+        var deactivated = await s.SignIn();
         Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/users/{deactivated.Id}", new { active = false })).Status);
         var elsewhere = "t" + Guid.NewGuid().ToString("N")[..12];
         var unknown = $"nobody-{Guid.NewGuid():N}@{s.Tenant}.test";
@@ -261,8 +248,8 @@ public sealed partial class PasswordResetTests(MailingApp app)
         var a = await Scenario.SignUp(app.CreateClient());
         var b = await Scenario.SignUp(app.CreateClient());
         var sharedAddress = $"maria-{Guid.NewGuid():N}@example.test";
-        var inA = await SignIn(a, email: sharedAddress);
-        var inB = await SignIn(b, email: sharedAddress);
+        var inA = await a.SignIn(email: sharedAddress);
+        var inB = await b.SignIn(email: sharedAddress);
 
         AssertTheOneAnswer(await Forgot(a, sharedAddress, a.Tenant), "forgot in A");
         var token = TokenOf(Assert.Single(await app.Mail.AwaitMailTo(sharedAddress)));
@@ -285,7 +272,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task A_bad_new_password_is_refused_before_the_link_is_spent()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), "forgot");
         var token = TokenOf(Assert.Single(await app.Mail.AwaitMailTo(member.Email)));
 
@@ -315,7 +302,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task An_account_gets_at_most_three_mails_an_hour_and_the_answer_never_changes()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         for (var i = 0; i < 5; i++) AssertTheOneAnswer(await Forgot(s, member.Email, s.Tenant), $"forgot #{i + 1}");
         await app.Mail.AwaitMailTo(member.Email, 3);
         await Eventually.Holds(() => app.Log.Lines.Count(l => l.Contains($"tenant {s.Tenant} not sent: that account's hourly limit")) == 2,
@@ -327,7 +314,7 @@ public sealed partial class PasswordResetTests(MailingApp app)
     public async Task With_the_mail_server_down_forgot_answers_the_same_and_the_failure_is_logged()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var member = await SignIn(s);
+        var member = await s.SignIn();
         app.Mail.Stop();
         try
         {

@@ -11,19 +11,6 @@ namespace Voki.Tests.Api;
 [Collection(ApiCollection.Name)]
 public sealed class SessionsFollowTheUserTests(VokiApp app)
 {
-    private sealed record SignedIn(string Id, string Email, ApiClient Client, string RefreshToken);
-
-    private static async Task<SignedIn> SignIn(Scenario s, string role)
-    {
-        var email = $"{role}-{Guid.NewGuid():N}@{s.Tenant}.test";
-        var created = await s.Owner.Post("/api/v1/users", new { name = $"A {role}", email, password = Scenario.Password, role });
-        Assert.Equal(HttpStatusCode.Created, created.Status);
-        var login = await s.Anonymous.Post("/api/auth/login", new { email, password = Scenario.Password, tenant = s.Tenant });
-        Assert.Equal(HttpStatusCode.OK, login.Status);
-        return new SignedIn(created.Id, email, s.Anonymous.As(login.Data["access_token"]!.GetValue<string>(), s.Tenant),
-            login.Data["refresh_token"]!.GetValue<string>());
-    }
-
     public static TheoryData<string, string> Changes => new()
     {
         { "deactivation", """{"active": false}""" },
@@ -36,7 +23,7 @@ public sealed class SessionsFollowTheUserTests(VokiApp app)
     public async Task A_change_that_ends_sessions_refuses_the_old_tokens_at_once(string change, string body)
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var user = await SignIn(s, "supervisor");
+        var user = await s.SignIn("supervisor");
         var otherDevice = await s.Anonymous.Post("/api/auth/login", new { email = user.Email, password = Scenario.Password, tenant = s.Tenant });
         Assert.Equal(HttpStatusCode.OK, (await user.Client.Get("/api/v1/calls")).Status);
 
@@ -67,8 +54,8 @@ public sealed class SessionsFollowTheUserTests(VokiApp app)
     public async Task Other_edits_and_other_users_keep_their_sessions()
     {
         var s = await Scenario.SignUp(app.CreateClient());
-        var user = await SignIn(s, "supervisor");
-        var colleague = await SignIn(s, "supervisor");
+        var user = await s.SignIn("supervisor");
+        var colleague = await s.SignIn("supervisor");
         Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/users/{user.Id}", new { name = "Renamed", locale = "en-US" })).Status);
         Assert.Equal(HttpStatusCode.OK, (await user.Client.Get("/api/v1/users/me")).Status);
         Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/users/{user.Id}", new { active = false })).Status);
@@ -85,7 +72,7 @@ public sealed class SessionsFollowTheUserTests(VokiApp app)
         var customer = await s.Customer(department);
         await attendant.Post($"/api/v1/calls/{customer.CallId}/assign", new { });
         await attendant.Post($"/api/v1/calls/{customer.CallId}/start");
-        var supervisor = await SignIn(s, "supervisor");
+        var supervisor = await s.SignIn("supervisor");
         var socket = await PhoenixTestClient.Connect(app, supervisor.Client.Token!);
         Assert.Equal("ok", (await socket.Join($"call:{customer.CallId}")).Status);
         await using var attendantSocket = await PhoenixTestClient.Connect(app, attendant.Token!);

@@ -10,8 +10,8 @@ namespace Voki.Tests.Api;
 [Collection(ApiCollection.Name)]
 public sealed class WidgetTokenTests(VokiApp app)
 {
-    [Fact]
-    public async Task Only_the_calls_own_customer_token_rates_it()
+    /// <summary>A call its attendant took, and another customer still waiting in the same queue.</summary>
+    private async Task<(Scenario S, ApiClient Attendant, System.Text.Json.Nodes.JsonNode Joined, string CallId, System.Text.Json.Nodes.JsonNode Other)> AssignedCall()
     {
         var s = await Scenario.SignUp(app.CreateClient());
         var department = await s.Department();
@@ -19,7 +19,14 @@ public sealed class WidgetTokenTests(VokiApp app)
         var joined = await s.Join(department);
         var callId = joined["call_id"]!.GetValue<string>();
         var other = await s.Join(department, "Someone Else");
-        await attendant.Post($"/api/v1/calls/{callId}/assign", new { });
+        Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{callId}/assign", new { })).Status);
+        return (s, attendant, joined, callId, other);
+    }
+
+    [Fact]
+    public async Task Only_the_calls_own_customer_token_rates_it()
+    {
+        var (s, attendant, joined, callId, other) = await AssignedCall();
         await attendant.Post($"/api/v1/calls/{callId}/start");
         await attendant.Post($"/api/v1/calls/{callId}/complete", new { });
 
@@ -40,13 +47,7 @@ public sealed class WidgetTokenTests(VokiApp app)
     [Fact]
     public async Task Status_is_open_but_names_the_attendant_only_to_the_customer()
     {
-        var s = await Scenario.SignUp(app.CreateClient());
-        var department = await s.Department();
-        var (attendant, _) = await s.Staff("attendant", department);
-        var joined = await s.Join(department);
-        var callId = joined["call_id"]!.GetValue<string>();
-        var other = await s.Join(department, "Someone Else");
-        await attendant.Post($"/api/v1/calls/{callId}/assign", new { });
+        var (s, _, joined, callId, other) = await AssignedCall();
 
         var open = await s.Anonymous.Get($"/api/v1/call/status/{callId}");
         Assert.Equal(HttpStatusCode.OK, open.Status);

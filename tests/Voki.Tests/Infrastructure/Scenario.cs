@@ -55,17 +55,28 @@ public sealed class Scenario
 
     public Task ChangePlan(string plan) => ChangePlan(Anonymous, Tenant, plan);
 
-    /// <summary>Creates a staff user with the role and returns a client signed in as them, with their id.</summary>
-    public async Task<(ApiClient Client, string Id)> Staff(string role, string? departmentId = null)
+    /// <summary>A staff member as they signed in: id, e-mail, a client with their access token, and their refresh token.</summary>
+    public sealed record SignedInMember(string Id, string Email, ApiClient Client, string RefreshToken);
+
+    /// <summary>Creates a staff user with the role (named "A {role}" unless named) and signs them in.</summary>
+    public async Task<SignedInMember> SignIn(string role = "attendant", string? departmentId = null, string? email = null, string? name = null)
     {
-        var email = $"{role}-{Guid.NewGuid():N}@{Tenant}.test";
-        var created = await Owner.Post("/api/v1/users", new { name = $"A {role}", email, password = Password, role });
+        email ??= $"{role}-{Guid.NewGuid():N}@{Tenant}.test";
+        var created = await Owner.Post("/api/v1/users", new { name = name ?? $"A {role}", email, password = Password, role });
         Assert.Equal(HttpStatusCode.Created, created.Status);
         if (departmentId is not null)
             Assert.Equal(HttpStatusCode.Created, (await Owner.Post($"/api/v1/departments/{departmentId}/users", new { user_id = created.Id })).Status);
         var login = await Anonymous.Post("/api/auth/login", new { email, password = Password, tenant = Tenant });
         Assert.Equal(HttpStatusCode.OK, login.Status);
-        return (Anonymous.As(login.Data["access_token"]!.GetValue<string>(), Tenant), created.Id);
+        return new SignedInMember(created.Id, email, Anonymous.As(login.Data["access_token"]!.GetValue<string>(), Tenant),
+            login.Data["refresh_token"]!.GetValue<string>());
+    }
+
+    /// <summary>Creates a staff user with the role and returns a client signed in as them, with their id.</summary>
+    public async Task<(ApiClient Client, string Id)> Staff(string role, string? departmentId = null)
+    {
+        var member = await SignIn(role, departmentId);
+        return (member.Client, member.Id);
     }
 
     public async Task<string> Department(object? settings = null)
