@@ -99,8 +99,10 @@ public sealed class CoturnConfigurationTests
     [Theory]
     [InlineData("127.0.0.1")] [InlineData("0.0.0.0")] [InlineData("10.1.2.3")] [InlineData("172.20.0.1")] [InlineData("192.168.1.1")]
     [InlineData("169.254.169.254")] [InlineData("100.100.100.200")] [InlineData("224.0.0.251")] [InlineData("255.255.255.255")]
-    [InlineData("::1")] [InlineData("::")] [InlineData("::ffff:127.0.0.1")] [InlineData("::ffff:10.0.0.1")] [InlineData("fd00:ec2::254")]
+    [InlineData("::1")] [InlineData("::ffff:127.0.0.1")] [InlineData("::ffff:10.0.0.1")] [InlineData("fd00:ec2::254")]
     [InlineData("fc12::1")] [InlineData("fe80::1")] [InlineData("64:ff9b::a00:1")] [InlineData("ff02::1")]
+    // Not "::": coturn 4.6.1 matches a denied-peer-ip of the unspecified IPv6 address against every IPv4 peer
+    // (CoturnTests found it: the shipped file then refused 8.8.8.8), so the file cannot list it.
     public void Relaying_to_a_non_public_address_is_denied(string address) => Assert.True(Denied(address), $"{address} is not denied");
 
     [Theory]
