@@ -19,17 +19,14 @@ public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory
         configuration.GetValue("RateLimits:LoginBackoffFirst", TimeSpan.FromSeconds(1)),
         configuration.GetValue("RateLimits:LoginBackoffMax", TimeSpan.FromMinutes(15)));
 
-    private readonly PartitionedRateLimiter<Guid> _refreshes = PartitionedRateLimiter.Create<Guid, Guid>(family =>
-        RateLimitPartition.GetFixedWindowLimiter(family, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = configuration.GetValue("RateLimits:RefreshesPerFamilyPerMinute", 3),
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        }));
+    private readonly PartitionedRateLimiter<Guid> _refreshes =
+        FixedWindows.PerKey<Guid>(configuration.GetValue("RateLimits:RefreshesPerFamilyPerMinute", 3), TimeSpan.FromMinutes(1));
 
     // Forgot-password: a mailbox is not flooded through its account, nor the mail relay from one address.
-    private readonly PartitionedRateLimiter<string> _resetMails = HourlyWindows(configuration.GetValue("RateLimits:PasswordResetMailsPerAccountPerHour", 3));
-    private readonly PartitionedRateLimiter<string> _resetRequests = HourlyWindows(configuration.GetValue("RateLimits:PasswordResetsPerAddressPerHour", 10));
+    private readonly PartitionedRateLimiter<string> _resetMails =
+        FixedWindows.PerKey<string>(configuration.GetValue("RateLimits:PasswordResetMailsPerAccountPerHour", 3), TimeSpan.FromHours(1));
+    private readonly PartitionedRateLimiter<string> _resetRequests =
+        FixedWindows.PerKey<string>(configuration.GetValue("RateLimits:PasswordResetsPerAddressPerHour", 10), TimeSpan.FromHours(1));
 
     /// <summary>Zero when this login attempt may check its password, else how long the account still waits.</summary>
     public Task<TimeSpan> LoginAttempt(string tenant, string email) => Throttle(tenant, email).Attempt(_backoff);
@@ -37,35 +34,14 @@ public sealed class AccountThrottles(IConfiguration configuration, IGrainFactory
     public Task LoginSucceeded(string tenant, string email) => Throttle(tenant, email).Succeeded();
 
     /// <summary>Whether the family may refresh now; otherwise how long until it may.</summary>
-    public bool TryRefresh(Guid family, out TimeSpan retryAfter)
-    {
-        using var lease = _refreshes.AttemptAcquire(family);
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-        return lease.IsAcquired;
-    }
+    public bool TryRefresh(Guid family, out TimeSpan retryAfter) => _refreshes.TryAcquire(family, TimeSpan.FromMinutes(1), out retryAfter);
 
     /// <summary>Whether another reset mail may go to this account (tenant + e-mail, whether it exists or not) this hour.</summary>
-    public bool TryPasswordResetMail(string tenant, string email)
-    {
-        using var lease = _resetMails.AttemptAcquire($"{tenant}/{EmailHash(email)}");
-        return lease.IsAcquired;
-    }
+    public bool TryPasswordResetMail(string tenant, string email) => _resetMails.TryAcquire($"{tenant}/{EmailHash(email)}", TimeSpan.FromHours(1), out _);
 
     /// <summary>Whether the client address may ask for another reset this hour; otherwise how long until it may.</summary>
-    public bool TryPasswordResetRequest(System.Net.IPAddress? client, out TimeSpan retryAfter)
-    {
-        using var lease = _resetRequests.AttemptAcquire(ClientAddress.Partition(client));
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromHours(1);
-        return lease.IsAcquired;
-    }
-
-    private static PartitionedRateLimiter<string> HourlyWindows(int permits) => PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = TimeSpan.FromHours(1),
-            QueueLimit = 0,
-        }));
+    public bool TryPasswordResetRequest(System.Net.IPAddress? client, out TimeSpan retryAfter) =>
+        _resetRequests.TryAcquire(ClientAddress.Partition(client), TimeSpan.FromHours(1), out retryAfter);
 
     private static string EmailHash(string email) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
 

@@ -42,10 +42,6 @@ public static class RateLimits
     }
 
     private static RateLimitPartition<string> PerIp(HttpContext http, string scope, int permits, TimeSpan? window = null) =>
-        RateLimitPartition.GetFixedWindowLimiter($"{scope}:{ClientAddress.Partition(http.Connection.RemoteIpAddress)}", _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = window ?? TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        });
+        RateLimitPartition.GetFixedWindowLimiter($"{scope}:{ClientAddress.Partition(http.Connection.RemoteIpAddress)}",
+            _ => FixedWindows.Options(permits, window ?? TimeSpan.FromMinutes(1)));
 }

@@ -48,13 +48,7 @@ public sealed class AuditsRefusals;
 public sealed class RecordingRefusalAudit(RequestDelegate next, ILogger<RecordingRefusalAudit> logger, IConfiguration configuration)
 {
     private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _rows =
-        System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(key =>
-            System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(key, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
-            {
-                PermitLimit = configuration.GetValue("RateLimits:AuditedRefusalsPerMinute", 10),
-                Window = TimeSpan.FromMinutes(1),
-                QueueLimit = 0,
-            }));
+        FixedWindows.PerKey<string>(configuration.GetValue("RateLimits:AuditedRefusalsPerMinute", 10), TimeSpan.FromMinutes(1));
 
     public async Task InvokeAsync(HttpContext http, RecordingRows rows, CallRows calls)
     {
@@ -79,8 +73,7 @@ public sealed class RecordingRefusalAudit(RequestDelegate next, ILogger<Recordin
 
     private async Task Audit(HttpContext http, RecordingRows rows, CallRows calls, Guid callId)
     {
-        using var lease = _rows.AttemptAcquire($"{ClientAddress.Partition(http.Connection.RemoteIpAddress)}/{callId:N}");
-        if (!lease.IsAcquired)
+        if (!_rows.TryAcquire($"{ClientAddress.Partition(http.Connection.RemoteIpAddress)}/{callId:N}", TimeSpan.FromMinutes(1), out _))
         {
             logger.LogInformation("Not auditing a refused {Method} {Path} from {Client}: over its refusals a minute for this call",
                 http.Request.Method, http.Request.Path, RecordingAudit.ClientIp(http));
