@@ -98,6 +98,7 @@ app.MapDepartmentEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
+app.MapCustomerEndpoints();
 app.MapTurnEndpoints();
 app.MapRealtimeEndpoints();
 app.MapPageEndpoints();

@@ -31,6 +31,7 @@ public static class SiloSetup
         services.AddSingleton<DepartmentRows>();
         services.AddSingleton<AccessLinkRows>();
         services.AddSingleton<CallRows>();
+        services.AddSingleton<CustomerStore>();
         services.AddSingleton<TranscriptRows>();
         services.AddSingleton<RefreshTokenStore>();
         services.AddSingleton<PasswordResetStore>();

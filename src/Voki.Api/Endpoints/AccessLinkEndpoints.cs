@@ -17,6 +17,8 @@ public static class AccessLinkEndpoints
         public string? CustomerPhone { get; set; }
         public DateTime? ExpiresAt { get; set; }
         public bool? SingleUse { get; set; }
+        /// <summary>The customer the link is for (reference §2.8); a single-use link without one learns it from its join.</summary>
+        public Guid? CustomerId { get; set; }
     }
 
     /// <summary>Either a list of links, or one template repeated <c>count</c> times.</summary>
@@ -40,7 +42,8 @@ public static class AccessLinkEndpoints
         var links = app.MapGroup("/api/v1/access-links").WithTags("Access links").RequireAuthorization(Policies.Supervisor);
         links.MapGet("", List).WithSummary("List links; filters status (active|used|expired|cancelled), department_id");
         links.MapPost("", Create).Accepts<AccessLinkRequest>("application/json")
-            .WithSummary("Create a link to a department's queue; single_use defaults to true; expires_at optional (ISO 8601)");
+            .WithSummary("Create a link to a department's queue; single_use defaults to true; expires_at optional (ISO 8601); customer_id optional " +
+                         "(one of the tenant's customers; a single-use link without one carries the customer its join matched or created)");
         links.MapPost("/batch", Batch).Accepts<BatchRequest>("application/json")
             .WithSummary($"Create up to {MaxBatch} links: {{access_links:[…]}} or {{department_id, count, expires_at?, single_use?}}");
         links.MapGet("/{id:guid}", Get);
@@ -103,6 +106,7 @@ public static class AccessLinkEndpoints
             CustomerEmail = body.CustomerEmail,
             CustomerPhone = body.CustomerPhone,
             SingleUse = body.SingleUse ?? true,
+            CustomerId = body.CustomerId,
             ExpiresAt = body.ExpiresAt is { } expiry ? Grains.Clock.Truncate(expiry) : null,
             Token = token,
             Url = $"{baseUrl}/call/{token}",

@@ -5,7 +5,7 @@ namespace Voki.Grains.Grains;
 
 public sealed class AccessLinkGrain(
     [PersistentState("access_link", "Default")] IPersistentState<AccessLink> state,
-    AccessLinkRows rows, CallRows calls) : Grain, IAccessLinkGrain
+    AccessLinkRows rows, CallRows calls, CustomerStore customers) : Grain, IAccessLinkGrain
 {
     public const string InvalidLinkDetail = "Invalid or expired access link";
 
@@ -16,6 +16,7 @@ public sealed class AccessLinkGrain(
         if (state.State.Exists) return Failure.Conflict("Access link already exists");
         var department = await GrainFactory.GetGrain<IDepartmentGrain>(TenantKey.For(Tenant, request.DepartmentId)).Get();
         if (department is null) return Failure.Field("department_id", "does not exist");
+        if (request.CustomerId is { } customerId && !await customers.ExistsAsync(Tenant, customerId)) return Failure.Field("customer_id", "does not exist");
         var now = Clock.Now();
         return await Save(new AccessLink
         {
@@ -29,6 +30,7 @@ public sealed class AccessLinkGrain(
             CustomerPhone = request.CustomerPhone,
             SingleUse = request.SingleUse,
             ExpiresAt = request.ExpiresAt,
+            CustomerId = request.CustomerId,
             InsertedAt = now,
             UpdatedAt = now,
         });
@@ -60,6 +62,9 @@ public sealed class AccessLinkGrain(
         if (department.MaxQueueSize is { } max && await calls.QueueSizeAsync(Tenant, department.Id) >= max)
             return Failure.Invalid($"Queue is full: the department allows {max} customers waiting");
 
+        var email = customer.Email ?? link.CustomerEmail;
+        var phone = customer.Phone ?? link.CustomerPhone;
+        var (customerId, _) = await customers.MatchOrCreateAsync(Tenant, link.CustomerId, new JoiningCustomer(customer.Name, email, phone));
         var now = Clock.Now();
         var callId = Guid.NewGuid();
         var call = await GrainFactory.GetGrain<ICallGrain>(TenantKey.For(Tenant, callId)).Open(new Call
@@ -69,8 +74,9 @@ public sealed class AccessLinkGrain(
             DepartmentId = department.Id,
             DepartmentName = department.Name,
             CustomerName = customer.Name,
-            CustomerEmail = customer.Email ?? link.CustomerEmail,
-            CustomerPhone = customer.Phone ?? link.CustomerPhone,
+            CustomerEmail = email,
+            CustomerPhone = phone,
+            CustomerId = customerId,
             Reason = customer.Reason,
             AccessLinkId = link.Id,
             InsertedAt = now,
@@ -81,9 +87,18 @@ public sealed class AccessLinkGrain(
             Status = link.SingleUse ? AccessLinkStatus.Used : link.Status,
             UsedAt = now,
             CallId = callId,
+            // A reusable link admits many people: it keeps only the customer it was made for.
+            CustomerId = link.SingleUse ? customerId : link.CustomerId,
             UpdatedAt = now,
         });
         return call;
+    }
+
+    public async Task RelinkCustomer(Guid? customerId)
+    {
+        if (!state.State.Exists || state.State.CustomerId == customerId) return;
+        state.State = state.State with { CustomerId = customerId };
+        await state.WriteStateAsync();
     }
 
     private async Task<Outcome<AccessLink>> Save(AccessLink link)

@@ -50,6 +50,8 @@ public interface IAccessLinkGrain : IGrainWithStringKey
     Task<Outcome<AccessLink>> Cancel();
     /// <summary>A customer joins the department's queue through this link: creates the call.</summary>
     Task<Outcome<Call>> Join(CustomerDetails customer);
+    /// <summary>A customer merge or delete re-pointed the link in the database; the grain follows.</summary>
+    Task RelinkCustomer(Guid? customerId);
 }
 
 /// <summary>Key "{tenant}/{callId}": the call's lifecycle (and, with the media plane, its SFU session).</summary>
@@ -64,6 +66,8 @@ public interface ICallGrain : IGrainWithStringKey
     /// <summary>The customer left the queue, or the link that created the call was cancelled.</summary>
     Task<Outcome<Call>> EndWhileQueued(string finalStatus);
     Task<Outcome<Call>> Evaluate(int rating, string? comment);
+    /// <summary>A customer merge or delete re-pointed the call in the database; the grain follows.</summary>
+    Task RelinkCustomer(Guid? customerId);
 
     // Media signalling (decisions.md "Real time"); the session lives on the node where this grain is active.
     /// <summary>A browser's SDP: an offer gets the SFU's answer back; an answer (to an SFU offer) gets null.</summary>

@@ -27,6 +27,8 @@ public sealed record AccessLink
     public Guid? CallId { get; init; }
     public DateTime InsertedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
+    /// <summary>The customer the link is for: given at creation, else the one its join matched or created.</summary>
+    public Guid? CustomerId { get; init; }
 
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 
@@ -47,4 +49,5 @@ public sealed record NewAccessLink
     public DateTime? ExpiresAt { get; init; }
     public string Token { get; init; } = "";
     public string Url { get; init; } = "";
+    public Guid? CustomerId { get; init; }
 }

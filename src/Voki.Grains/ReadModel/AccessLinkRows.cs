@@ -8,17 +8,17 @@ public sealed record AccessLinkFilter(string? Status, Guid? DepartmentId);
 public sealed class AccessLinkRows(NpgsqlDataSource db)
 {
     private const string Columns = "l.id, l.token, l.url, l.status, l.department_id, d.name AS department_name, l.customer_name, l.customer_email, " +
-        "l.customer_phone, l.single_use, l.expires_at, l.used_at, l.call_id, l.inserted_at, l.updated_at";
+        "l.customer_phone, l.single_use, l.expires_at, l.used_at, l.call_id, l.inserted_at, l.updated_at, l.customer_id";
     private const string From = "access_links l LEFT JOIN departments d ON d.tenant = l.tenant AND d.id = l.department_id";
 
     public async Task UpsertAsync(string tenant, AccessLink link)
     {
         await using var cmd = db.CreateCommand("""
             INSERT INTO access_links (tenant, id, token, url, status, department_id, customer_name, customer_email, customer_phone,
-                                      single_use, expires_at, used_at, call_id, inserted_at, updated_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+                                      single_use, expires_at, used_at, call_id, inserted_at, updated_at, customer_id)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
             ON CONFLICT (tenant, id) DO UPDATE SET status = EXCLUDED.status, used_at = EXCLUDED.used_at,
-              call_id = EXCLUDED.call_id, updated_at = EXCLUDED.updated_at
+              call_id = EXCLUDED.call_id, updated_at = EXCLUDED.updated_at, customer_id = EXCLUDED.customer_id
             """);
         cmd.Parameters.AddWithValue(tenant);
         cmd.Parameters.AddWithValue(link.Id);
@@ -35,6 +35,7 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(link.CallId.Db());
         cmd.Parameters.AddWithValue(link.InsertedAt);
         cmd.Parameters.AddWithValue(link.UpdatedAt);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = link.CustomerId.Db(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await cmd.ExecuteNonQueryAsync();
     }
 
@@ -78,5 +79,6 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
         CallId = r.Nullable<Guid>("call_id"),
         InsertedAt = r.Utc("inserted_at"),
         UpdatedAt = r.Utc("updated_at"),
+        CustomerId = r.Nullable<Guid>("customer_id"),
     };
 }

@@ -13,7 +13,7 @@ public sealed class CallRows(NpgsqlDataSource db)
     private const string Columns = "c.id, c.status, c.protocol, c.department_id, COALESCE(d.name, c.department_name) AS department_name, c.user_id, " +
         "COALESCE(u.name, c.user_name) AS user_name, c.customer_name, c.customer_email, c.customer_phone, c.reason, c.access_link_id, c.wait_time, " +
         "c.duration, c.rating, c.rating_comment, c.notes, c.has_recording, c.recording_status, c.assigned_at, c.started_at, c.completed_at, " +
-        "c.inserted_at, c.updated_at";
+        "c.inserted_at, c.updated_at, c.customer_id";
     private const string From = "calls c LEFT JOIN departments d ON d.tenant = c.tenant AND d.id = c.department_id " +
         "LEFT JOIN users u ON u.tenant = c.tenant AND u.id = c.user_id";
 
@@ -22,8 +22,8 @@ public sealed class CallRows(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand("""
             INSERT INTO calls (tenant, id, status, protocol, department_id, department_name, user_id, user_name, customer_name, customer_email,
                                customer_phone, reason, access_link_id, wait_time, duration, rating, rating_comment, notes, has_recording,
-                               recording_status, assigned_at, started_at, completed_at, inserted_at, updated_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)
+                               recording_status, assigned_at, started_at, completed_at, inserted_at, updated_at, customer_id)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)
             ON CONFLICT (tenant, id) DO UPDATE SET status = EXCLUDED.status, user_id = EXCLUDED.user_id, user_name = EXCLUDED.user_name,
               wait_time = EXCLUDED.wait_time, duration = EXCLUDED.duration, rating = EXCLUDED.rating, rating_comment = EXCLUDED.rating_comment,
               notes = EXCLUDED.notes, has_recording = EXCLUDED.has_recording, recording_status = EXCLUDED.recording_status,
@@ -38,6 +38,8 @@ public sealed class CallRows(NpgsqlDataSource db)
         p.AddWithValue(c.RatingComment.Db()); p.AddWithValue(c.Notes.Db()); p.AddWithValue(c.HasRecording); p.AddWithValue(c.RecordingStatus);
         p.AddWithValue(c.AssignedAt.Db()); p.AddWithValue(c.StartedAt.Db()); p.AddWithValue(c.CompletedAt.Db());
         p.AddWithValue(c.InsertedAt); p.AddWithValue(c.UpdatedAt);
+        // Written once, by the join: afterwards only a customer merge or delete moves it, in the database first.
+        p.Add(new NpgsqlParameter { Value = c.CustomerId.Db(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await cmd.ExecuteNonQueryAsync();
     }
 
@@ -168,5 +170,6 @@ public sealed class CallRows(NpgsqlDataSource db)
         CompletedAt = r.Nullable<DateTime>("completed_at"),
         InsertedAt = r.Utc("inserted_at"),
         UpdatedAt = r.Utc("updated_at"),
+        CustomerId = r.Nullable<Guid>("customer_id"),
     };
 }

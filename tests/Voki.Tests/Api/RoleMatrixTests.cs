@@ -102,6 +102,16 @@ public sealed class RoleMatrixTests(VokiApp app)
         new("GET /api/v1/calls/{id:guid}/transcript.vtt", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/transcript.vtt"), 404, "Transcript not found"),
 
+        // Customers (reference §2.8): attendant; merge is supervisor.
+        new("GET /api/v1/customers", Role.Attendant, At("/api/v1/customers?search=a"), 200),
+        new("POST /api/v1/customers", Role.Attendant, At("/api/v1/customers", new { customer = new { name = "Carlos Ferreira", document = "529.982.247-25" } }), 201),
+        new("GET /api/v1/customers/{id:guid}", Role.Attendant, async c => new Request($"/api/v1/customers/{await c.World.NewCustomer()}"), 200),
+        new("PUT /api/v1/customers/{id:guid}", Role.Attendant,
+            async c => new Request($"/api/v1/customers/{await c.World.NewCustomer()}", new { notes = "Cliente preferencial" }), 200),
+        new("DELETE /api/v1/customers/{id:guid}", Role.Attendant, async c => new Request($"/api/v1/customers/{await c.World.NewCustomer()}"), 204),
+        new("POST /api/v1/customers/merge", Role.Supervisor, async c => new Request("/api/v1/customers/merge",
+            new { primary_id = await c.World.NewCustomer(), duplicate_ids = new[] { await c.World.NewCustomer() } }), 200),
+
         // Company and billing (reference §2.5, §2.9): manager.
         new("GET /api/v1/company", Role.Manager, At("/api/v1/company"), 200),
         new("PUT /api/v1/company", Role.Manager, At("/api/v1/company", new { company = new { primary_color = "#123456" } }), 200),
@@ -338,6 +348,13 @@ public sealed class RoleMatrixTests(VokiApp app)
             Assert.Equal(HttpStatusCode.OK, (await handler.Post($"/api/v1/calls/{call}/start")).Status);
             Assert.Equal(HttpStatusCode.OK, (await handler.Post($"/api/v1/calls/{call}/complete", new { })).Status);
             return call;
+        }
+
+        public async Task<string> NewCustomer()
+        {
+            var created = await Scenario.Owner.Post("/api/v1/customers", new { name = "Spare customer" });
+            Assert.Equal(HttpStatusCode.Created, created.Status);
+            return created.Id;
         }
 
         public async Task<string> NewLink() => (await Scenario.Link(Department))["id"]!.GetValue<string>();

@@ -22,7 +22,7 @@ public sealed class TenantIsolationTests(VokiApp app)
     private const string Unauthorized = """{"errors":{"detail":"Unauthorized"}}""";
 
     /// <summary>One tenant's rows, as the probes name them. <c>User</c> and <c>Call</c> take several values per walk.</summary>
-    private sealed record Ids(string Tenant, string Owner, string User, string Email, string Department, string Identifier, string Link, string Call);
+    private sealed record Ids(string Tenant, string Owner, string User, string Email, string Department, string Identifier, string Link, string Call, string Customer);
 
     /// <summary>What a probe may put in its request: <c>Foreign</c> is tenant A's, <c>Own</c> is tenant B's (the caller's).</summary>
     private sealed record Target(Ids Foreign, Ids Own);
@@ -110,6 +110,22 @@ public sealed class TenantIsolationTests(VokiApp app)
         // Recordings are never deleted one by one (decisions.md): 405 for every ID, A's included.
         new("DELETE /api/v1/calls/{id:guid}/recording", t => $"/api/v1/calls/{t.Foreign.Call}/recording", 405,
             Detail: "Recordings cannot be deleted"),
+
+        // Customers (B's own customer is the one B's join created)
+        new("GET /api/v1/customers", _ => "/api/v1/customers?search=Alice", 200),
+        new("GET /api/v1/customers", _ => "/api/v1/customers?search=carlos@example.com&page_size=100", 200),
+        new("POST /api/v1/customers", _ => "/api/v1/customers", 201, _ => new { customer = new { name = "New customer", email = "carlos@example.com" } },
+            LikeUnknownId: false),
+        new("GET /api/v1/customers/{id:guid}", t => $"/api/v1/customers/{t.Foreign.Customer}", 404, Detail: "Not Found"),
+        new("PUT /api/v1/customers/{id:guid}", t => $"/api/v1/customers/{t.Foreign.Customer}", 404,
+            _ => new { customer = new { name = "Hijacked", email = (string?)null } }, Detail: "Not Found"),
+        new("DELETE /api/v1/customers/{id:guid}", t => $"/api/v1/customers/{t.Foreign.Customer}", 404, Detail: "Not Found"),
+        new("POST /api/v1/customers/merge", _ => "/api/v1/customers/merge", 422,
+            t => new { primary_id = t.Foreign.Customer, duplicate_ids = new[] { t.Own.Customer } }, Field: "primary_id"),
+        new("POST /api/v1/customers/merge", _ => "/api/v1/customers/merge", 422,
+            t => new { primary_id = t.Own.Customer, duplicate_ids = new[] { t.Foreign.Customer } }, Field: "duplicate_ids"),
+        new("POST /api/v1/access-links", _ => "/api/v1/access-links", 422,
+            t => new { department_id = t.Own.Department, customer_id = t.Foreign.Customer }, Field: "customer_id"),
 
         // The caller's own company: not ID-based, so B's token only ever reaches B's company.
         new("GET /api/v1/company", _ => "/api/v1/company", 200),
@@ -207,6 +223,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             "/api/v1/access-links?page_size=100", "/api/v1/access-links?status=used", "/api/v1/access-links?status=active",
             "/api/v1/calls?page_size=100", "/api/v1/calls?status=queued", "/api/v1/calls?status=active", "/api/v1/calls?status=completed",
             "/api/v1/calls?search=Alice", $"/api/v1/calls?department_id={a.Ids.Department}", $"/api/v1/calls?user_id={a.Ids.User}",
+            "/api/v1/customers?page_size=100", "/api/v1/customers?search=Alice", "/api/v1/customers?search=carlos", "/api/v1/customers?sort_by=last_call_at",
         ];
         foreach (var list in lists)
         {
@@ -293,7 +310,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         public required string RefreshToken { get; init; }
         public ApiClient Owner => Scenario.Owner;
 
-        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link }.Concat(Calls);
+        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link, Ids.Customer }.Concat(Calls);
 
         public static async Task<World> Build(VokiApp app, string customer)
         {
@@ -315,11 +332,12 @@ public sealed class TenantIsolationTests(VokiApp app)
                 Assert.Equal(HttpStatusCode.OK, (await member.Post($"/api/v1/calls/{completed}/complete", new { notes = "Done" })).Status);
                 calls.AddRange([active, completed]);
             }
+            var customerId = Assert.Single((await s.Owner.Get("/api/v1/customers")).Data.AsArray())!["id"]!.GetValue<string>();
 
             return new World
             {
                 Scenario = s,
-                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0]),
+                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0], customerId),
                 Calls = calls.ToArray(),
                 CustomerToken = queued["websocket_token"]!.GetValue<string>(),
                 MemberToken = member.Token!,
@@ -332,7 +350,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         {
             Owner = Guid.NewGuid().ToString(), User = Guid.NewGuid().ToString(), Email = $"nobody-{Guid.NewGuid():N}@nowhere.test",
             Department = Guid.NewGuid().ToString(), Identifier = $"nothing-{Guid.NewGuid():N}", Link = Guid.NewGuid().ToString(),
-            Call = Guid.NewGuid().ToString(),
+            Call = Guid.NewGuid().ToString(), Customer = Guid.NewGuid().ToString(),
         };
 
         /// <summary>
@@ -355,6 +373,7 @@ public sealed class TenantIsolationTests(VokiApp app)
                 $"/api/v1/departments/{Ids.Department}", "/api/v1/departments?page_size=100", $"/api/v1/departments/{Ids.Department}/users",
                 $"/api/v1/access-links/{Ids.Link}", "/api/v1/access-links?page_size=100",
                 "/api/v1/calls?page_size=100", "/api/v1/company", "/api/v1/billing/plan",
+                $"/api/v1/customers/{Ids.Customer}", "/api/v1/customers?page_size=100",
             };
             paths.AddRange(Calls.Select(c => $"/api/v1/calls/{c}"));
             var snapshot = new StringBuilder();
