@@ -95,6 +95,8 @@ app.MapCompanyEndpoints();
 app.MapUserEndpoints();
 app.MapPasswordEndpoints();
 app.MapDepartmentEndpoints();
+app.MapSectorEndpoints();
+app.MapTagEndpoints();
 app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();

@@ -29,6 +29,8 @@ public static class SiloSetup
         services.AddSingleton<CompanyRows>();
         services.AddSingleton<UserRows>();
         services.AddSingleton<DepartmentRows>();
+        services.AddSingleton<SectorRows>();
+        services.AddSingleton<TagRows>();
         services.AddSingleton<AccessLinkRows>();
         services.AddSingleton<CallRows>();
         services.AddSingleton<CustomerStore>();

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Voki.Api.Auth;
 using Voki.Api.Infrastructure;
@@ -11,7 +9,7 @@ namespace Voki.Api.Endpoints;
 
 public static partial class DepartmentEndpoints
 {
-    public sealed class DepartmentRequest
+    public sealed class DepartmentRequest : PatchBody
     {
         public string? Name { get; set; }
         public string? Identifier { get; set; }
@@ -37,10 +35,12 @@ public static partial class DepartmentEndpoints
         var departments = app.MapGroup("/api/v1/departments").WithTags("Departments").RequireAuthorization(Policies.Supervisor);
         departments.MapGet("", List).WithSummary("List departments; filter active; sort_by name|identifier|inserted_at|updated_at");
         departments.MapPost("", Create).Accepts<DepartmentRequest>("application/json")
-            .WithSummary("Create a department; identifier is generated from the name when omitted; counts against the plan's departments");
+            .WithSummary("Create a department; without an identifier one is derived from the name (\"suporte-tecnico\", then \"suporte-tecnico-2\"…); " +
+                         "sector_id must name one of the tenant's sectors (else 422); counts against the plan's departments");
         departments.MapGet("/{id:guid}", Get);
         departments.MapPut("/{id:guid}", Update).Accepts<DepartmentRequest>("application/json")
-            .WithSummary("Update; active=false deactivates the department (its links stop admitting customers)");
+            .WithSummary("Update; active=false deactivates the department (its links stop admitting customers); null clears description, sector_id, " +
+                         "max_queue_size and max_wait_time, a field left out stays as it is");
         departments.MapDelete("/{id:guid}", Delete)
             .WithSummary("Delete; 409 while any call of the department has a recording (deactivate it instead)");
         departments.MapGet("/{id:guid}/users", Members);
@@ -69,7 +69,7 @@ public static partial class DepartmentEndpoints
         var department = await grains.GetGrain<IDepartmentGrain>(caller.Key(Guid.NewGuid())).Create(new Department
         {
             Name = body.Name!.Trim(),
-            Identifier = body.Identifier ?? Slugify(body.Name!),
+            Identifier = body.Identifier ?? "",
             Description = body.Description,
             Active = body.Active ?? true,
             SectorId = body.SectorId,
@@ -88,6 +88,8 @@ public static partial class DepartmentEndpoints
         {
             Name = body.Name?.Trim(), Identifier = body.Identifier, Description = body.Description, Active = body.Active,
             SectorId = body.SectorId, MaxQueueSize = body.MaxQueueSize, MaxWaitTime = body.MaxWaitTime,
+            ClearDescription = body.Clears("description"), ClearSectorId = body.Clears("sector_id"),
+            ClearMaxQueueSize = body.Clears("max_queue_size"), ClearMaxWaitTime = body.Clears("max_wait_time"),
         }).Unwrap();
         return Envelope.Ok(department);
     }
@@ -133,22 +135,13 @@ public static partial class DepartmentEndpoints
     {
         var v = new Validator();
         if (creating) v.Required("name", body.Name);
+        foreach (var required in new[] { "name", "identifier", "active" })
+            if (body.Clears(required)) v.Add(required, "can't be blank");
         v.NotBlankIfPresent("name", body.Name).MaxLength("name", body.Name, 200)
             .Matches("identifier", body.Identifier, IdentifierPattern()).MaxLength("description", body.Description, 2000)
             .Range("max_queue_size", body.MaxQueueSize, 1, 10_000).Range("max_wait_time", body.MaxWaitTime, 0, 86_400)
             .ThrowIfInvalid();
     }
 
-    /// <summary>"Suporte Técnico" → "suporte-tecnico".</summary>
-    public static string Slugify(string name)
-    {
-        var plain = new StringBuilder();
-        foreach (var c in name.Normalize(NormalizationForm.FormD))
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) plain.Append(char.ToLowerInvariant(c));
-        var slug = NonSlug().Replace(plain.ToString(), "-").Trim('-');
-        return slug.Length == 0 ? "department" : slug[..Math.Min(slug.Length, 63)];
-    }
-
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")] private static partial Regex IdentifierPattern();
-    [GeneratedRegex("[^a-z0-9]+")] private static partial Regex NonSlug();
 }

@@ -35,14 +35,19 @@ public static class RequestBody
                 && root.EnumerateObject().Count() == 1)
                 root = wrapped;
             if (FieldWithUnstorableText(root, "body") is { } field) throw ValidationException.Single(field, "is invalid");
+            T body;
             try
             {
-                return root.Deserialize<T>(Json.Options) ?? new T();
+                body = root.Deserialize<T>(Json.Options) ?? new T();
             }
             catch (JsonException e)
             {
                 throw ValidationException.Single(FieldOf(e.Path), "is invalid");
             }
+            if (body is PatchBody patch)
+                patch.SentNull = root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Null)
+                    .Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            return body;
         }
     }
 

@@ -42,6 +42,26 @@ public interface IDepartmentGrain : IGrainWithStringKey
     Task<Outcome<Department>> SetMember(Guid userId, bool member);
 }
 
+/// <summary>Key "{tenant}/{sectorId}".</summary>
+public interface ISectorGrain : IGrainWithStringKey
+{
+    Task<Outcome<Sector>> Create(Sector draft);
+    Task<Sector?> Get();
+    Task<Outcome<Sector>> Update(SectorChanges changes);
+    /// <summary>Refused (422, naming them) while departments are in the sector.</summary>
+    Task<Outcome<bool>> Delete();
+}
+
+/// <summary>Key "{tenant}/{tagId}".</summary>
+public interface ITagGrain : IGrainWithStringKey
+{
+    Task<Outcome<Tag>> Create(Tag draft);
+    Task<Tag?> Get();
+    Task<Outcome<Tag>> Update(TagChanges changes);
+    /// <summary>Detaches the tag from every call; refused (422, naming them) while it has child tags.</summary>
+    Task<Outcome<bool>> Delete();
+}
+
 /// <summary>Key "{tenant}/{accessLinkId}".</summary>
 public interface IAccessLinkGrain : IGrainWithStringKey
 {

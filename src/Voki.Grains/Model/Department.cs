@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace Voki.Grains.Model;
 
@@ -20,6 +23,26 @@ public sealed record Department
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }
 
+public static partial class DepartmentIdentifier
+{
+    public const int MaxLength = 63;
+
+    /// <summary>"Suporte Técnico" → "suporte-tecnico"; with a suffix, "suporte-tecnico-2" (cut to fit 63 characters).</summary>
+    public static string From(string name, int suffix = 1)
+    {
+        var plain = new StringBuilder();
+        foreach (var c in name.Normalize(NormalizationForm.FormD))
+            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) plain.Append(char.ToLowerInvariant(c));
+        var slug = NonSlug().Replace(plain.ToString(), "-").Trim('-');
+        if (slug.Length == 0) slug = "department";
+        var tail = suffix > 1 ? $"-{suffix}" : "";
+        return slug[..Math.Min(slug.Length, MaxLength - tail.Length)].TrimEnd('-') + tail;
+    }
+
+    [GeneratedRegex("[^a-z0-9]+")] private static partial Regex NonSlug();
+}
+
+/// <summary>PUT /api/v1/departments/:id: null leaves a field as it is; a <c>Clear…</c> flag is an explicit null.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record DepartmentChanges
 {
@@ -30,4 +53,8 @@ public sealed record DepartmentChanges
     public Guid? SectorId { get; init; }
     public int? MaxQueueSize { get; init; }
     public int? MaxWaitTime { get; init; }
+    public bool ClearDescription { get; init; }
+    public bool ClearSectorId { get; init; }
+    public bool ClearMaxQueueSize { get; init; }
+    public bool ClearMaxWaitTime { get; init; }
 }

@@ -3,14 +3,17 @@ using Voki.Grains.Model;
 
 namespace Voki.Grains.ReadModel;
 
+/// <summary>How writing a department's row went.</summary>
+public enum DepartmentWrite { Saved, IdentifierTaken, SectorMissing }
+
 public sealed class DepartmentRows(NpgsqlDataSource db)
 {
     private const string Columns = "d.id, d.name, d.identifier, d.description, d.active, d.sector_id, d.max_queue_size, d.max_wait_time, d.inserted_at, d.updated_at, " +
         "(SELECT count(*) FROM department_members m JOIN users u ON u.tenant = m.tenant AND u.id = m.user_id " +
         "WHERE m.tenant = d.tenant AND m.department_id = d.id AND u.active) AS user_count";
 
-    /// <summary>Writes the row; false when the identifier is already taken in the tenant.</summary>
-    public async Task<bool> TryUpsertAsync(string tenant, Department d)
+    /// <summary>Writes the row, unless the identifier is taken in the tenant or the sector is not one of the tenant's.</summary>
+    public async Task<DepartmentWrite> TryUpsertAsync(string tenant, Department d)
     {
         await using var cmd = db.CreateCommand("""
             INSERT INTO departments (tenant, id, name, identifier, description, active, sector_id, max_queue_size, max_wait_time, inserted_at, updated_at)
@@ -33,12 +36,29 @@ public sealed class DepartmentRows(NpgsqlDataSource db)
         try
         {
             await cmd.ExecuteNonQueryAsync();
-            return true;
+            return DepartmentWrite.Saved;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            return false;
+            return DepartmentWrite.IdentifierTaken;
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && e.ConstraintName == "departments_sector_fk")
+        {
+            return DepartmentWrite.SectorMissing;
+        }
+    }
+
+    /// <summary>The tenant's identifiers that are <paramref name="stem"/> itself or the stem with a numeric suffix.</summary>
+    public async Task<HashSet<string>> IdentifiersLikeAsync(string tenant, string stem)
+    {
+        await using var cmd = db.CreateCommand("SELECT identifier FROM departments WHERE tenant = $1 AND (identifier = $2 OR identifier LIKE $3)");
+        cmd.Parameters.AddWithValue(tenant);
+        cmd.Parameters.AddWithValue(stem);
+        cmd.Parameters.AddWithValue(Like.Escape(stem) + "-%");
+        var taken = new HashSet<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) taken.Add(reader.GetString(0));
+        return taken;
     }
 
     public async Task DeleteAsync(string tenant, Guid id)

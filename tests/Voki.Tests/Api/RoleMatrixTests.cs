@@ -67,6 +67,21 @@ public sealed class RoleMatrixTests(VokiApp app)
             return new Request($"/api/v1/departments/{department}/users/{c.World.Id(Role.Attendant)}");
         }, 204),
 
+        // Sectors (reference §2.6): supervisor.
+        new("GET /api/v1/sectors", Role.Supervisor, At("/api/v1/sectors"), 200),
+        new("POST /api/v1/sectors", Role.Supervisor, _ => Task.FromResult(new Request("/api/v1/sectors", new { sector = new { name = $"Sector {Guid.NewGuid():N}" } })), 201),
+        new("GET /api/v1/sectors/{id:guid}", Role.Supervisor, async c => new Request($"/api/v1/sectors/{await c.World.Owner.SpareSector()}"), 200),
+        new("PUT /api/v1/sectors/{id:guid}", Role.Supervisor, async c => new Request($"/api/v1/sectors/{await c.World.Owner.SpareSector()}", new { description = "Updated" }), 200),
+        new("DELETE /api/v1/sectors/{id:guid}", Role.Supervisor, async c => new Request($"/api/v1/sectors/{await c.World.Owner.SpareSector()}"), 204),
+
+        // Tags (reference §2.7): attendant; delete is supervisor.
+        new("GET /api/v1/tags", Role.Attendant, At("/api/v1/tags"), 200),
+        new("GET /api/v1/tags/tree", Role.Attendant, At("/api/v1/tags/tree"), 200),
+        new("POST /api/v1/tags", Role.Attendant, _ => Task.FromResult(new Request("/api/v1/tags", new { tag = new { name = $"Tag {Guid.NewGuid():N}" } })), 201),
+        new("GET /api/v1/tags/{id:guid}", Role.Attendant, async c => new Request($"/api/v1/tags/{await c.World.Owner.SpareTag()}"), 200),
+        new("PUT /api/v1/tags/{id:guid}", Role.Attendant, async c => new Request($"/api/v1/tags/{await c.World.Owner.SpareTag()}", new { color = "#112233" }), 200),
+        new("DELETE /api/v1/tags/{id:guid}", Role.Supervisor, async c => new Request($"/api/v1/tags/{await c.World.Owner.SpareTag()}"), 204),
+
         // Access links (reference §2.10): supervisor.
         new("GET /api/v1/access-links", Role.Supervisor, At("/api/v1/access-links"), 200),
         new("POST /api/v1/access-links", Role.Supervisor, c => Task.FromResult(new Request("/api/v1/access-links", new { department_id = c.World.Department })), 201),
@@ -372,6 +387,15 @@ public sealed class RoleMatrixTests(VokiApp app)
     private sealed class OwnerActions(Scenario s)
     {
         public Task<string> SpareDepartment() => s.Department(new { name = $"Spare {Guid.NewGuid():N}" });
+        public Task<string> SpareSector() => Created("/api/v1/sectors", new { sector = new { name = $"Spare {Guid.NewGuid():N}" } });
+        public Task<string> SpareTag() => Created("/api/v1/tags", new { tag = new { name = $"Spare {Guid.NewGuid():N}" } });
+
+        private async Task<string> Created(string path, object body)
+        {
+            var created = await s.Owner.Post(path, body);
+            Assert.Equal(HttpStatusCode.Created, created.Status);
+            return created.Id;
+        }
         public Task<ApiResponse> Post(string path, object? body = null) => s.Owner.Post(path, body);
         public Task<ApiResponse> Put(string path, object? body = null) => s.Owner.Put(path, body);
         public Task<ApiResponse> Get(string path) => s.Owner.Get(path);

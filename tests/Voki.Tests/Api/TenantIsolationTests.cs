@@ -22,7 +22,8 @@ public sealed class TenantIsolationTests(VokiApp app)
     private const string Unauthorized = """{"errors":{"detail":"Unauthorized"}}""";
 
     /// <summary>One tenant's rows, as the probes name them. <c>User</c> and <c>Call</c> take several values per walk.</summary>
-    private sealed record Ids(string Tenant, string Owner, string User, string Email, string Department, string Identifier, string Link, string Call, string Customer);
+    private sealed record Ids(string Tenant, string Owner, string User, string Email, string Department, string Identifier, string Link, string Call,
+        string Customer, string Sector, string Tag);
 
     /// <summary>What a probe may put in its request: <c>Foreign</c> is tenant A's, <c>Own</c> is tenant B's (the caller's).</summary>
     private sealed record Target(Ids Foreign, Ids Own);
@@ -78,6 +79,30 @@ public sealed class TenantIsolationTests(VokiApp app)
             t => $"/api/v1/departments/{t.Foreign.Department}/users/{t.Foreign.User}", 404, Detail: "Not Found"),
         new("DELETE /api/v1/departments/{id:guid}/users/{userId:guid}",
             t => $"/api/v1/departments/{t.Own.Department}/users/{t.Foreign.User}", 404, Detail: "Not Found"),
+
+        // A department names a sector of its own tenant only.
+        new("POST /api/v1/departments", _ => "/api/v1/departments", 422,
+            t => new { department = new { name = "Foreign sector", sector_id = t.Foreign.Sector } }, Field: "sector_id"),
+        new("PUT /api/v1/departments/{id:guid}", t => $"/api/v1/departments/{t.Own.Department}", 422,
+            t => new { department = new { sector_id = t.Foreign.Sector } }, Field: "sector_id"),
+
+        // Sectors
+        new("GET /api/v1/sectors", _ => "/api/v1/sectors?page_size=100", 200),
+        new("POST /api/v1/sectors", _ => "/api/v1/sectors", 201, _ => new { sector = new { name = "Sector of B" } }, LikeUnknownId: false),
+        new("GET /api/v1/sectors/{id:guid}", t => $"/api/v1/sectors/{t.Foreign.Sector}", 404, Detail: "Not Found"),
+        new("PUT /api/v1/sectors/{id:guid}", t => $"/api/v1/sectors/{t.Foreign.Sector}", 404,
+            _ => new { sector = new { name = "Hijacked", active = false, description = (string?)null } }, Detail: "Not Found"),
+        new("DELETE /api/v1/sectors/{id:guid}", t => $"/api/v1/sectors/{t.Foreign.Sector}", 404, Detail: "Not Found"),
+
+        // Tags: a parent is a tag of the caller's own tenant only.
+        new("GET /api/v1/tags", _ => "/api/v1/tags?page_size=100", 200),
+        new("GET /api/v1/tags", t => $"/api/v1/tags?parent_id={t.Foreign.Tag}", 200),
+        new("GET /api/v1/tags/tree", _ => "/api/v1/tags/tree", 200),
+        new("POST /api/v1/tags", _ => "/api/v1/tags", 422, t => new { tag = new { name = "Under a foreign tag", parent_id = t.Foreign.Tag } }, Field: "parent_id"),
+        new("GET /api/v1/tags/{id:guid}", t => $"/api/v1/tags/{t.Foreign.Tag}", 404, Detail: "Not Found"),
+        new("PUT /api/v1/tags/{id:guid}", t => $"/api/v1/tags/{t.Foreign.Tag}", 404, _ => new { tag = new { name = "Hijacked", color = "#000000" } }, Detail: "Not Found"),
+        new("PUT /api/v1/tags/{id:guid}", t => $"/api/v1/tags/{t.Own.Tag}", 422, t => new { tag = new { parent_id = t.Foreign.Tag } }, Field: "parent_id"),
+        new("DELETE /api/v1/tags/{id:guid}", t => $"/api/v1/tags/{t.Foreign.Tag}", 404, Detail: "Not Found"),
 
         // Access links
         new("GET /api/v1/access-links", t => $"/api/v1/access-links?department_id={t.Foreign.Department}", 200),
@@ -224,6 +249,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             "/api/v1/calls?page_size=100", "/api/v1/calls?status=queued", "/api/v1/calls?status=active", "/api/v1/calls?status=completed",
             "/api/v1/calls?search=Alice", $"/api/v1/calls?department_id={a.Ids.Department}", $"/api/v1/calls?user_id={a.Ids.User}",
             "/api/v1/customers?page_size=100", "/api/v1/customers?search=Alice", "/api/v1/customers?search=carlos", "/api/v1/customers?sort_by=last_call_at",
+            "/api/v1/sectors?page_size=100", "/api/v1/sectors?search=Alice", "/api/v1/tags?page_size=100", "/api/v1/tags?search=Alice",
         ];
         foreach (var list in lists)
         {
@@ -310,7 +336,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         public required string RefreshToken { get; init; }
         public ApiClient Owner => Scenario.Owner;
 
-        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link, Ids.Customer }.Concat(Calls);
+        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link, Ids.Customer, Ids.Sector, Ids.Tag }.Concat(Calls);
 
         public static async Task<World> Build(VokiApp app, string customer)
         {
@@ -320,6 +346,11 @@ public sealed class TenantIsolationTests(VokiApp app)
             var (member, memberId) = await s.Staff("attendant", department);
             var email = (await s.Owner.Get($"/api/v1/users/{memberId}")).Data["email"]!.GetValue<string>();
             var link = (await s.Link(department))["id"]!.GetValue<string>();
+            var sector = await s.Owner.Post("/api/v1/sectors", new { sector = new { name = $"Sector of {customer}" } });
+            Assert.Equal(HttpStatusCode.Created, sector.Status);
+            Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/departments/{department}", new { sector_id = sector.Id })).Status);
+            var tag = await s.Owner.Post("/api/v1/tags", new { tag = new { name = $"Tag of {customer}" } });
+            Assert.Equal(HttpStatusCode.Created, tag.Status);
 
             var queued = await s.Join(department, customer);
             var calls = new List<string> { queued["call_id"]!.GetValue<string>() };
@@ -337,7 +368,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             return new World
             {
                 Scenario = s,
-                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0], customerId),
+                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0], customerId, sector.Id, tag.Id),
                 Calls = calls.ToArray(),
                 CustomerToken = queued["websocket_token"]!.GetValue<string>(),
                 MemberToken = member.Token!,
@@ -350,7 +381,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         {
             Owner = Guid.NewGuid().ToString(), User = Guid.NewGuid().ToString(), Email = $"nobody-{Guid.NewGuid():N}@nowhere.test",
             Department = Guid.NewGuid().ToString(), Identifier = $"nothing-{Guid.NewGuid():N}", Link = Guid.NewGuid().ToString(),
-            Call = Guid.NewGuid().ToString(), Customer = Guid.NewGuid().ToString(),
+            Call = Guid.NewGuid().ToString(), Customer = Guid.NewGuid().ToString(), Sector = Guid.NewGuid().ToString(), Tag = Guid.NewGuid().ToString(),
         };
 
         /// <summary>
@@ -374,6 +405,7 @@ public sealed class TenantIsolationTests(VokiApp app)
                 $"/api/v1/access-links/{Ids.Link}", "/api/v1/access-links?page_size=100",
                 "/api/v1/calls?page_size=100", "/api/v1/company", "/api/v1/billing/plan",
                 $"/api/v1/customers/{Ids.Customer}", "/api/v1/customers?page_size=100",
+                $"/api/v1/sectors/{Ids.Sector}", "/api/v1/sectors?page_size=100", $"/api/v1/tags/{Ids.Tag}", "/api/v1/tags?page_size=100", "/api/v1/tags/tree",
             };
             paths.AddRange(Calls.Select(c => $"/api/v1/calls/{c}"));
             var snapshot = new StringBuilder();
