@@ -31,6 +31,7 @@ public static class SiloSetup
         services.AddSingleton<DepartmentRows>();
         services.AddSingleton<SectorRows>();
         services.AddSingleton<TagRows>();
+        services.AddSingleton<ManagerNoteRows>();
         services.AddSingleton<AccessLinkRows>();
         services.AddSingleton<CallRows>();
         services.AddSingleton<CustomerStore>();

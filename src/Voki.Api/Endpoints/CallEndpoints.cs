@@ -12,6 +12,7 @@ public static class CallEndpoints
 {
     public sealed class AssignRequest { public Guid? UserId { get; set; } }
     public sealed class CompleteRequest { public string? Notes { get; set; } }
+    public sealed class ManagerNoteRequest { public string? Content { get; set; } public string? Note { get; set; } }
 
     public const string RecordingNotFound = "Recording not found";
     public const string TranscriptNotFound = "Transcript not found";
@@ -31,8 +32,9 @@ public static class CallEndpoints
     {
         var calls = app.MapGroup("/api/v1/calls").WithTags("Calls").RequireAuthorization(Policies.Attendant);
         calls.MapGet("", List).WithSummary(
-            "List calls; filters status, department_id, user_id, date_from, date_to (a bare date_to covers the whole day), search (customer name or e-mail). " +
-            "Attendants see the calls of their departments and the calls assigned to them.");
+            "List calls; filters status, department_id, user_id, tag_id (calls carrying that tag), date_from, date_to (a bare date_to covers the whole day), " +
+            "search (customer name or e-mail). Attendants see the calls of their departments and the calls assigned to them. " +
+            "Every call object carries tags [{id, name, color, parent_id}] and manager_notes [{id, call_id, user_id, user_name, content, inserted_at}], oldest first.");
         calls.MapGet("/{id:guid}", Get);
         calls.MapPost("/{id:guid}/assign", Assign).Accepts<AssignRequest>("application/json")
             .WithSummary("Assign a queued call ({user_id?}, default the caller); attendants only to themselves, supervisors+ to any active member of the department; media may flow from now on, so 422 over the plan's concurrent calls (assigned and active calls count)");
@@ -41,6 +43,9 @@ public static class CallEndpoints
         calls.MapPost("/{id:guid}/complete", Complete).Accepts<CompleteRequest>("application/json")
             .WithSummary("active → completed ({notes?}); sets completed_at and duration");
         calls.MapPost("/{id:guid}/cancel", Cancel).RequireAuthorization(Policies.Supervisor).WithSummary("queued → cancelled");
+        calls.MapPost("/{id:guid}/manager-notes", AddManagerNote).RequireAuthorization(Policies.Supervisor).Accepts<ManagerNoteRequest>("application/json")
+            .WithSummary("Add a manager note ({content} or {note}, up to 10,000 characters; supervisor and above) → 201 {id, call_id, user_id, user_name, content, inserted_at}; " +
+                         "the notes appear as manager_notes on the call object, to everyone who may see the call");
         calls.MapGet("/{id:guid}/recording", Recording).WithMetadata(new AuditsRefusals())
             .WithSummary("Recording metadata; 404 {\"errors\":{\"detail\":\"Recording not found\"}} until the WebM is finished. Every read is audited (view)");
         calls.MapGet("/{id:guid}/recording/download", Download).WithMetadata(new AuditsRefusals())
@@ -67,7 +72,7 @@ public static class CallEndpoints
             .WithSummary("Always 405: recordings are never deleted one by one; retention purges them");
     }
 
-    private static async Task<IResult> List(HttpContext http, CallRows calls, DepartmentRows departments)
+    private static async Task<IResult> List(HttpContext http, CallRows calls, DepartmentRows departments, CallViews views)
     {
         var caller = http.Caller();
         var query = http.Request.Query;
@@ -78,44 +83,58 @@ public static class CallEndpoints
             QueryValues.Guid(query, "user_id", v),
             QueryValues.Date(query, "date_from", upperBound: false, v),
             QueryValues.Date(query, "date_to", upperBound: true, v),
-            query["search"].FirstOrDefault());
+            query["search"].FirstOrDefault(),
+            TagId: QueryValues.Guid(query, "tag_id", v));
         v.ThrowIfInvalid();
         if (!caller.AtLeast(Role.Supervisor))
             filter = filter with { VisibleDepartments = await departments.DepartmentsOfAsync(caller.Tenant, caller.UserId), VisibleToUser = caller.UserId };
-        return Envelope.List(await calls.ListAsync(caller.Tenant, filter, Sorting.Parse(query)));
+        return Envelope.List(await views.PageAsync(caller.Tenant, await calls.ListAsync(caller.Tenant, filter, Sorting.Parse(query))));
     }
 
-    private static async Task<IResult> Get(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments) =>
-        Envelope.Ok(await Visible(http.Caller(), id, grains, departments));
+    private static async Task<IResult> Get(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments, CallViews views)
+    {
+        var caller = http.Caller();
+        return Envelope.Ok(await views.OneAsync(caller.Tenant, await Visible(caller, id, grains, departments)));
+    }
 
-    private static async Task<IResult> Assign(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    private static async Task<IResult> Assign(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments, CallViews views)
     {
         var caller = http.Caller();
         var body = await RequestBody.ReadAsync<AssignRequest>(http.Request, "call");
         await Visible(caller, id, grains, departments);
-        return Envelope.Ok(await Grain(caller, id, grains).Assign(caller.Actor, body.UserId).Unwrap());
+        return Envelope.Ok(await views.OneAsync(caller.Tenant, await Grain(caller, id, grains).Assign(caller.Actor, body.UserId).Unwrap()));
     }
 
-    private static async Task<IResult> Start(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    private static async Task<IResult> Start(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments, CallViews views)
     {
         var caller = http.Caller();
         await Visible(caller, id, grains, departments);
-        return Envelope.Ok(await Grain(caller, id, grains).Start(caller.Actor).Unwrap());
+        return Envelope.Ok(await views.OneAsync(caller.Tenant, await Grain(caller, id, grains).Start(caller.Actor).Unwrap()));
     }
 
-    private static async Task<IResult> Complete(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments)
+    private static async Task<IResult> Complete(Guid id, HttpContext http, IGrainFactory grains, DepartmentRows departments, CallViews views)
     {
         var caller = http.Caller();
         var body = await RequestBody.ReadAsync<CompleteRequest>(http.Request, "call");
         new Validator().MaxLength("notes", body.Notes, 10_000).ThrowIfInvalid();
         await Visible(caller, id, grains, departments);
-        return Envelope.Ok(await Grain(caller, id, grains).Complete(caller.Actor, body.Notes).Unwrap());
+        return Envelope.Ok(await views.OneAsync(caller.Tenant, await Grain(caller, id, grains).Complete(caller.Actor, body.Notes).Unwrap()));
     }
 
-    private static async Task<IResult> Cancel(Guid id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Cancel(Guid id, HttpContext http, IGrainFactory grains, CallViews views)
     {
         var caller = http.Caller();
-        return Envelope.Ok(await Grain(caller, id, grains).Cancel(caller.Actor).Unwrap());
+        return Envelope.Ok(await views.OneAsync(caller.Tenant, await Grain(caller, id, grains).Cancel(caller.Actor).Unwrap()));
+    }
+
+    private static async Task<IResult> AddManagerNote(Guid id, HttpContext http, IGrainFactory grains, ManagerNoteRows notes)
+    {
+        var caller = http.Caller();
+        var body = await RequestBody.ReadAsync<ManagerNoteRequest>(http.Request, "manager_note");
+        var (field, content) = body.Content is null && body.Note is not null ? ("note", body.Note) : ("content", body.Content);
+        new Validator().Required(field, content).MaxLength(field, content, 10_000).ThrowIfInvalid();
+        _ = (await Grain(caller, id, grains).Get()).OrNotFound("Call not found");
+        return Envelope.Created(await notes.AddAsync(caller.Tenant, id, caller.UserId, content!.Trim()));
     }
 
     /// <summary>The documented recording object once the WebM is finished; the documented 404 before, after a purge, or without one.</summary>
@@ -235,7 +254,7 @@ public static class CallEndpoints
     }
 
     /// <summary>The call, if the caller may see it: supervisors and above any call, attendants their departments' and their own.</summary>
-    private static async Task<Call> Visible(Caller caller, Guid id, IGrainFactory grains, DepartmentRows departments)
+    internal static async Task<Call> Visible(Caller caller, Guid id, IGrainFactory grains, DepartmentRows departments)
     {
         var call = (await Grain(caller, id, grains).Get()).OrNotFound("Call not found");
         if (caller.AtLeast(Role.Supervisor) || call.UserId == caller.UserId) return call;

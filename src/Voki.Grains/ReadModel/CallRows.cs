@@ -6,7 +6,9 @@ namespace Voki.Grains.ReadModel;
 public sealed record CallFilter(
     string? Status, Guid? DepartmentId, Guid? UserId, DateTime? From, DateTime? To, string? Search,
     /// <summary>For attendants: only calls of these departments or assigned to <see cref="VisibleToUser"/>.</summary>
-    Guid[]? VisibleDepartments = null, Guid? VisibleToUser = null);
+    Guid[]? VisibleDepartments = null, Guid? VisibleToUser = null,
+    /// <summary>Only calls carrying this tag.</summary>
+    Guid? TagId = null);
 
 public sealed class CallRows(NpgsqlDataSource db)
 {
@@ -138,7 +140,8 @@ public sealed class CallRows(NpgsqlDataSource db)
             .AddIf(f.UserId is not null, "c.user_id = {0}", f.UserId ?? Guid.Empty)
             .AddIf(f.From is not null, "c.inserted_at >= {0}", f.From ?? default)
             .AddIf(f.To is not null, "c.inserted_at < {0}", f.To ?? default)
-            .AddIf(!string.IsNullOrWhiteSpace(f.Search), "(c.customer_name ILIKE {0} OR c.customer_email ILIKE {0})", $"%{Like.Escape(f.Search)}%");
+            .AddIf(!string.IsNullOrWhiteSpace(f.Search), "(c.customer_name ILIKE {0} OR c.customer_email ILIKE {0})", $"%{Like.Escape(f.Search)}%")
+            .AddIf(f.TagId is not null, "EXISTS (SELECT 1 FROM call_tags ct WHERE ct.tenant = c.tenant AND ct.call_id = c.id AND ct.tag_id = {0})", f.TagId ?? Guid.Empty);
         if (f.VisibleDepartments is not null)
             where.Add("(c.department_id = ANY({0}) OR c.user_id = {1})", f.VisibleDepartments, f.VisibleToUser ?? Guid.Empty);
         return db.PageAsync(From, where, list, Columns, Map, "c.id");

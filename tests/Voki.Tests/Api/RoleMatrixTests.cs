@@ -102,6 +102,18 @@ public sealed class RoleMatrixTests(VokiApp app)
             return new Request($"/api/v1/calls/{call}/complete", new { notes = "Done" });
         }, 200),
         new("POST /api/v1/calls/{id:guid}/cancel", Role.Supervisor, async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/cancel"), 200),
+        // Call tags (reference §2.1): attendant; manager notes: supervisor.
+        new("GET /api/v1/calls/{id:guid}/tags", Role.Attendant, async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/tags"), 200),
+        new("POST /api/v1/calls/{id:guid}/tags", Role.Attendant,
+            async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/tags", new { tag_id = await c.World.Owner.SpareTag() }), 201),
+        new("DELETE /api/v1/calls/{id:guid}/tags/{tagId:guid}", Role.Attendant, async c =>
+        {
+            var (call, tag) = (await c.World.QueuedCall(), await c.World.Owner.SpareTag());
+            Assert.Equal(HttpStatusCode.Created, (await c.World.Owner.Post($"/api/v1/calls/{call}/tags", new { tag_id = tag })).Status);
+            return new Request($"/api/v1/calls/{call}/tags/{tag}");
+        }, 204),
+        new("POST /api/v1/calls/{id:guid}/manager-notes", Role.Supervisor,
+            async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/manager-notes", new { content = "Good call" }), 201),
         // No recording exists before the media plane: the documented 404 for whoever may read it.
         new("GET /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.Actor)}/recording"), 404, "Recording not found"),

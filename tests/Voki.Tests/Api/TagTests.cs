@@ -72,4 +72,95 @@ public sealed class TagTests(VokiApp app)
         Assert.Equal(HttpStatusCode.NotFound, (await attendant.Get($"/api/v1/tags/{network.Id}")).Status);
         Assert.DoesNotContain("Wi-Fi", (await attendant.Get("/api/v1/tags/tree")).Body!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Calls_carry_their_tags_are_listed_by_tag_and_lose_a_deleted_tag()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        var department = await s.Department();
+        var (attendant, _) = await s.Staff("attendant", department);
+        var first = (await s.Join(department, "Ana Tag"))["call_id"]!.GetValue<string>();
+        var second = (await s.Join(department, "Bia Tag"))["call_id"]!.GetValue<string>();
+        var billing = (await attendant.Post("/api/v1/tags", new { name = "Cobrança", color = "#ef4444" })).Id;
+        var urgent = (await attendant.Post("/api/v1/tags", new { name = "Urgente" })).Id;
+
+        var tagged = await attendant.Post($"/api/v1/calls/{first}/tags", new { tag_id = billing });
+        Assert.Equal(HttpStatusCode.Created, tagged.Status);
+        Assert.Equal("Cobrança", tagged.Data["name"]!.GetValue<string>());
+        Assert.Equal(1, tagged.Data["usage_count"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{first}/tags", new { call_tag = new { tag_id = billing } })).Status);
+        Assert.Equal(HttpStatusCode.Created, (await attendant.Post($"/api/v1/calls/{first}/tags", new { tag_id = urgent })).Status);
+        Assert.Equal(HttpStatusCode.Created, (await attendant.Post($"/api/v1/calls/{second}/tags", new { tag_id = billing })).Status);
+        Assert.Equal(["does not exist"], (await attendant.Post($"/api/v1/calls/{first}/tags", new { tag_id = Guid.NewGuid() })).FieldErrors("tag_id"));
+        Assert.Equal(["can't be blank"], (await attendant.Post($"/api/v1/calls/{first}/tags", new { })).FieldErrors("tag_id"));
+
+        var onCall = await attendant.Get($"/api/v1/calls/{first}/tags");
+        Assert.Equal(["Cobrança", "Urgente"], onCall.Data.AsArray().Select(t => t!["name"]!.GetValue<string>()));
+        Assert.Equal(2, onCall.Data[0]!["usage_count"]!.GetValue<int>());
+        var call = (await attendant.Get($"/api/v1/calls/{first}")).Data;
+        Assert.Equal(["Cobrança", "Urgente"], call["tags"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
+        Assert.Equal("#ef4444", call["tags"]![0]!["color"]!.GetValue<string>());
+        Assert.Equal(2, (await attendant.Get($"/api/v1/tags/{billing}")).Data["usage_count"]!.GetValue<int>());
+
+        // The list filters by tag and shows each call's tags.
+        string[] Names(JsonNode list) => list.AsArray().Select(c => c!["customer_name"]!.GetValue<string>()).Order().ToArray();
+        Assert.Equal(["Ana Tag", "Bia Tag"], Names((await attendant.Get($"/api/v1/calls?tag_id={billing}")).Data));
+        var urgentCalls = await attendant.Get($"/api/v1/calls?tag_id={urgent}");
+        Assert.Equal(["Ana Tag"], Names(urgentCalls.Data));
+        Assert.Equal(2, urgentCalls.Data[0]!["tags"]!.AsArray().Count);
+        Assert.Empty((await attendant.Get($"/api/v1/calls?tag_id={Guid.NewGuid()}")).Data.AsArray());
+        Assert.Equal(["is invalid"], (await attendant.Get("/api/v1/calls?tag_id=urgent")).FieldErrors("tag_id"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await attendant.Delete($"/api/v1/calls/{first}/tags/{urgent}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await attendant.Delete($"/api/v1/calls/{first}/tags/{urgent}")).Status);
+        Assert.Empty((await attendant.Get($"/api/v1/calls?tag_id={urgent}")).Data.AsArray());
+
+        // An attendant outside the call's department cannot tag it.
+        var (outsider, _) = await s.Staff("attendant", await s.Department());
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsider.Post($"/api/v1/calls/{first}/tags", new { tag_id = urgent })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsider.Get($"/api/v1/calls/{first}/tags")).Status);
+
+        // Deleting a tag (supervisor) takes it off every call.
+        Assert.Equal(HttpStatusCode.Forbidden, (await attendant.Delete($"/api/v1/tags/{billing}")).Status);
+        var (supervisor, _) = await s.Staff("supervisor");
+        Assert.Equal(HttpStatusCode.NoContent, (await supervisor.Delete($"/api/v1/tags/{billing}")).Status);
+        Assert.Empty((await attendant.Get($"/api/v1/calls/{first}")).Data["tags"]!.AsArray());
+        Assert.Empty((await attendant.Get($"/api/v1/calls/{second}/tags")).Data.AsArray());
+        Assert.Empty((await attendant.Get($"/api/v1/calls?tag_id={billing}")).Data.AsArray());
+    }
+
+    [Fact]
+    public async Task Supervisors_add_manager_notes_that_the_call_shows_oldest_first()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        var department = await s.Department();
+        var (attendant, _) = await s.Staff("attendant", department);
+        var (supervisor, supervisorId) = await s.Staff("supervisor");
+        var call = (await s.Join(department))["call_id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{call}/start")).Status);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await attendant.Post($"/api/v1/calls/{call}/manager-notes", new { content = "Mine" })).Status);
+        var first = await supervisor.Post($"/api/v1/calls/{call}/manager-notes", new { manager_note = new { content = "Greet the customer by name." } });
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(call, first.Data["call_id"]!.GetValue<string>());
+        Assert.Equal(supervisorId, first.Data["user_id"]!.GetValue<string>());
+        Assert.Equal("A supervisor", first.Data["user_name"]!.GetValue<string>());
+        Assert.Equal("Greet the customer by name.", first.Data["content"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await s.Owner.Post($"/api/v1/calls/{call}/manager-notes", new { note = "Well handled." })).Status);
+        Assert.Equal(["can't be blank"], (await supervisor.Post($"/api/v1/calls/{call}/manager-notes", new { content = " " })).FieldErrors("content"));
+        Assert.Equal(["can't be blank"], (await supervisor.Post($"/api/v1/calls/{call}/manager-notes", new { note = "" })).FieldErrors("note"));
+        Assert.Equal(HttpStatusCode.NotFound, (await supervisor.Post($"/api/v1/calls/{Guid.NewGuid()}/manager-notes", new { content = "x" })).Status);
+
+        foreach (var reader in new[] { attendant, supervisor })
+        {
+            var notes = (await reader.Get($"/api/v1/calls/{call}")).Data["manager_notes"]!.AsArray();
+            Assert.Equal(["Greet the customer by name.", "Well handled."], notes.Select(n => n!["content"]!.GetValue<string>()));
+            Assert.Equal("Owner", notes[1]!["user_name"]!.GetValue<string>());
+        }
+        var listed = Assert.Single((await supervisor.Get("/api/v1/calls")).Data.AsArray())!;
+        Assert.Equal(2, listed["manager_notes"]!.AsArray().Count);
+        var completed = await attendant.Post($"/api/v1/calls/{call}/complete", new { notes = "Done" });
+        Assert.Equal(2, completed.Data["manager_notes"]!.AsArray().Count);
+        Assert.Equal("Done", completed.Data["notes"]!.GetValue<string>());
+    }
 }

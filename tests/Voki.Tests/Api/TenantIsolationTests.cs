@@ -127,6 +127,14 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("POST /api/v1/calls/{id:guid}/complete", t => $"/api/v1/calls/{t.Foreign.Call}/complete", 404,
             _ => new { notes = "Hijacked" }, Detail: "Call not found"),
         new("POST /api/v1/calls/{id:guid}/cancel", t => $"/api/v1/calls/{t.Foreign.Call}/cancel", 404, Detail: "Call not found"),
+        new("GET /api/v1/calls", t => $"/api/v1/calls?tag_id={t.Foreign.Tag}", 200),
+        new("GET /api/v1/calls/{id:guid}/tags", t => $"/api/v1/calls/{t.Foreign.Call}/tags", 404, Detail: "Call not found"),
+        new("POST /api/v1/calls/{id:guid}/tags", t => $"/api/v1/calls/{t.Foreign.Call}/tags", 404, t => new { tag_id = t.Own.Tag }, Detail: "Call not found"),
+        new("POST /api/v1/calls/{id:guid}/tags", t => $"/api/v1/calls/{t.Own.Call}/tags", 422, t => new { tag_id = t.Foreign.Tag }, Field: "tag_id"),
+        new("DELETE /api/v1/calls/{id:guid}/tags/{tagId:guid}", t => $"/api/v1/calls/{t.Foreign.Call}/tags/{t.Foreign.Tag}", 404, Detail: "Call not found"),
+        new("DELETE /api/v1/calls/{id:guid}/tags/{tagId:guid}", t => $"/api/v1/calls/{t.Own.Call}/tags/{t.Foreign.Tag}", 404, Detail: "Not Found"),
+        new("POST /api/v1/calls/{id:guid}/manager-notes", t => $"/api/v1/calls/{t.Foreign.Call}/manager-notes", 404,
+            _ => new { content = "Hijacked" }, Detail: "Call not found"),
         new("GET /api/v1/calls/{id:guid}/recording", t => $"/api/v1/calls/{t.Foreign.Call}/recording", 404, Detail: "Recording not found"),
         new("GET /api/v1/calls/{id:guid}/recording/download", t => $"/api/v1/calls/{t.Foreign.Call}/recording/download", 404, Detail: "Recording not found"),
         new("GET /api/v1/calls/{id:guid}/recording/audit", t => $"/api/v1/calls/{t.Foreign.Call}/recording/audit", 404, Detail: "Recording not found"),
@@ -248,6 +256,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             "/api/v1/access-links?page_size=100", "/api/v1/access-links?status=used", "/api/v1/access-links?status=active",
             "/api/v1/calls?page_size=100", "/api/v1/calls?status=queued", "/api/v1/calls?status=active", "/api/v1/calls?status=completed",
             "/api/v1/calls?search=Alice", $"/api/v1/calls?department_id={a.Ids.Department}", $"/api/v1/calls?user_id={a.Ids.User}",
+            $"/api/v1/calls?tag_id={a.Ids.Tag}", $"/api/v1/calls?tag_id={b.Ids.Tag}", $"/api/v1/calls/{b.Ids.Call}/tags",
             "/api/v1/customers?page_size=100", "/api/v1/customers?search=Alice", "/api/v1/customers?search=carlos", "/api/v1/customers?sort_by=last_call_at",
             "/api/v1/sectors?page_size=100", "/api/v1/sectors?search=Alice", "/api/v1/tags?page_size=100", "/api/v1/tags?search=Alice",
         ];
@@ -362,6 +371,11 @@ public sealed class TenantIsolationTests(VokiApp app)
                 Assert.Equal(HttpStatusCode.OK, (await member.Post($"/api/v1/calls/{completed}/start")).Status);
                 Assert.Equal(HttpStatusCode.OK, (await member.Post($"/api/v1/calls/{completed}/complete", new { notes = "Done" })).Status);
                 calls.AddRange([active, completed]);
+                foreach (var call in calls)
+                {
+                    Assert.Equal(HttpStatusCode.Created, (await s.Owner.Post($"/api/v1/calls/{call}/tags", new { tag_id = tag.Id })).Status);
+                    Assert.Equal(HttpStatusCode.Created, (await s.Owner.Post($"/api/v1/calls/{call}/manager-notes", new { content = $"Note on {customer}" })).Status);
+                }
             }
             var customerId = Assert.Single((await s.Owner.Get("/api/v1/customers")).Data.AsArray())!["id"]!.GetValue<string>();
 
