@@ -37,6 +37,16 @@ public static class ApiDescription
         Rate limits per client IP (IPv6 per /64): 5/min on /api/auth/*, 30/min on the widget, 5/hour on signup, 10/hour on
         forgot-password (429 with Retry-After); at most 3 reset mails an hour per account, beyond which forgot still answers the same.
 
+        Updates: a field left out stays as it is; `null` clears a nullable field (a department's description, sector_id,
+        max_queue_size, max_wait_time; the company's email, phone, logo_url, document; a user's avatar_url; a sector's
+        description; a tag's parent_id) and is refused with "can't be blank" on a required one. A department created
+        without an identifier gets one from its name, the first free of "suporte-tecnico", "suporte-tecnico-2", …
+        Sectors: a department's sector_id must name one of the tenant's sectors (422 "does not exist"); a sector with
+        departments is not deleted (422 naming them). Tags: names are unique among siblings; a tag with child tags is not
+        deleted (422 naming them); deleting a tag takes it off every call; call objects carry `tags` and `manager_notes`.
+        The widget join checks the link before the body (a bad link is the documented 404 whatever the body); the
+        evaluation answers `rating_comment`, as the call names it.
+
         Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
         customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47
         (the company locale, or the detected language when the locale is "detect"; null until detected). The recording's

@@ -8,7 +8,7 @@ namespace Voki.Api.Endpoints;
 
 public static class CompanyEndpoints
 {
-    public sealed class CompanyUpdateRequest
+    public sealed class CompanyUpdateRequest : PatchBody
     {
         public string? Name { get; set; }
         public string? Email { get; set; }
@@ -28,7 +28,8 @@ public static class CompanyEndpoints
         var company = app.MapGroup("/api/v1/company").WithTags("Company").RequireAuthorization(Policies.Manager);
         company.MapGet("", Get).WithSummary("The caller's company (tenant settings)");
         company.MapPut("", Update).Accepts<CompanyUpdateRequest>("application/json")
-            .WithSummary("Change settings; recording/transcription only where the plan allows them (else 422). slug and plan cannot change.");
+            .WithSummary("Change settings; recording/transcription only where the plan allows them (else 422). slug and plan cannot change. " +
+                         "null clears email, phone, logo_url and document (with its document_type); a field left out stays as it is");
 
         app.MapGet("/api/v1/billing/plan", BillingPlan).WithTags("Billing").RequireAuthorization(Policies.Manager)
             .WithSummary("The plan's limits and the current usage");
@@ -41,17 +42,22 @@ public static class CompanyEndpoints
     {
         var caller = http.Caller();
         var body = await RequestBody.ReadAsync<CompanyUpdateRequest>(http.Request, "company");
-        new Validator()
+        var v = new Validator()
             .NotBlankIfPresent("name", body.Name).MaxLength("name", body.Name, 200)
             .Email("email", body.Email).Phone("phone", body.Phone).Color("primary_color", body.PrimaryColor)
             .OneOf("document_type", body.DocumentType, ["cpf", "cnpj"])
-            .OneOf("locale", body.Locale, ["pt-BR", "en-US", "es", "fr", "detect"])
-            .ThrowIfInvalid();
+            .OneOf("locale", body.Locale, ["pt-BR", "en-US", "es", "fr", "detect"]);
+        foreach (var required in new[] { "name", "primary_color", "locale", "recording_enabled", "transcription_enabled", "mfa_required" })
+            if (body.Clears(required)) v.Add(required, "can't be blank");
+        // The type goes with its document: null on its own would leave a document of no type.
+        if (body.Clears("document_type") && !body.Clears("document")) v.Add("document_type", "can't be blank");
+        v.ThrowIfInvalid();
         var updated = await grains.GetGrain<ICompanyGrain>(TenantKey.ForCompany(caller.Tenant)).Update(new CompanyChanges
         {
             Name = body.Name?.Trim(), Email = body.Email, Phone = body.Phone, LogoUrl = body.LogoUrl, PrimaryColor = body.PrimaryColor,
             Document = body.Document, DocumentType = body.DocumentType, Locale = body.Locale,
             RecordingEnabled = body.RecordingEnabled, TranscriptionEnabled = body.TranscriptionEnabled, MfaRequired = body.MfaRequired,
+            ClearEmail = body.Clears("email"), ClearPhone = body.Clears("phone"), ClearLogoUrl = body.Clears("logo_url"), ClearDocument = body.Clears("document"),
         }).Unwrap();
         return Envelope.Ok(updated);
     }

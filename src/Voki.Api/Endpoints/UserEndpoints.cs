@@ -9,7 +9,7 @@ namespace Voki.Api.Endpoints;
 
 public static class UserEndpoints
 {
-    public sealed class UserRequest
+    public sealed class UserRequest : PatchBody
     {
         public string? Name { get; set; }
         public string? Email { get; set; }
@@ -49,7 +49,7 @@ public static class UserEndpoints
         users.MapGet("/{id:guid}", Get).RequireAuthorization(Policies.Manager);
         users.MapPut("/{id:guid}", Update).RequireAuthorization(Policies.Manager).Accepts<UserRequest>("application/json")
             .WithSummary("Update a user; there is no DELETE: set active=false. mfa_enabled=false turns off the MFA of a user who lost their device "
-                + "(they enrol again). Deactivation, a role or password change and turning MFA off end every session of the user");
+                + "(they enrol again). Deactivation, a role or password change and turning MFA off end every session of the user. avatar_url null clears it");
     }
 
     private static async Task<IResult> Me(HttpContext http, IGrainFactory grains)
@@ -144,6 +144,7 @@ public static class UserEndpoints
             Role = ParseRole(body.Role),
             Active = body.Active,
             AvatarUrl = body.AvatarUrl,
+            ClearAvatarUrl = body.Clears("avatar_url"),
             Locale = body.Locale,
             MfaEnabled = body.MfaEnabled,
         }, caller.Actor).Unwrap();
@@ -157,8 +158,10 @@ public static class UserEndpoints
         v.NotBlankIfPresent("name", body.Name).MaxLength("name", body.Name, 200)
             .NotBlankIfPresent("email", body.Email).Email("email", body.Email).MaxLength("email", body.Email, 254)
             .MinLength("password", body.Password, 8).MaxLength("password", body.Password, 1024)
-            .OneOf("role", body.Role, RoleNames).OneOf("locale", body.Locale, Locales)
-            .ThrowIfInvalid();
+            .OneOf("role", body.Role, RoleNames).OneOf("locale", body.Locale, Locales);
+        foreach (var required in new[] { "name", "email", "password", "role", "active", "locale", "mfa_enabled" })
+            if (body.Clears(required)) v.Add(required, "can't be blank");
+        v.ThrowIfInvalid();
     }
 
     private static Role? ParseRole(string? role) => Roles.TryParse(role, out var parsed) ? parsed : null;

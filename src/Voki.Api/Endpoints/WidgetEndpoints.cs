@@ -10,7 +10,7 @@ namespace Voki.Api.Endpoints;
 public static class WidgetEndpoints
 {
     public sealed class JoinRequest { public string? Name { get; set; } public string? Email { get; set; } public string? Phone { get; set; } public string? Reason { get; set; } }
-    public sealed class EvaluateRequest { public int? Rating { get; set; } public string? Comment { get; set; } }
+    public sealed class EvaluateRequest { public int? Rating { get; set; } public string? Comment { get; set; } public string? RatingComment { get; set; } }
 
     /// <summary>Assumed handling time per customer ahead until the department has completed calls to average.</summary>
     private const double DefaultHandlingSeconds = 180;
@@ -23,11 +23,13 @@ public static class WidgetEndpoints
         widget.MapGet("/{token}/validate", Validate)
             .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
         widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")
-            .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call");
+            .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call. The link is checked first: " +
+                         "an invalid or expired one answers 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} whatever the body, then 422 for the body");
         widget.MapGet("/status/{callId:guid}", Status).RequireRateLimiting(RateLimits.StatusPolicy)
             .WithSummary("Poll a call's status and queue position; user_name (the attendant) only with Authorization: Bearer <websocket_token from join>, else null");
         widget.MapPost("/evaluate/{callId:guid}", Evaluate).Accepts<EvaluateRequest>("application/json")
-            .WithSummary("Rate a completed call once: rating 1–5, comment optional. Authorization: Bearer <websocket_token from join> (401 without it)");
+            .WithSummary("Rate a completed call once: rating 1–5, comment (or rating_comment) optional → {call_id, rating, rating_comment}, " +
+                         "named as on the call object. Authorization: Bearer <websocket_token from join> (401 without it)");
         widget.MapPost("/leave/{callId:guid}", Leave)
             .WithSummary("The customer leaves the queue (call → missed). Authorization: Bearer <websocket_token from join>");
     }
@@ -57,10 +59,11 @@ public static class WidgetEndpoints
     private static async Task<IResult> Join(string token, HttpContext http, IGrainFactory grains, AccessLinkRows links, CallRows calls,
         DepartmentRows departments, TokenService tokens, IConfiguration configuration)
     {
+        // The link first: a dead link answers the documented 404 whatever the body holds.
+        var (tenant, link, _) = await UsableLink(token, grains, links);
         var body = await RequestBody.ReadAsync<JoinRequest>(http.Request);
         new Validator().Required("name", body.Name).MaxLength("name", body.Name, 200).Email("email", body.Email)
             .Phone("phone", body.Phone).MaxLength("reason", body.Reason, 1000).ThrowIfInvalid();
-        var (tenant, link, _) = await UsableLink(token, grains, links);
         var call = await grains.GetGrain<IAccessLinkGrain>(TenantKey.For(tenant, link.Id)).Join(new CustomerDetails
         {
             Name = body.Name!.Trim(), Email = body.Email, Phone = body.Phone, Reason = body.Reason,
@@ -105,9 +108,11 @@ public static class WidgetEndpoints
     {
         var customer = await CustomerGrant.RequireFor(callId, request, tokens);
         var body = await RequestBody.ReadAsync<EvaluateRequest>(request, "evaluation");
-        new Validator().Required("rating", body.Rating).Range("rating", body.Rating, 1, 5).MaxLength("comment", body.Comment, 2000).ThrowIfInvalid();
-        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(customer.Tenant, callId)).Evaluate(body.Rating!.Value, body.Comment).Unwrap();
-        return Envelope.Ok(new { call_id = call.Id, rating = call.Rating, comment = call.RatingComment });
+        var (field, comment) = body.Comment is null && body.RatingComment is not null ? ("rating_comment", body.RatingComment) : ("comment", body.Comment);
+        new Validator().Required("rating", body.Rating).Range("rating", body.Rating, 1, 5).MaxLength(field, comment, 2000).ThrowIfInvalid();
+        var call = await grains.GetGrain<ICallGrain>(TenantKey.For(customer.Tenant, callId)).Evaluate(body.Rating!.Value, comment).Unwrap();
+        // Named as on the call object, which the staff read it from.
+        return Envelope.Ok(new { call_id = call.Id, rating = call.Rating, rating_comment = call.RatingComment });
     }
 
     private static async Task<IResult> Leave(Guid callId, HttpRequest request, IGrainFactory grains, TokenService tokens)

@@ -39,12 +39,13 @@ public sealed class CompanyGrain(
         state.State = s with
         {
             Name = c.Name ?? s.Name,
-            Email = c.Email ?? s.Email,
-            Phone = c.Phone ?? s.Phone,
-            LogoUrl = c.LogoUrl ?? s.LogoUrl,
+            Email = c.ClearEmail ? null : c.Email ?? s.Email,
+            Phone = c.ClearPhone ? null : c.Phone ?? s.Phone,
+            LogoUrl = c.ClearLogoUrl ? null : c.LogoUrl ?? s.LogoUrl,
             PrimaryColor = c.PrimaryColor ?? s.PrimaryColor,
-            Document = c.Document ?? s.Document,
-            DocumentType = c.DocumentType ?? s.DocumentType,
+            // A document's type means nothing without it.
+            Document = c.ClearDocument ? null : c.Document ?? s.Document,
+            DocumentType = c.ClearDocument ? null : c.DocumentType ?? s.DocumentType,
             Locale = c.Locale ?? s.Locale,
             RecordingEnabled = c.RecordingEnabled ?? s.RecordingEnabled,
             TranscriptionEnabled = c.TranscriptionEnabled ?? s.TranscriptionEnabled,

@@ -48,7 +48,7 @@ public sealed class UserGrain(
             Email = c.Email ?? s.Email,
             Role = c.Role ?? s.Role,
             Active = c.Active ?? s.Active,
-            AvatarUrl = c.AvatarUrl ?? s.AvatarUrl,
+            AvatarUrl = c.ClearAvatarUrl ? null : c.AvatarUrl ?? s.AvatarUrl,
             Locale = c.Locale ?? s.Locale,
             PasswordHash = c.Password is { } password ? hasher.Hash(password) : s.PasswordHash,
             UpdatedAt = Clock.Now(),

@@ -28,7 +28,7 @@ public sealed record Company
     [JsonIgnore] public bool Exists => Id != Guid.Empty;
 }
 
-/// <summary>The settings a manager may change with PUT /api/v1/company; null leaves a field as it is.</summary>
+/// <summary>The settings a manager may change with PUT /api/v1/company; null leaves a field as it is, a <c>Clear…</c> flag is an explicit null.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record CompanyChanges
 {
@@ -43,4 +43,8 @@ public sealed record CompanyChanges
     public bool? RecordingEnabled { get; init; }
     public bool? TranscriptionEnabled { get; init; }
     public bool? MfaRequired { get; init; }
+    public bool ClearEmail { get; init; }
+    public bool ClearPhone { get; init; }
+    public bool ClearLogoUrl { get; init; }
+    public bool ClearDocument { get; init; }
 }

@@ -42,6 +42,8 @@ public sealed record UserChanges
     public Role? Role { get; init; }
     public bool? Active { get; init; }
     public string? AvatarUrl { get; init; }
+    /// <summary>An explicit null: the user has no avatar any more.</summary>
+    public bool ClearAvatarUrl { get; init; }
     public string? Locale { get; init; }
     /// <summary>Only false: a manager turns off the MFA of a user who lost their device; users enrol themselves.</summary>
     public bool? MfaEnabled { get; init; }
