@@ -103,6 +103,7 @@ app.MapWidgetEndpoints();
 app.MapCallEndpoints();
 app.MapCallTagEndpoints();
 app.MapCustomerEndpoints();
+app.MapExportEndpoints();
 app.MapTurnEndpoints();
 app.MapRealtimeEndpoints();
 app.MapPageEndpoints();

@@ -48,7 +48,14 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetGuid(1)) : null;
     }
 
-    public Task<Page<AccessLink>> ListAsync(string tenant, AccessLinkFilter filter, ListRequest list, DateTime now)
+    public Task<Page<AccessLink>> ListAsync(string tenant, AccessLinkFilter filter, ListRequest list, DateTime now) =>
+        db.PageAsync(From, Where(tenant, filter, now), list, Columns, r => Map(r).AsOf(now), "l.id");
+
+    /// <summary>Every link the filter selects, oldest first, streamed (the CSV export).</summary>
+    public IAsyncEnumerable<AccessLink> StreamAsync(string tenant, AccessLinkFilter filter, DateTime now, CancellationToken cancellation) =>
+        db.StreamAsync(From, Where(tenant, filter, now), Columns, "l.inserted_at, l.id", r => Map(r).AsOf(now), cancellation);
+
+    private static SqlWhere Where(string tenant, AccessLinkFilter filter, DateTime now)
     {
         var where = new SqlWhere(tenant, "l.tenant")
             .AddIf(filter.DepartmentId is not null, "l.department_id = {0}", filter.DepartmentId ?? Guid.Empty);
@@ -59,7 +66,7 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
             null => where,
             var status => where.Add("l.status = {0}", status),
         };
-        return db.PageAsync(From, where, list, Columns, r => Map(r).AsOf(now), "l.id");
+        return where;
     }
 
     private static AccessLink Map(NpgsqlDataReader r) => new()

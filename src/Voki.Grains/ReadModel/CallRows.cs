@@ -132,7 +132,14 @@ public sealed class CallRows(NpgsqlDataSource db)
         return await cmd.ExecuteScalarAsync() is not null;
     }
 
-    public Task<Page<Call>> ListAsync(string tenant, CallFilter f, ListRequest list)
+    public Task<Page<Call>> ListAsync(string tenant, CallFilter f, ListRequest list) =>
+        db.PageAsync(From, Where(tenant, f), list, Columns, Map, "c.id");
+
+    /// <summary>Every call the filter selects, oldest first, streamed (the CSV export).</summary>
+    public IAsyncEnumerable<Call> StreamAsync(string tenant, CallFilter f, CancellationToken cancellation) =>
+        db.StreamAsync(From, Where(tenant, f), Columns, "c.inserted_at, c.id", Map, cancellation);
+
+    private static SqlWhere Where(string tenant, CallFilter f)
     {
         var where = new SqlWhere(tenant, "c.tenant")
             .AddIf(f.Status is not null, "c.status = {0}", f.Status ?? "")
@@ -144,7 +151,7 @@ public sealed class CallRows(NpgsqlDataSource db)
             .AddIf(f.TagId is not null, "EXISTS (SELECT 1 FROM call_tags ct WHERE ct.tenant = c.tenant AND ct.call_id = c.id AND ct.tag_id = {0})", f.TagId ?? Guid.Empty);
         if (f.VisibleDepartments is not null)
             where.Add("(c.department_id = ANY({0}) OR c.user_id = {1})", f.VisibleDepartments, f.VisibleToUser ?? Guid.Empty);
-        return db.PageAsync(From, where, list, Columns, Map, "c.id");
+        return where;
     }
 
     private static Call Map(NpgsqlDataReader r) => new()

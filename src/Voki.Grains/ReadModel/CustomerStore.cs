@@ -15,7 +15,7 @@ public sealed class CustomerStore(NpgsqlDataSource db)
 {
     private const string Columns = "cu.id, cu.name, cu.email, cu.phone, cu.document, cu.notes, cu.inserted_at, cu.updated_at, " +
         "s.call_count, s.last_call_at";
-    public const string From = "customers cu LEFT JOIN LATERAL (SELECT count(*) AS call_count, max(c.inserted_at) AS last_call_at FROM calls c " +
+    private const string From = "customers cu LEFT JOIN LATERAL (SELECT count(*) AS call_count, max(c.inserted_at) AS last_call_at FROM calls c " +
         "WHERE c.tenant = cu.tenant AND c.customer_id = cu.id) s ON true";
 
     public async Task<Customer> CreateAsync(string tenant, Customer draft)
@@ -84,7 +84,11 @@ public sealed class CustomerStore(NpgsqlDataSource db)
     public Task<Page<Customer>> ListAsync(string tenant, string? search, ListRequest list) =>
         db.PageAsync(From, Filter(tenant, search), list, Columns, Map, "cu.id");
 
-    public static SqlWhere Filter(string tenant, string? search) => new SqlWhere(tenant, "cu.tenant")
+    /// <summary>Every customer, by name, streamed (the CSV export).</summary>
+    public IAsyncEnumerable<Customer> StreamAsync(string tenant, CancellationToken cancellation) =>
+        db.StreamAsync(From, Filter(tenant, null), Columns, "lower(cu.name), cu.id", Map, cancellation);
+
+    private static SqlWhere Filter(string tenant, string? search) => new SqlWhere(tenant, "cu.tenant")
         .AddIf(!string.IsNullOrWhiteSpace(search), "(cu.name ILIKE {0} OR cu.email ILIKE {0} OR cu.phone ILIKE {0})", $"%{Like.Escape(search?.Trim())}%");
 
     /// <summary>
@@ -221,7 +225,7 @@ public sealed class CustomerStore(NpgsqlDataSource db)
         p.AddWithValue(c.InsertedAt); p.AddWithValue(c.UpdatedAt);
     }
 
-    public static Customer Map(NpgsqlDataReader r) => new()
+    private static Customer Map(NpgsqlDataReader r) => new()
     {
         Id = r.Get<Guid>("id"),
         Name = r.Get<string>("name"),

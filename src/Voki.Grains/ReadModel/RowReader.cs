@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace Voki.Grains.ReadModel;
@@ -42,5 +43,20 @@ internal static class RowReader
             while (await reader.ReadAsync()) items.Add(map(reader));
         }
         return new Page<T>(items, list.Page, list.PageSize, total);
+    }
+
+    /// <summary>
+    /// Every row, in order, as the database hands them over: nothing is gathered, so an export of any size holds
+    /// one row at a time (the reader waits while the consumer does, and the database with it).
+    /// </summary>
+    public static async IAsyncEnumerable<T> StreamAsync<T>(
+        this NpgsqlDataSource db, string from, SqlWhere where, string select, string orderBy,
+        Func<NpgsqlDataReader, T> map, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellation);
+        await using var query = new NpgsqlCommand($"SELECT {select} FROM {from} {where} ORDER BY {orderBy}", connection);
+        where.BindTo(query);
+        await using var reader = await query.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation)) yield return map(reader);
     }
 }

@@ -24,7 +24,8 @@ public sealed class RoleMatrixTests(VokiApp app)
     /// <param name="Min">The documented minimum role (reference §2 tables; decisions.md for cancel and recording).</param>
     /// <param name="Arrange">Makes whatever the request needs (a queued call, a spare department…) and names it.</param>
     /// <param name="Status">What the minimum role and every role above it get.</param>
-    private sealed record Endpoint(string Route, Role Min, Func<Context, Task<Request>> Arrange, int Status, string? Detail = null)
+    /// <param name="Csv">The answer is a CSV download, not a JSON envelope.</param>
+    private sealed record Endpoint(string Route, Role Min, Func<Context, Task<Request>> Arrange, int Status, string? Detail = null, bool Csv = false)
     {
         public HttpMethod Method => new(Route[..Route.IndexOf(' ')]);
     }
@@ -139,6 +140,11 @@ public sealed class RoleMatrixTests(VokiApp app)
         new("POST /api/v1/customers/merge", Role.Supervisor, async c => new Request("/api/v1/customers/merge",
             new { primary_id = await c.World.NewCustomer(), duplicate_ids = new[] { await c.World.NewCustomer() } }), 200),
 
+        // CSV export (reference §2.14): supervisor.
+        new("GET /api/v1/export/calls.csv", Role.Supervisor, At("/api/v1/export/calls.csv?status=queued"), 200, Csv: true),
+        new("GET /api/v1/export/customers.csv", Role.Supervisor, At("/api/v1/export/customers.csv"), 200, Csv: true),
+        new("GET /api/v1/export/links.csv", Role.Supervisor, At("/api/v1/export/links.csv?status=active"), 200, Csv: true),
+
         // Company and billing (reference §2.5, §2.9): manager.
         new("GET /api/v1/company", Role.Manager, At("/api/v1/company"), 200),
         new("PUT /api/v1/company", Role.Manager, At("/api/v1/company", new { company = new { primary_color = "#123456" } }), 200),
@@ -180,7 +186,9 @@ public sealed class RoleMatrixTests(VokiApp app)
                 var served = await w.Client(role).Send(endpoint.Method, request.Path, request.Body);
                 var what = $"{endpoint.Method} {request.Path} as {role}";
                 Assert.True(endpoint.Status == (int)served.Status, $"{what}: expected {endpoint.Status}, got {(int)served.Status} {served.Body}");
-                if (endpoint.Status is 200 or 201) Assert.True(served.Body?["data"] is not null, $"{what}: no data envelope in {served.Body}");
+                if (endpoint.Csv)
+                    Assert.True(served.Message.Content.Headers.ContentType?.MediaType == "text/csv", $"{what}: not a CSV download: {served.Message.Content.Headers.ContentType}");
+                else if (endpoint.Status is 200 or 201) Assert.True(served.Body?["data"] is not null, $"{what}: no data envelope in {served.Body}");
                 if (endpoint.Detail is not null) Assert.Equal(endpoint.Detail, served.Detail);
             }
         }

@@ -33,9 +33,10 @@ public sealed class TenantIsolationTests(VokiApp app)
     /// <param name="Detail">The expected <c>errors.detail</c>, for an error with one.</param>
     /// <param name="Field">The expected <c>errors</c> field, for a validation error.</param>
     /// <param name="LikeUnknownId">The answer must equal, status and body, the answer for random IDs in the same places.</param>
+    /// <param name="Csv">The answer is a CSV download (compared as text), not a JSON envelope.</param>
     private sealed record Probe(
         string Route, Func<Target, string> Path, int Status, Func<Target, object?>? Body = null,
-        string? Detail = null, string? Field = null, bool LikeUnknownId = true)
+        string? Detail = null, string? Field = null, bool LikeUnknownId = true, bool Csv = false)
     {
         public HttpMethod Method => new(Route[..Route.IndexOf(' ')]);
     }
@@ -160,6 +161,13 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("POST /api/v1/access-links", _ => "/api/v1/access-links", 422,
             t => new { department_id = t.Own.Department, customer_id = t.Foreign.Customer }, Field: "customer_id"),
 
+        // CSV export: B's files hold B's rows only, whatever the filters name (the rows are checked by AssertNoTrace).
+        new("GET /api/v1/export/calls.csv", t => $"/api/v1/export/calls.csv?department_id={t.Foreign.Department}", 200, Csv: true),
+        new("GET /api/v1/export/calls.csv", _ => "/api/v1/export/calls.csv", 200, Csv: true, LikeUnknownId: false),
+        new("GET /api/v1/export/customers.csv", _ => "/api/v1/export/customers.csv", 200, Csv: true, LikeUnknownId: false),
+        new("GET /api/v1/export/links.csv", t => $"/api/v1/export/links.csv?department_id={t.Foreign.Department}", 200, Csv: true),
+        new("GET /api/v1/export/links.csv", _ => "/api/v1/export/links.csv?status=used", 200, Csv: true, LikeUnknownId: false),
+
         // The caller's own company: not ID-based, so B's token only ever reaches B's company.
         new("GET /api/v1/company", _ => "/api/v1/company", 200),
         new("PUT /api/v1/company", _ => "/api/v1/company", 200, _ => new { company = new { name = "Company B renamed" } }),
@@ -218,7 +226,8 @@ public sealed class TenantIsolationTests(VokiApp app)
                     Assert.True(probe.Detail == response.Detail, $"{what}: expected detail \"{probe.Detail}\", got {response.Body}");
                 if (probe.Field is not null)
                     Assert.True(response.FieldErrors(probe.Field).Length > 0, $"{what}: expected an error on {probe.Field}, got {response.Body}");
-                if (probe.Status < 300) Assert.True(response.Body?["data"] is not null, $"{what}: no data envelope in {response.Body}");
+                if (probe.Csv) Assert.True(response.Message.Content.Headers.ContentType?.MediaType == "text/csv", $"{what}: not a CSV download: {response.Text}");
+                else if (probe.Status < 300) Assert.True(response.Body?["data"] is not null, $"{what}: no data envelope in {response.Body}");
 
                 if (!probe.LikeUnknownId) continue;
                 var unknown = new Target(World.Unknown(foreign), b.Ids);
@@ -226,7 +235,7 @@ public sealed class TenantIsolationTests(VokiApp app)
                 var unknownBody = probe.Body?.Invoke(unknown);
                 if (unknownPath == path && JsonSerializer.Serialize(unknownBody) == JsonSerializer.Serialize(body)) continue;
                 var control = await b.Owner.Send(probe.Method, unknownPath, unknownBody);
-                Assert.True(control.Status == response.Status && control.Body?.ToJsonString() == response.Body?.ToJsonString(),
+                Assert.True(control.Status == response.Status && (control.Body?.ToJsonString() ?? control.Text) == (response.Body?.ToJsonString() ?? response.Text),
                     $"{what}: answered {(int)response.Status} {response.Body}, but for unknown IDs {(int)control.Status} {control.Body}");
             }
         }
@@ -404,7 +413,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         /// </summary>
         public void AssertNoTrace(ApiResponse response, string what, string sent = "")
         {
-            var text = response.Body?.ToJsonString() ?? "";
+            var text = response.Body?.ToJsonString() ?? response.Text;
             foreach (var secret in AllIds.Append(Ids.Tenant).Append("Alice").Where(v => !sent.Contains(v, StringComparison.OrdinalIgnoreCase)))
                 Assert.False(text.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{what}: the answer shows tenant A's {secret}: {text}");
         }

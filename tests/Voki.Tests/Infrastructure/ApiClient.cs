@@ -14,6 +14,8 @@ public sealed record ApiResponse(HttpStatusCode Status, JsonNode? Body, HttpResp
     public string? Detail => Body?["errors"]?["detail"]?.GetValue<string>();
     public string[] FieldErrors(string field) => Body?["errors"]?[field]?.AsArray().Select(m => m!.GetValue<string>()).ToArray() ?? [];
     public string Id => Data["id"]!.GetValue<string>();
+    /// <summary>The body as text, whatever its type (a CSV export's rows).</summary>
+    public string Text { get; init; } = "";
 }
 
 /// <summary>Speaks to a Voki node the way a client written from the public docs does.</summary>
@@ -40,6 +42,6 @@ public sealed class ApiClient(HttpClient http)
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? json = null;
         if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType?.Contains("json") == true) json = JsonNode.Parse(text);
-        return new ApiResponse(response.StatusCode, json, response);
+        return new ApiResponse(response.StatusCode, json, response) { Text = text };
     }
 }
