@@ -19,7 +19,8 @@ public static class ExportEndpoints
     public const int DefaultDays = 30;
 
     private const string Quoting = "RFC 4180 (CRLF; cells with a comma, quote or line break quoted); a cell starting with =, +, -, @, " +
-        "a tab or a carriage return is prefixed with ' (and quoted) so a spreadsheet never runs it: a phone +5511… reads \"'+5511…\". " +
+        "a tab or a carriage return is prefixed with ' (and quoted) so a spreadsheet never runs it: a phone +5511… reads \"'+5511…\", " +
+        "a link token starting with - reads '-… (its url cell is whole). " +
         "Streamed: rows are sent as they are read; validation errors (422) come before the first byte";
 
     public static void MapExportEndpoints(this IEndpointRouteBuilder app)
