@@ -1,4 +1,5 @@
 using System.Net;
+using Npgsql;
 using Voki.Tests.Infrastructure;
 
 namespace Voki.Tests.Api;
@@ -90,5 +91,35 @@ public sealed class SectorTests(VokiApp app)
         Assert.Equal(HttpStatusCode.NoContent, (await s.Owner.Delete($"/api/v1/departments/{second}")).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await s.Owner.Delete($"/api/v1/sectors/{sector}")).Status);
         Assert.Equal(["does not exist"], (await s.Owner.Put($"/api/v1/departments/{first}", new { sector_id = sector })).FieldErrors("sector_id"));
+    }
+
+    /// <summary>
+    /// Before sectors existed, sector_id was stored unchecked; migration 0018 cleared those values in the read model, but
+    /// the department's own state still names nothing. Its next update drops that sector instead of refusing.
+    /// </summary>
+    [Fact]
+    public async Task A_department_whose_stored_sector_names_nothing_loses_it_on_its_next_update()
+    {
+        var s = await Scenario.SignUp(app.CreateClient());
+        var sector = (await s.Owner.Post("/api/v1/sectors", new { name = "Legado" })).Id;
+        var department = await s.Department(new { name = "Antigo", sector_id = sector });
+        await using (var db = new NpgsqlConnection(app.ConnectionString))
+        {
+            await db.OpenAsync();
+            foreach (var (sql, id) in new[] { ("UPDATE departments SET sector_id = NULL WHERE tenant = $1 AND id = $2", department), ("DELETE FROM sectors WHERE tenant = $1 AND id = $2", sector) })
+            {
+                await using var orphan = new NpgsqlCommand(sql, db);
+                orphan.Parameters.AddWithValue(s.Tenant); orphan.Parameters.AddWithValue(Guid.Parse(id));
+                Assert.Equal(1, await orphan.ExecuteNonQueryAsync());
+            }
+        }
+
+        var updated = await s.Owner.Put($"/api/v1/departments/{department}", new { description = "Still here" });
+        Assert.True(updated.Status == HttpStatusCode.OK, $"{(int)updated.Status} {updated.Body}");
+        Assert.Null(updated.Data["sector_id"]);
+        Assert.Equal("Still here", updated.Data["description"]!.GetValue<string>());
+        Assert.Null((await s.Owner.Get($"/api/v1/departments/{department}")).Data["sector_id"]);
+        // Naming the missing sector on purpose is still refused.
+        Assert.Equal(["does not exist"], (await s.Owner.Put($"/api/v1/departments/{department}", new { sector_id = sector })).FieldErrors("sector_id"));
     }
 }

@@ -101,6 +101,8 @@ public sealed class TagTests(VokiApp app)
         Assert.Equal(["Cobrança", "Urgente"], call["tags"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         Assert.Equal("#ef4444", call["tags"]![0]!["color"]!.GetValue<string>());
         Assert.Equal(2, (await attendant.Get($"/api/v1/tags/{billing}")).Data["usage_count"]!.GetValue<int>());
+        var byUse = await attendant.Get("/api/v1/tags?sort_by=usage_count&sort_order=desc");
+        Assert.Equal([2, 1], byUse.Data.AsArray().Select(t => t!["usage_count"]!.GetValue<int>()));
 
         // The list filters by tag and shows each call's tags.
         string[] Names(JsonNode list) => list.AsArray().Select(c => c!["customer_name"]!.GetValue<string>()).Order().ToArray();
