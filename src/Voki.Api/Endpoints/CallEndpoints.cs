@@ -32,7 +32,7 @@ public static class CallEndpoints
     {
         var calls = app.MapGroup("/api/v1/calls").WithTags("Calls").RequireAuthorization(Policies.Attendant);
         calls.MapGet("", List).WithSummary(
-            "List calls; filters status, department_id, user_id, tag_id (calls carrying that tag), date_from, date_to (a bare date_to covers the whole day), " +
+            "List calls; filters status, department_id, user_id, tag_id (calls carrying that tag), customer_id (the customer's history), date_from, date_to (a bare date_to covers the whole day), " +
             "search (customer name or e-mail). Attendants see the calls of their departments and the calls assigned to them. " +
             "Every call object carries tags [{id, name, color, parent_id}] and manager_notes [{id, call_id, user_id, user_name, content, inserted_at}], oldest first.");
         calls.MapGet("/{id:guid}", Get);
@@ -84,7 +84,8 @@ public static class CallEndpoints
             QueryValues.Date(query, "date_from", upperBound: false, v),
             QueryValues.Date(query, "date_to", upperBound: true, v),
             query["search"].FirstOrDefault(),
-            TagId: QueryValues.Guid(query, "tag_id", v));
+            TagId: QueryValues.Guid(query, "tag_id", v),
+            CustomerId: QueryValues.Guid(query, "customer_id", v));
         v.ThrowIfInvalid();
         if (!caller.AtLeast(Role.Supervisor))
             filter = filter with { VisibleDepartments = await departments.DepartmentsOfAsync(caller.Tenant, caller.UserId), VisibleToUser = caller.UserId };

@@ -8,7 +8,9 @@ public sealed record CallFilter(
     /// <summary>For attendants: only calls of these departments or assigned to <see cref="VisibleToUser"/>.</summary>
     Guid[]? VisibleDepartments = null, Guid? VisibleToUser = null,
     /// <summary>Only calls carrying this tag.</summary>
-    Guid? TagId = null);
+    Guid? TagId = null,
+    /// <summary>Only calls with this customer (their history).</summary>
+    Guid? CustomerId = null);
 
 public sealed class CallRows(NpgsqlDataSource db)
 {
@@ -148,7 +150,8 @@ public sealed class CallRows(NpgsqlDataSource db)
             .AddIf(f.From is not null, "c.inserted_at >= {0}", f.From ?? default)
             .AddIf(f.To is not null, "c.inserted_at < {0}", f.To ?? default)
             .AddIf(!string.IsNullOrWhiteSpace(f.Search), "(c.customer_name ILIKE {0} OR c.customer_email ILIKE {0})", $"%{Like.Escape(f.Search)}%")
-            .AddIf(f.TagId is not null, "EXISTS (SELECT 1 FROM call_tags ct WHERE ct.tenant = c.tenant AND ct.call_id = c.id AND ct.tag_id = {0})", f.TagId ?? Guid.Empty);
+            .AddIf(f.TagId is not null, "EXISTS (SELECT 1 FROM call_tags ct WHERE ct.tenant = c.tenant AND ct.call_id = c.id AND ct.tag_id = {0})", f.TagId ?? Guid.Empty)
+            .AddIf(f.CustomerId is not null, "c.customer_id = {0}", f.CustomerId ?? Guid.Empty);
         if (f.VisibleDepartments is not null)
             where.Add("(c.department_id = ANY({0}) OR c.user_id = {1})", f.VisibleDepartments, f.VisibleToUser ?? Guid.Empty);
         return where;

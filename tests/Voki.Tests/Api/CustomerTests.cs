@@ -141,6 +141,14 @@ public sealed class CustomerTests(VokiApp app)
         Assert.Equal(5, calls.Count);
         Assert.Equal(list[1]!["id"]!.GetValue<string>(), calls[other]);
         Assert.Equal(4, calls.Values.Count(id => id == carlaId));
+
+        // Her history: the calls list filtered by customer.
+        var history = await s.Owner.Get($"/api/v1/calls?customer_id={carlaId}");
+        Assert.Equal(4, history.Body!["meta"]!["total_count"]!.GetValue<int>());
+        Assert.All(history.Data.AsArray(), c => Assert.Equal(carlaId, c!["customer_id"]!.GetValue<string>()));
+        Assert.Equal([other], (await s.Owner.Get($"/api/v1/calls?customer_id={list[1]!["id"]}")).Data.AsArray().Select(c => c!["id"]!.GetValue<string>()));
+        Assert.Empty((await s.Owner.Get($"/api/v1/calls?customer_id={Guid.NewGuid()}")).Data.AsArray());
+        Assert.Equal(["is invalid"], (await s.Owner.Get("/api/v1/calls?customer_id=carla")).FieldErrors("customer_id"));
     }
 
     [Fact]

@@ -119,6 +119,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         // Calls (each of A's queued, active and completed calls)
         new("GET /api/v1/calls", t => $"/api/v1/calls?department_id={t.Foreign.Department}", 200),
         new("GET /api/v1/calls", t => $"/api/v1/calls?user_id={t.Foreign.User}", 200),
+        new("GET /api/v1/calls", t => $"/api/v1/calls?customer_id={t.Foreign.Customer}", 200),
         new("GET /api/v1/calls/{id:guid}", t => $"/api/v1/calls/{t.Foreign.Call}", 404, Detail: "Call not found"),
         new("POST /api/v1/calls/{id:guid}/assign", t => $"/api/v1/calls/{t.Foreign.Call}/assign", 404,
             t => new { user_id = t.Own.User }, Detail: "Call not found"),

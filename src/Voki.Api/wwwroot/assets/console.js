@@ -41,6 +41,7 @@ $("forgot-form").addEventListener("submit", onForgot);
 $("reset-form").addEventListener("submit", onReset);
 $("logout").addEventListener("click", logout);
 $("complete-form").addEventListener("submit", onComplete);
+$("customer-notes-form").addEventListener("submit", onSaveCustomerNotes);
 $("toggle-mic").addEventListener("click", () => toggle("audio", $("toggle-mic")));
 $("toggle-camera").addEventListener("click", () => toggle("video", $("toggle-camera")));
 $("open-recordings").addEventListener("click", openRecordings);
@@ -392,6 +393,7 @@ async function openCall(c) {
   setPressed($("toggle-mic"), false);
   setPressed($("toggle-camera"), false);
   showView("call");
+  showCustomer(c);
 
   const channel = (state.callChannel = state.socket.channel(`call:${c.id}`, {}));
   record(channel, state.events);
@@ -441,6 +443,77 @@ async function openCall(c) {
   const servers = await authorized((auth) => iceServers(auth)).catch(() => []);
   if (state.callChannel !== channel) return;
   state.media = startCallMedia(channel, local.stream, servers, remotes, joinMedia);
+}
+
+// ---- the call's customer: internal notes and earlier calls ---------------------------------------
+
+const HISTORY_SIZE = 10;
+const STATUS_WORDS = { queued: "waiting", active: "in progress", completed: "completed", missed: "missed", cancelled: "cancelled" };
+
+/** Beside the call: the customer's notes and their earlier calls, as far as the attendant may see calls. */
+async function showCustomer(c) {
+  const panel = $("customer-panel");
+  panel.hidden = true;
+  panel.dataset.customerId = c.customer_id ?? "";
+  clearFieldErrors($("customer-notes-form"));
+  $("customer-history").replaceChildren();
+  if (!c.customer_id) return;
+  try {
+    const [{ data: customer }, { data: calls }] = await Promise.all([
+      call("GET", `/api/v1/customers/${c.customer_id}`),
+      call("GET", `/api/v1/calls?customer_id=${c.customer_id}&page_size=${HISTORY_SIZE + 1}`),
+    ]);
+    if (state.call?.id !== c.id) return; // another call opened meanwhile
+    $("customer-notes").value = customer.notes ?? "";
+    renderHistory(calls.filter((earlier) => earlier.id !== c.id).slice(0, HISTORY_SIZE));
+    panel.hidden = false;
+  } catch (error) {
+    // A customer merged or deleted meanwhile is simply not shown; anything else is said.
+    if (error.status !== 404 && state.session) showAlert(error.message);
+  }
+}
+
+function renderHistory(calls) {
+  $("customer-history-empty").hidden = calls.length > 0;
+  $("customer-history").replaceChildren(...calls.map((c) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "history-item";
+    item.dataset.callId = c.id;
+    const text = document.createElement("div");
+    const what = document.createElement("p");
+    what.className = "who";
+    what.textContent = [new Date(c.inserted_at).toLocaleString(), STATUS_WORDS[c.status] ?? c.status].join(" · ");
+    const meta = document.createElement("p");
+    meta.className = "meta";
+    meta.textContent = [c.department_name, c.user_name, c.reason].filter(Boolean).join(" · ");
+    text.append(what, meta);
+    if (c.notes) {
+      const notes = document.createElement("p");
+      notes.dataset.testid = "history-notes";
+      notes.textContent = c.notes;
+      text.append(notes);
+    }
+    item.append(text);
+    return item;
+  }));
+}
+
+async function onSaveCustomerNotes(event) {
+  event.preventDefault();
+  const form = $("customer-notes-form");
+  const customerId = $("customer-panel").dataset.customerId;
+  if (!customerId) return;
+  clearFieldErrors(form);
+  $("save-customer-notes").disabled = true;
+  try {
+    const notes = $("customer-notes").value.trim();
+    await call("PUT", `/api/v1/customers/${customerId}`, { customer: { notes: notes || null } });
+    announce("The customer's notes are saved.");
+  } catch (error) {
+    if (!showFieldErrors(form, error.fields)) showAlert(error.message);
+  } finally {
+    $("save-customer-notes").disabled = false;
+  }
 }
 
 function toggle(kind, button) {
