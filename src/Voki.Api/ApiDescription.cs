@@ -62,5 +62,24 @@ public static class ApiDescription
         `actor_name` is the member's current name, `role` the role they had then; `range` and `ip` appear when known.
         A download that a node streams from the node holding the file is listed once. A read whose audit row cannot be
         written fails rather than go unaudited.
+
+        Webhooks (advanced plans and up; manager and above): /api/v1/webhooks configures endpoints `{url, events, secret?,
+        description?, active}`. Events: call.created, call.assigned, call.started, call.completed, call.missed,
+        call.cancelled (data: the call object of GET /api/v1/calls/{id} at that moment), recording.ready, recording.failed
+        (data: the recording object of GET …/recording plus `status`), transcription.completed, transcription.failed (data:
+        the transcript object of GET …/transcript). Each delivery is a POST of `{id, event, timestamp, tenant, data}`
+        (application/json) with the headers `X-Voki-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`,
+        `X-Voki-Timestamp` (Unix seconds of this attempt), `X-Voki-Timestamp-Signature: sha256=<hex HMAC-SHA256(secret,
+        "<X-Voki-Timestamp>.<raw body>")>`, `X-Voki-Event-Id` (= `id`), `X-Voki-Event` and `X-Voki-Delivery-Id`. A
+        receiver verifies the signature over the raw bytes before parsing, with a constant-time comparison. To refuse
+        replays it verifies X-Voki-Timestamp-Signature, refuses a timestamp more than 5 minutes from its clock, and keeps
+        the event ids it has processed for at least that long: delivery is at least once, so the same `id` can also
+        arrive twice legitimately (a retry) and is processed once. Any 2xx answer within 10 s delivers; anything else
+        (another status, a timeout, a redirect, a refused connection) is retried with exponential back-off and jitter
+        (10 s doubling, at most 1 h apart) for 24 hours after the event, then the delivery is `failed` with its last
+        status. A call's events (its states, then its recording and transcript) reach each endpoint in the order they
+        happened: a later one waits while an earlier one is retried. URLs on loopback, private, link-local, CGNAT and
+        other non-public addresses are refused when saved and again when a delivery connects (the name is resolved
+        then). GET /api/v1/webhooks/{id}/deliveries is the delivery log with every attempt.
         """;
 }

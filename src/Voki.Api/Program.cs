@@ -5,6 +5,7 @@ using Voki.Api.Auth;
 using Voki.Api.Endpoints;
 using Voki.Api.Infrastructure;
 using Voki.Api.Mail;
+using Voki.Api.Webhooks;
 using Voki.Silo;
 using Voki.Transcription;
 
@@ -49,6 +50,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 }));
 // Registered before the silo so the schema exists before Orleans opens its tables.
 builder.Services.AddHostedService<MigrationService>();
+builder.Services.AddVokiWebhooks(builder.Configuration);
 builder.UseVokiSilo();
 
 var app = builder.Build();
@@ -104,6 +106,7 @@ app.MapCallEndpoints();
 app.MapCallTagEndpoints();
 app.MapCustomerEndpoints();
 app.MapExportEndpoints();
+app.MapWebhookEndpoints();
 app.MapTurnEndpoints();
 app.MapRealtimeEndpoints();
 app.MapPageEndpoints();

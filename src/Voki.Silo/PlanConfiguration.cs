@@ -20,7 +20,8 @@ public static class PlanConfiguration
                 section.GetValue("Recording", basis.Recording),
                 section.GetValue("Transcription", basis.Transcription),
                 Limit(section, "RetentionDays", basis.RetentionDays),
-                section.GetValue("FullAnalytics", basis.FullAnalytics));
+                section.GetValue("FullAnalytics", basis.FullAnalytics),
+                section.GetValue("Webhooks", basis.Webhooks));
         }
         return new PlanCatalog(plans.Values);
     }

@@ -11,6 +11,7 @@ using Voki.Grains.Model;
 using Voki.Grains.Placement;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Security;
+using Voki.Grains.Webhooks;
 using Voki.Media.Sfu;
 
 namespace Voki.Silo;
@@ -33,6 +34,8 @@ public static class SiloSetup
         services.AddSingleton<TagRows>();
         services.AddSingleton<ManagerNoteRows>();
         services.AddSingleton<AccessLinkRows>();
+        services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WebhookRows>();
         services.AddSingleton<CallRows>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<TranscriptRows>();

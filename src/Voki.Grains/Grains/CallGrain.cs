@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.Grains;
 
@@ -75,7 +76,7 @@ public sealed partial class CallGrain(
     {
         var company = await GrainFactory.GetGrain<ICompanyGrain>(TenantKey.ForCompany(Tenant)).Get();
         var limit = plans[company?.Plan ?? "free"].MaxConcurrentCalls;
-        if (!await rows.TryTakeAsync(Tenant, taken, limit))
+        if (!await rows.TryTakeAsync(Tenant, taken, limit, CallWebhookEvents.Between(state.State, taken)))
             return Failure.Invalid($"Concurrent call limit reached: the plan allows {limit} active call{(limit == 1 ? "" : "s")}, and assigned calls count");
         var before = state.State;
         state.State = taken;
@@ -165,9 +166,14 @@ public sealed partial class CallGrain(
         if (await this.GetReminder(MaxWaitReminder) is { } reminder) await this.UnregisterReminder(reminder);
     }
 
+    /// <summary>
+    /// The read model first, with the change's webhook events in its transaction, then the grain's state: a change the
+    /// API can see has its events queued. Should the state write fail after that, the request fails, and the same
+    /// change made again queues its events again, under new ids.
+    /// </summary>
     private async Task<Outcome<Call>> Save(Call call)
     {
-        await rows.UpsertAsync(Tenant, call);
+        await rows.UpsertAsync(Tenant, call, CallWebhookEvents.Between(state.State, call));
         var before = state.State;
         state.State = call;
         await state.WriteStateAsync();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.Grains;
 
@@ -158,7 +159,7 @@ public sealed partial class RecordingGrain
                 AudioSeconds = Math.Round(result.AudioSeconds, 3),
                 FailureReason = null,
                 CompletedAt = Clock.Now(),
-            });
+            }, segments);
             _transcribeReminderRegistered = false;
             await Forget(TranscribeReminder);
             logger.LogInformation("Transcription of {Call} completed: {Segments} segments, {Seconds:F1} s of audio, {Language}",
@@ -200,12 +201,23 @@ public sealed partial class RecordingGrain
         return reason.Length <= 500 ? reason : reason[..497] + "...";
     }
 
-    /// <summary>Persists a transcription step: grain state and the transcripts row (the recording's own row is unchanged).</summary>
-    private async Task SaveTranscription(Transcription transcription)
+    /// <summary>
+    /// Persists a transcription step: the transcripts row (with transcription.completed or .failed in its transaction once
+    /// the job has its outcome), then the grain's state. The recording's own row is unchanged.
+    /// </summary>
+    private async Task SaveTranscription(Transcription transcription, IReadOnlyList<TranscriptSegment>? segments = null)
     {
         if (state.State.Status != RecordingStatus.Ready || state.State.Transcription is null) return; // purged meanwhile
         state.State = state.State with { Transcription = transcription };
-        await ServiceProvider.GetRequiredService<TranscriptRows>().UpsertAsync(Tenant, state.State.CallId, transcription);
+        var outcome = transcription.Status switch
+        {
+            TranscriptionStatus.Completed => WebhookEvents.TranscriptionCompleted,
+            TranscriptionStatus.Failed => WebhookEvents.TranscriptionFailed,
+            _ => null,
+        };
+        IReadOnlyList<WebhookEvent>? events = outcome is null ? null
+            : [RecordingWebhookEvents.Transcription(outcome, state.State.CallId, transcription, segments ?? [])];
+        await ServiceProvider.GetRequiredService<TranscriptRows>().UpsertAsync(Tenant, state.State.CallId, transcription, events);
         await state.WriteStateAsync();
     }
 }

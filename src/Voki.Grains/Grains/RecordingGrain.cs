@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Voki.Grains.Model;
 using Voki.Grains.ReadModel;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.Grains;
 
@@ -82,7 +83,7 @@ public sealed partial class RecordingGrain(
                 ExpiresAt = recording.RetentionDays is { } days ? created.AddDays(days) : null,
                 Transcription = transcription,
             };
-            await Save();
+            await Save(RecordingWebhookEvents.Recording(WebhookEvents.RecordingReady, state.State));
             await Forget(ComposeReminder);
             if (state.State.ExpiresAt is { } expiry) await ScheduleRetention(expiry);
             logger.LogInformation("Recording of {Call} ready: {Duration} s, {Size} bytes", this.GetPrimaryKeyString(), duration, size);
@@ -102,7 +103,7 @@ public sealed partial class RecordingGrain(
                 Status = failed ? RecordingStatus.Failed : RecordingStatus.Processing,
                 ExpiresAt = expiry ?? state.State.ExpiresAt,
             };
-            await Save();
+            await Save(failed ? RecordingWebhookEvents.Recording(WebhookEvents.RecordingFailed, state.State) : null);
             if (failed) await Forget(ComposeReminder);
             if (expiry is { } due) await ScheduleRetention(due);
         }
@@ -148,9 +149,10 @@ public sealed partial class RecordingGrain(
         logger.LogInformation("Recording of {Call} purged by retention", this.GetPrimaryKeyString());
     }
 
-    private async Task Save()
+    /// <summary>The read model (with the change's webhook event in its transaction), then the grain's state.</summary>
+    private async Task Save(WebhookEvent? change = null)
     {
-        await rows.UpsertAsync(Tenant, state.State);
+        await rows.UpsertAsync(Tenant, state.State, change is null ? null : [change]);
         if (state.State.Transcription is { } transcription)
             await ServiceProvider.GetRequiredService<TranscriptRows>().UpsertAsync(Tenant, state.State.CallId, transcription);
         await calls.SetRecordingStatusAsync(Tenant, state.State.CallId, state.State.Status);

@@ -1,5 +1,6 @@
 using Npgsql;
 using Voki.Grains.Model;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.ReadModel;
 
@@ -12,7 +13,7 @@ public sealed record CallFilter(
     /// <summary>Only calls with this customer (their history).</summary>
     Guid? CustomerId = null);
 
-public sealed class CallRows(NpgsqlDataSource db)
+public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox)
 {
     private const string Columns = "c.id, c.status, c.protocol, c.department_id, COALESCE(d.name, c.department_name) AS department_name, c.user_id, " +
         "COALESCE(u.name, c.user_name) AS user_name, c.customer_name, c.customer_email, c.customer_phone, c.reason, c.access_link_id, c.wait_time, " +
@@ -21,9 +22,13 @@ public sealed class CallRows(NpgsqlDataSource db)
     private const string From = "calls c LEFT JOIN departments d ON d.tenant = c.tenant AND d.id = c.department_id " +
         "LEFT JOIN users u ON u.tenant = c.tenant AND u.id = c.user_id";
 
-    public async Task UpsertAsync(string tenant, Call c)
+    /// <summary>Writes the call's row, and the webhook events of the change in the same transaction.</summary>
+    public Task UpsertAsync(string tenant, Call c, IReadOnlyList<WebhookEvent>? events = null) =>
+        outbox.WriteAsync(tenant, events ?? WebhookEvent.None, (connection, tx) => UpsertAsync(connection, tx, tenant, c));
+
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, Call c)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO calls (tenant, id, status, protocol, department_id, department_name, user_id, user_name, customer_name, customer_email,
                                customer_phone, reason, access_link_id, wait_time, duration, rating, rating_comment, notes, has_recording,
                                recording_status, assigned_at, started_at, completed_at, inserted_at, updated_at, customer_id)
@@ -33,7 +38,7 @@ public sealed class CallRows(NpgsqlDataSource db)
               notes = EXCLUDED.notes, has_recording = EXCLUDED.has_recording, recording_status = EXCLUDED.recording_status,
               assigned_at = EXCLUDED.assigned_at, started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at,
               updated_at = EXCLUDED.updated_at
-            """);
+            """, connection, tx);
         var p = cmd.Parameters;
         p.AddWithValue(tenant); p.AddWithValue(c.Id); p.AddWithValue(c.Status); p.AddWithValue(c.Protocol);
         p.AddWithValue(c.DepartmentId); p.AddWithValue(c.DepartmentName.Db()); p.AddWithValue(c.UserId.Db()); p.AddWithValue(c.UserName.Db());
@@ -50,9 +55,9 @@ public sealed class CallRows(NpgsqlDataSource db)
     /// <summary>
     /// Writes an assignment or a start only while the tenant is under its concurrent-call limit, counting every
     /// other call with media: active, or queued and assigned. The advisory lock serialises these writes of one
-    /// tenant across every node, so two of them cannot both take the last slot.
+    /// tenant across every node, so two of them cannot both take the last slot. The change's webhook events commit with it.
     /// </summary>
-    public async Task<bool> TryTakeAsync(string tenant, Call taken, int? maxConcurrent)
+    public async Task<bool> TryTakeAsync(string tenant, Call taken, int? maxConcurrent, IReadOnlyList<WebhookEvent>? events = null)
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
@@ -78,6 +83,7 @@ public sealed class CallRows(NpgsqlDataSource db)
             p.AddWithValue(taken.WaitTime.Db()); p.AddWithValue(taken.UpdatedAt);
             await update.ExecuteNonQueryAsync();
         }
+        await outbox.EnqueueAsync(connection, tx, tenant, events ?? WebhookEvent.None);
         await tx.CommitAsync();
         return true;
     }

@@ -1,13 +1,18 @@
 using Npgsql;
 using Voki.Grains.Model;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.ReadModel;
 
-public sealed class RecordingRows(NpgsqlDataSource db)
+public sealed class RecordingRows(NpgsqlDataSource db, WebhookOutbox outbox)
 {
-    public async Task UpsertAsync(string tenant, Recording r)
+    /// <summary>Writes the recording's row, and the webhook events of the change in the same transaction.</summary>
+    public Task UpsertAsync(string tenant, Recording r, IReadOnlyList<WebhookEvent>? events = null) =>
+        outbox.WriteAsync(tenant, events ?? WebhookEvent.None, (connection, tx) => UpsertAsync(connection, tx, tenant, r));
+
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, Recording r)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO recordings (tenant, call_id, id, status, duration, file_size, file_path, node_url, attempts, failure_reason,
                                     created_at, expires_at, purged_at, updated_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,now())
@@ -15,7 +20,7 @@ public sealed class RecordingRows(NpgsqlDataSource db)
               file_size = EXCLUDED.file_size, file_path = EXCLUDED.file_path, node_url = EXCLUDED.node_url, attempts = EXCLUDED.attempts,
               failure_reason = EXCLUDED.failure_reason, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
               purged_at = EXCLUDED.purged_at, updated_at = now()
-            """);
+            """, connection, tx);
         var p = cmd.Parameters;
         p.AddWithValue(tenant); p.AddWithValue(r.CallId); p.AddWithValue(r.Id); p.AddWithValue(r.Status);
         p.AddWithValue(r.DurationSeconds.Db()); p.AddWithValue(r.FileSize.Db()); p.AddWithValue(r.OutputPath); p.AddWithValue(r.NodeUrl.Db());

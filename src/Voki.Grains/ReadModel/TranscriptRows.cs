@@ -1,14 +1,19 @@
 using Npgsql;
 using Voki.Grains.Model;
+using Voki.Grains.Webhooks;
 
 namespace Voki.Grains.ReadModel;
 
 /// <summary>The transcripts read model: each recording's transcription status and its segments.</summary>
-public sealed class TranscriptRows(NpgsqlDataSource db)
+public sealed class TranscriptRows(NpgsqlDataSource db, WebhookOutbox outbox)
 {
-    public async Task UpsertAsync(string tenant, Guid callId, Transcription t)
+    /// <summary>Writes the transcription's row, and the webhook events of the change in the same transaction.</summary>
+    public Task UpsertAsync(string tenant, Guid callId, Transcription t, IReadOnlyList<WebhookEvent>? events = null) =>
+        outbox.WriteAsync(tenant, events ?? WebhookEvent.None, (connection, tx) => UpsertAsync(connection, tx, tenant, callId, t));
+
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, Guid callId, Transcription t)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO transcripts (tenant, call_id, status, locale, language, text, segment_count, audio_seconds, attempts, failure_reason,
                                      requested_at, started_at, completed_at, updated_at)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,now())
@@ -16,7 +21,7 @@ public sealed class TranscriptRows(NpgsqlDataSource db)
               text = EXCLUDED.text, segment_count = EXCLUDED.segment_count, audio_seconds = EXCLUDED.audio_seconds, attempts = EXCLUDED.attempts,
               failure_reason = EXCLUDED.failure_reason, requested_at = EXCLUDED.requested_at, started_at = EXCLUDED.started_at,
               completed_at = EXCLUDED.completed_at, updated_at = now()
-            """);
+            """, connection, tx);
         var p = cmd.Parameters;
         p.AddWithValue(tenant); p.AddWithValue(callId); p.AddWithValue(t.Status); p.AddWithValue(t.Locale); p.AddWithValue(t.Language.Db());
         p.AddWithValue(t.Text.Db()); p.AddWithValue(t.SegmentCount); p.AddWithValue(t.AudioSeconds.Db()); p.AddWithValue(t.Attempts);

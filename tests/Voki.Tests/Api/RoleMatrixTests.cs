@@ -149,6 +149,17 @@ public sealed class RoleMatrixTests(VokiApp app)
         new("GET /api/v1/company", Role.Manager, At("/api/v1/company"), 200),
         new("PUT /api/v1/company", Role.Manager, At("/api/v1/company", new { company = new { primary_color = "#123456" } }), 200),
         new("GET /api/v1/billing/plan", Role.Manager, At("/api/v1/billing/plan"), 200),
+
+        // Webhooks (decisions.md "Webhooks"): manager.
+        new("GET /api/v1/webhooks", Role.Manager, At("/api/v1/webhooks"), 200),
+        new("POST /api/v1/webhooks", Role.Manager, At("/api/v1/webhooks", new { url = World.DeadReceiver, events = new[] { "call.completed" } }), 201),
+        new("GET /api/v1/webhooks/{id:guid}", Role.Manager, async c => new Request($"/api/v1/webhooks/{await c.World.NewWebhook()}"), 200),
+        new("PUT /api/v1/webhooks/{id:guid}", Role.Manager,
+            async c => new Request($"/api/v1/webhooks/{await c.World.NewWebhook()}", new { events = new[] { "call.missed" } }), 200),
+        new("DELETE /api/v1/webhooks/{id:guid}", Role.Manager, async c => new Request($"/api/v1/webhooks/{await c.World.NewWebhook()}"), 204),
+        new("POST /api/v1/webhooks/{id:guid}/test", Role.Manager, async c => new Request($"/api/v1/webhooks/{await c.World.NewWebhook()}/test"), 202),
+        new("GET /api/v1/webhooks/{id:guid}/deliveries", Role.Manager,
+            async c => new Request($"/api/v1/webhooks/{await c.World.NewWebhook()}/deliveries"), 200),
     ];
 
     [Fact]
@@ -393,6 +404,16 @@ public sealed class RoleMatrixTests(VokiApp app)
         }
 
         public async Task<string> NewLink() => (await Scenario.Link(Department))["id"]!.GetValue<string>();
+
+        /// <summary>Nothing listens on the discard port: deliveries to it fail at once.</summary>
+        public const string DeadReceiver = "http://127.0.0.1:9/hook";
+
+        public async Task<string> NewWebhook()
+        {
+            var created = await Scenario.Owner.Post("/api/v1/webhooks", new { url = DeadReceiver, events = new[] { "call.created" }, active = false });
+            Assert.Equal(HttpStatusCode.Created, created.Status);
+            return created.Id;
+        }
 
         public async Task<string> SpareUser()
         {

@@ -23,7 +23,7 @@ public sealed class TenantIsolationTests(VokiApp app)
 
     /// <summary>One tenant's rows, as the probes name them. <c>User</c> and <c>Call</c> take several values per walk.</summary>
     private sealed record Ids(string Tenant, string Owner, string User, string Email, string Department, string Identifier, string Link, string Call,
-        string Customer, string Sector, string Tag);
+        string Customer, string Sector, string Tag, string Webhook);
 
     /// <summary>What a probe may put in its request: <c>Foreign</c> is tenant A's, <c>Own</c> is tenant B's (the caller's).</summary>
     private sealed record Target(Ids Foreign, Ids Own);
@@ -173,6 +173,18 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("GET /api/v1/company", _ => "/api/v1/company", 200),
         new("PUT /api/v1/company", _ => "/api/v1/company", 200, _ => new { company = new { name = "Company B renamed" } }),
         new("GET /api/v1/billing/plan", _ => "/api/v1/billing/plan", 200),
+
+        // Webhooks
+        new("GET /api/v1/webhooks", _ => "/api/v1/webhooks?page_size=100", 200),
+        new("POST /api/v1/webhooks", _ => "/api/v1/webhooks", 201,
+            _ => new { url = "http://127.0.0.1:9/b-hook", events = new[] { "call.created" }, active = false }, LikeUnknownId: false),
+        new("GET /api/v1/webhooks/{id:guid}", t => $"/api/v1/webhooks/{t.Foreign.Webhook}", 404, Detail: "Webhook not found"),
+        new("PUT /api/v1/webhooks/{id:guid}", t => $"/api/v1/webhooks/{t.Foreign.Webhook}", 404,
+            _ => new { webhook = new { url = "http://127.0.0.1:9/hijacked", events = new[] { "call.completed" }, secret = "hijacked-secret-0123456789" } },
+            Detail: "Webhook not found"),
+        new("DELETE /api/v1/webhooks/{id:guid}", t => $"/api/v1/webhooks/{t.Foreign.Webhook}", 404, Detail: "Webhook not found"),
+        new("POST /api/v1/webhooks/{id:guid}/test", t => $"/api/v1/webhooks/{t.Foreign.Webhook}/test", 404, Detail: "Webhook not found"),
+        new("GET /api/v1/webhooks/{id:guid}/deliveries", t => $"/api/v1/webhooks/{t.Foreign.Webhook}/deliveries", 404, Detail: "Webhook not found"),
     ];
 
     /// <summary>
@@ -269,6 +281,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             $"/api/v1/calls?tag_id={a.Ids.Tag}", $"/api/v1/calls?tag_id={b.Ids.Tag}", $"/api/v1/calls/{b.Ids.Call}/tags",
             "/api/v1/customers?page_size=100", "/api/v1/customers?search=Alice", "/api/v1/customers?search=carlos", "/api/v1/customers?sort_by=last_call_at",
             "/api/v1/sectors?page_size=100", "/api/v1/sectors?search=Alice", "/api/v1/tags?page_size=100", "/api/v1/tags?search=Alice",
+            "/api/v1/webhooks?page_size=100", $"/api/v1/webhooks/{b.Ids.Webhook}/deliveries?page_size=100",
         ];
         foreach (var list in lists)
         {
@@ -355,7 +368,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         public required string RefreshToken { get; init; }
         public ApiClient Owner => Scenario.Owner;
 
-        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link, Ids.Customer, Ids.Sector, Ids.Tag }.Concat(Calls);
+        public IEnumerable<string> AllIds => new[] { Ids.Owner, Ids.User, Ids.Department, Ids.Link, Ids.Customer, Ids.Sector, Ids.Tag, Ids.Webhook }.Concat(Calls);
 
         public static async Task<World> Build(VokiApp app, string customer)
         {
@@ -370,6 +383,9 @@ public sealed class TenantIsolationTests(VokiApp app)
             Assert.Equal(HttpStatusCode.OK, (await s.Owner.Put($"/api/v1/departments/{department}", new { sector_id = sector.Id })).Status);
             var tag = await s.Owner.Post("/api/v1/tags", new { tag = new { name = $"Tag of {customer}" } });
             Assert.Equal(HttpStatusCode.Created, tag.Status);
+            // Subscribed to every call event, so its delivery log has rows (to a dead port: they stay pending or fail).
+            var webhook = await s.Owner.Post("/api/v1/webhooks", new { url = "http://127.0.0.1:9/hook", events = new[] { "call.created", "call.started", "call.completed" } });
+            Assert.Equal(HttpStatusCode.Created, webhook.Status);
 
             var queued = await s.Join(department, customer);
             var calls = new List<string> { queued["call_id"]!.GetValue<string>() };
@@ -392,7 +408,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             return new World
             {
                 Scenario = s,
-                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0], customerId, sector.Id, tag.Id),
+                Ids = new Ids(s.Tenant, s.OwnerId, memberId, email, department, identifier, link, calls[0], customerId, sector.Id, tag.Id, webhook.Id),
                 Calls = calls.ToArray(),
                 CustomerToken = queued["websocket_token"]!.GetValue<string>(),
                 MemberToken = member.Token!,
@@ -406,6 +422,7 @@ public sealed class TenantIsolationTests(VokiApp app)
             Owner = Guid.NewGuid().ToString(), User = Guid.NewGuid().ToString(), Email = $"nobody-{Guid.NewGuid():N}@nowhere.test",
             Department = Guid.NewGuid().ToString(), Identifier = $"nothing-{Guid.NewGuid():N}", Link = Guid.NewGuid().ToString(),
             Call = Guid.NewGuid().ToString(), Customer = Guid.NewGuid().ToString(), Sector = Guid.NewGuid().ToString(), Tag = Guid.NewGuid().ToString(),
+            Webhook = Guid.NewGuid().ToString(),
         };
 
         /// <summary>
@@ -430,6 +447,7 @@ public sealed class TenantIsolationTests(VokiApp app)
                 "/api/v1/calls?page_size=100", "/api/v1/company", "/api/v1/billing/plan",
                 $"/api/v1/customers/{Ids.Customer}", "/api/v1/customers?page_size=100",
                 $"/api/v1/sectors/{Ids.Sector}", "/api/v1/sectors?page_size=100", $"/api/v1/tags/{Ids.Tag}", "/api/v1/tags?page_size=100", "/api/v1/tags/tree",
+                $"/api/v1/webhooks/{Ids.Webhook}", "/api/v1/webhooks?page_size=100",
             };
             paths.AddRange(Calls.Select(c => $"/api/v1/calls/{c}"));
             var snapshot = new StringBuilder();

@@ -13,8 +13,12 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private TestDatabase? _database;
     private readonly VokiApp? _cluster;
+    private readonly TestDatabase? _borrowedDatabase;
 
     public VokiApp() { }
+
+    /// <summary>A node on a database the test owns (and drops), e.g. to stop one node and start another on the same data.</summary>
+    protected VokiApp(TestDatabase database) => _borrowedDatabase = database;
 
     /// <summary>A further node of <paramref name="cluster"/>'s cluster: same database and cluster id, its own ports.</summary>
     protected VokiApp(VokiApp cluster) => _cluster = cluster;
@@ -36,16 +40,16 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The operator credential every test node takes (Scenario changes plans with it).</summary>
     public static string OperatorToken => Scenario.OperatorToken;
 
-    public string ConnectionString => _cluster?.ConnectionString ?? _database!.ConnectionString;
+    public string ConnectionString => _cluster?.ConnectionString ?? (_borrowedDatabase ?? _database)!.ConnectionString;
 
-    private string ClusterId => _cluster?.ClusterId ?? _database!.Name;
+    private string ClusterId => _cluster?.ClusterId ?? (_borrowedDatabase ?? _database)!.Name;
 
     /// <summary>This node's recordings directory (captures and WebMs), private to the fixture.</summary>
     public string RecordingsRoot { get; } = Path.Combine(Path.GetTempPath(), $"voki-test-recordings-{Guid.NewGuid():N}");
 
     public async Task InitializeAsync()
     {
-        if (_cluster is null) _database = await TestDatabase.CreateAsync();
+        if (_cluster is null && _borrowedDatabase is null) _database = await TestDatabase.CreateAsync();
         StartHost();
     }
 
@@ -66,6 +70,8 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Logging:LogLevel:Orleans.Runtime.Silo", "Warning");
         builder.UseSetting("Auth:SigningKey", "test-signing-key-0123456789-0123456789-0123456789");
         builder.UseSetting("Operator:Token", OperatorToken);
+        // Test receivers listen on loopback; WebhookTargetTests turns this off again to show the refusals.
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => TestLog.Replace(logging, $"node {ClusterId}"));
     }
