@@ -208,7 +208,6 @@ public sealed partial class RecordingGrain
     private async Task SaveTranscription(Transcription transcription, IReadOnlyList<TranscriptSegment>? segments = null)
     {
         if (state.State.Status != RecordingStatus.Ready || state.State.Transcription is null) return; // purged meanwhile
-        state.State = state.State with { Transcription = transcription };
         var outcome = transcription.Status switch
         {
             TranscriptionStatus.Completed => WebhookEvents.TranscriptionCompleted,
@@ -218,6 +217,8 @@ public sealed partial class RecordingGrain
         IReadOnlyList<WebhookEvent>? events = outcome is null ? null
             : [RecordingWebhookEvents.Transcription(outcome, state.State.CallId, transcription, segments ?? [])];
         await ServiceProvider.GetRequiredService<TranscriptRows>().UpsertAsync(Tenant, state.State.CallId, transcription, events);
+        // Only now: this job runs beside the grain's requests, which must not see a step whose row is not written yet.
+        state.State = state.State with { Transcription = transcription };
         await state.WriteStateAsync();
     }
 }
