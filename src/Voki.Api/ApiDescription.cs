@@ -65,7 +65,8 @@ public static class ApiDescription
 
         Webhooks (advanced plans and up; manager and above): /api/v1/webhooks configures endpoints `{url, events, secret?,
         description?, active}`. Events: call.created, call.assigned, call.started, call.completed, call.missed,
-        call.cancelled (data: the call object of GET /api/v1/calls/{id} at that moment), recording.ready, recording.failed
+        call.cancelled (data: the call object of GET /api/v1/calls/{id} at that moment), customer.created (a widget
+        join's new customer or one created through the API; data: the customer object), recording.ready, recording.failed
         (data: the recording object of GET …/recording plus `status`), transcription.completed, transcription.failed (data:
         the transcript object of GET …/transcript). Each delivery is a POST of `{id, event, timestamp, tenant, data}`
         (application/json) with the headers `X-Voki-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`,

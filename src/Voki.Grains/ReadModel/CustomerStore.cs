@@ -1,4 +1,5 @@
 using Npgsql;
+using Voki.Grains.Webhooks;
 using Voki.Grains.Model;
 
 namespace Voki.Grains.ReadModel;
@@ -11,7 +12,7 @@ public sealed record Relinked(Guid[] Calls, Guid[] Links);
 /// e-mail or phone, and merge (calls and links re-pointed, duplicates deleted) are set operations that must be
 /// atomic across rows, which one grain per customer could not give.
 /// </summary>
-public sealed class CustomerStore(NpgsqlDataSource db)
+public sealed class CustomerStore(NpgsqlDataSource db, WebhookOutbox outbox)
 {
     private const string Columns = "cu.id, cu.name, cu.email, cu.phone, cu.document, cu.notes, cu.inserted_at, cu.updated_at, " +
         "s.call_count, s.last_call_at";
@@ -22,9 +23,12 @@ public sealed class CustomerStore(NpgsqlDataSource db)
     {
         var now = Clock.Now();
         var customer = draft with { Id = Guid.NewGuid(), InsertedAt = now, UpdatedAt = now, CallCount = 0, LastCallAt = null };
-        await using var cmd = db.CreateCommand(Insert);
-        BindInsert(cmd, tenant, customer);
-        await cmd.ExecuteNonQueryAsync();
+        await outbox.WriteAsync(tenant, [Created(customer)], async (connection, tx) =>
+        {
+            await using var cmd = new NpgsqlCommand(Insert, connection, tx);
+            BindInsert(cmd, tenant, customer);
+            await cmd.ExecuteNonQueryAsync();
+        });
         return customer;
     }
 
@@ -184,6 +188,7 @@ public sealed class CustomerStore(NpgsqlDataSource db)
             BindInsert(insert, tenant, created);
             await insert.ExecuteNonQueryAsync();
         }
+        await outbox.EnqueueAsync(connection, tx, tenant, [Created(created)]);
         await tx.CommitAsync();
         return (created.Id, true);
     }
@@ -211,6 +216,9 @@ public sealed class CustomerStore(NpgsqlDataSource db)
         }
         return new Relinked(await Run("calls"), await Run("access_links"));
     }
+
+    /// <summary>customer.created, with the customer object of GET /api/v1/customers/:id.</summary>
+    private static WebhookEvent Created(Customer customer) => new(WebhookEvents.CustomerCreated, customer.Id.ToString(), customer);
 
     private const string Insert = """
         INSERT INTO customers (tenant, id, name, email, phone, document, notes, inserted_at, updated_at)

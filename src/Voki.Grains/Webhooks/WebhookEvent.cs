@@ -9,14 +9,15 @@ public static class WebhookEvents
     public const string CallCreated = "call.created", CallAssigned = "call.assigned", CallStarted = "call.started",
         CallCompleted = "call.completed", CallMissed = "call.missed", CallCancelled = "call.cancelled",
         RecordingReady = "recording.ready", RecordingFailed = "recording.failed",
-        TranscriptionCompleted = "transcription.completed", TranscriptionFailed = "transcription.failed";
+        TranscriptionCompleted = "transcription.completed", TranscriptionFailed = "transcription.failed",
+        CustomerCreated = "customer.created";
 
     /// <summary>What POST /api/v1/webhooks/:id/test sends, whatever the webhook subscribes to.</summary>
     public const string Test = "webhook.test";
 
     public static readonly string[] All =
     [
-        CallCreated, CallAssigned, CallStarted, CallCompleted, CallMissed, CallCancelled,
+        CallCreated, CallAssigned, CallStarted, CallCompleted, CallMissed, CallCancelled, CustomerCreated,
         RecordingReady, RecordingFailed, TranscriptionCompleted, TranscriptionFailed,
     ];
 }

@@ -63,6 +63,7 @@ public sealed class WebhookTests(WebhookVokiApp app) : IClassFixture<WebhookVoki
         return (s, created.Id);
     }
 
+    /// <summary>Every event but customer.created, whose order against a call's events is not defined (another ordering key).</summary>
     private static readonly string[] AllEvents =
     [
         "call.created", "call.assigned", "call.started", "call.completed", "call.missed", "call.cancelled",
@@ -156,6 +157,29 @@ public sealed class WebhookTests(WebhookVokiApp app) : IClassFixture<WebhookVoki
         Assert.Equal(left["call_id"]!.GetValue<string>(), byEvent["call.missed"]["id"]!.GetValue<string>());
         Assert.Equal("missed", byEvent["call.missed"]["status"]!.GetValue<string>());
         Assert.Equal(cancelled, byEvent["call.cancelled"]["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_new_customer_from_a_widget_join_or_the_api_is_delivered_once_as_customer_created()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (s, _) = await Subscribed(receiver, ["customer.created"]);
+        var department = await s.Department();
+        await s.Join(department, "Carlos Ferreira"); // carlos@example.com: a new customer
+        await s.Join(department, "Carlos F.");       // the same e-mail: matched, not created
+        var created = await s.Owner.Post("/api/v1/customers", new { customer = new { name = "Maria Lima", email = "maria@example.com" } });
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+
+        await Eventually.Holds(() => receiver.Accepted.Count >= 2, Wait, "two customer.created");
+        await Task.Delay(300);
+        Assert.Equal(2, receiver.Accepted.Count);
+        var customers = receiver.Accepted.Select(r => r.Json["data"]!).OrderBy(c => c["name"]!.GetValue<string>()).ToList();
+        Assert.All(receiver.Accepted, r => Assert.Equal("customer.created", r.Event));
+        var joined = (await s.Owner.Get("/api/v1/customers?search=carlos")).Data.AsArray().Single()!;
+        Assert.Equal(joined["id"]!.GetValue<string>(), customers[0]["id"]!.GetValue<string>());
+        Assert.Equal("carlos@example.com", customers[0]["email"]!.GetValue<string>());
+        Assert.Equal(created.Id, customers[1]["id"]!.GetValue<string>());
+        Assert.Equal("Maria Lima", customers[1]["name"]!.GetValue<string>());
     }
 
     [Fact]
