@@ -33,6 +33,7 @@ public static class SiloSetup
         services.AddSingleton<SectorRows>();
         services.AddSingleton<TagRows>();
         services.AddSingleton<ManagerNoteRows>();
+        services.AddSingleton<CallObjects>();
         services.AddSingleton<AccessLinkRows>();
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<WebhookRows>();

@@ -13,7 +13,7 @@ public sealed record CallFilter(
     /// <summary>Only calls with this customer (their history).</summary>
     Guid? CustomerId = null);
 
-public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox)
+public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox, CallObjects objects)
 {
     private const string Columns = "c.id, c.status, c.protocol, c.department_id, COALESCE(d.name, c.department_name) AS department_name, c.user_id, " +
         "COALESCE(u.name, c.user_name) AS user_name, c.customer_name, c.customer_email, c.customer_phone, c.reason, c.access_link_id, c.wait_time, " +
@@ -23,8 +23,16 @@ public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox)
         "LEFT JOIN users u ON u.tenant = c.tenant AND u.id = c.user_id";
 
     /// <summary>Writes the call's row, and the webhook events of the change in the same transaction.</summary>
-    public Task UpsertAsync(string tenant, Call c, IReadOnlyList<WebhookEvent>? events = null) =>
-        outbox.WriteAsync(tenant, events ?? WebhookEvent.None, (connection, tx) => UpsertAsync(connection, tx, tenant, c));
+    public async Task UpsertAsync(string tenant, Call c, IReadOnlyList<WebhookEvent>? events = null) =>
+        await outbox.WriteAsync(tenant, await WithCallObject(tenant, c, events), (connection, tx) => UpsertAsync(connection, tx, tenant, c));
+
+    /// <summary>The events' data is the call object of GET /api/v1/calls/:id, tags and manager notes included.</summary>
+    private async Task<IReadOnlyList<WebhookEvent>> WithCallObject(string tenant, Call c, IReadOnlyList<WebhookEvent>? events)
+    {
+        if (events is not { Count: > 0 }) return WebhookEvent.None;
+        var view = (await objects.ManyAsync(tenant, [c]))[0];
+        return events.Select(e => e with { Data = view }).ToList();
+    }
 
     private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenant, Call c)
     {
@@ -59,6 +67,7 @@ public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox)
     /// </summary>
     public async Task<bool> TryTakeAsync(string tenant, Call taken, int? maxConcurrent, IReadOnlyList<WebhookEvent>? events = null)
     {
+        events = await WithCallObject(tenant, taken, events);
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, tx))
@@ -83,7 +92,7 @@ public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox)
             p.AddWithValue(taken.WaitTime.Db()); p.AddWithValue(taken.UpdatedAt);
             await update.ExecuteNonQueryAsync();
         }
-        await outbox.EnqueueAsync(connection, tx, tenant, events ?? WebhookEvent.None);
+        await outbox.EnqueueAsync(connection, tx, tenant, events);
         await tx.CommitAsync();
         return true;
     }

@@ -81,6 +81,9 @@ public sealed class WebhookTests(WebhookVokiApp app) : IClassFixture<WebhookVoki
         var callId = (await s.Join(department))["call_id"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{callId}/assign", new { })).Status);
         Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{callId}/start")).Status);
+        var tag = await s.Owner.Post("/api/v1/tags", new { tag = new { name = "Billing" } });
+        Assert.Equal(HttpStatusCode.Created, tag.Status);
+        Assert.True((await attendant.Post($"/api/v1/calls/{callId}/tags", new { tag_id = tag.Id })).Status is HttpStatusCode.OK or HttpStatusCode.Created);
         Assert.Equal(HttpStatusCode.OK, (await attendant.Post($"/api/v1/calls/{callId}/complete", new { notes = "Solved" })).Status);
         await Record(s.Tenant, callId);
 
@@ -113,8 +116,9 @@ public sealed class WebhookTests(WebhookVokiApp app) : IClassFixture<WebhookVoki
         Assert.Equal("active", data["call.started"]["status"]!.GetValue<string>());
         var completed = (await s.Owner.Get($"/api/v1/calls/{callId}")).Data;
         Assert.Equal("completed", data["call.completed"]["status"]!.GetValue<string>());
-        foreach (var field in new[] { "id", "protocol", "department_id", "user_id", "customer_name", "notes", "duration", "started_at", "completed_at", "inserted_at" })
+        foreach (var field in new[] { "id", "protocol", "department_id", "user_id", "customer_name", "notes", "duration", "started_at", "completed_at", "inserted_at", "tags", "manager_notes" })
             Assert.Equal(completed[field]?.ToJsonString(), data["call.completed"][field]?.ToJsonString());
+        Assert.Equal("Billing", data["call.completed"]["tags"]![0]!["name"]!.GetValue<string>());
         var recording = (await s.Owner.Get($"/api/v1/calls/{callId}/recording")).Data;
         foreach (var field in new[] { "id", "call_id", "format", "duration", "file_size", "download_url", "created_at" })
             Assert.Equal(recording[field]!.ToJsonString(), data["recording.ready"][field]!.ToJsonString());
