@@ -32,6 +32,16 @@ public sealed class ContractFixTests(VokiApp app)
     }
 
     [Fact]
+    public async Task Namesakes_created_at_once_each_get_their_own_identifier()
+    {
+        var s = await Scenario.SignUp(app.CreateClient(), plan: "enterprise");
+        var created = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => s.Owner.Post("/api/v1/departments", new { name = "Vendas" })));
+        Assert.All(created, c => Assert.True(c.Status == HttpStatusCode.Created, $"{(int)c.Status} {c.Body}"));
+        Assert.Equal(["vendas", "vendas-2", "vendas-3", "vendas-4", "vendas-5", "vendas-6"],
+            created.Select(c => c.Data["identifier"]!.GetValue<string>()).OrderBy(i => i.Length).ThenBy(i => i, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_departments_user_count_is_the_same_in_its_list_item_and_its_get()
     {
         var s = await Scenario.SignUp(app.CreateClient());
