@@ -124,13 +124,6 @@ public sealed partial class CallGrain(
         return await Save(state.State with { Rating = rating, RatingComment = comment, UpdatedAt = Clock.Now() });
     }
 
-    public async Task RelinkCustomer(Guid? customerId)
-    {
-        if (!state.State.Exists || state.State.CustomerId == customerId) return;
-        state.State = state.State with { CustomerId = customerId };
-        await state.WriteStateAsync();
-    }
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == CaptureRetentionReminder)

@@ -86,8 +86,6 @@ public interface ICallGrain : IGrainWithStringKey
     /// <summary>The customer left the queue, or the link that created the call was cancelled.</summary>
     Task<Outcome<Call>> EndWhileQueued(string finalStatus);
     Task<Outcome<Call>> Evaluate(int rating, string? comment);
-    /// <summary>A customer merge or delete re-pointed the call in the database; the grain follows.</summary>
-    Task RelinkCustomer(Guid? customerId);
 
     // Media signalling (decisions.md "Real time"); the session lives on the node where this grain is active.
     /// <summary>A browser's SDP: an offer gets the SFU's answer back; an answer (to an SFU offer) gets null.</summary>

@@ -49,7 +49,8 @@ public sealed record Call
     [JsonIgnore] public string? CaptureHolder { get; init; }
     /// <summary>When the capture of a missed or cancelled call that had media is purged (its plan's retention).</summary>
     [JsonIgnore] public DateTime? CaptureExpiresAt { get; init; }
-    /// <summary>The customer record this call is with (reference §2.8): matched or created by the widget join, re-pointed by a merge.</summary>
+    /// <summary>The customer record the widget join matched or created (reference §2.8). A merge or delete later moves it in
+    /// the read model only, which call objects show (CallViews).</summary>
     public Guid? CustomerId { get; init; }
 
     [JsonIgnore] public bool Exists => Id != Guid.Empty;

@@ -18,7 +18,8 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
                                       single_use, expires_at, used_at, call_id, inserted_at, updated_at, customer_id)
             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
             ON CONFLICT (tenant, id) DO UPDATE SET status = EXCLUDED.status, used_at = EXCLUDED.used_at,
-              call_id = EXCLUDED.call_id, updated_at = EXCLUDED.updated_at, customer_id = EXCLUDED.customer_id
+              call_id = EXCLUDED.call_id, updated_at = EXCLUDED.updated_at,
+              customer_id = COALESCE(access_links.customer_id, EXCLUDED.customer_id)
             """);
         cmd.Parameters.AddWithValue(tenant);
         cmd.Parameters.AddWithValue(link.Id);
@@ -35,6 +36,8 @@ public sealed class AccessLinkRows(NpgsqlDataSource db)
         cmd.Parameters.AddWithValue(link.CallId.Db());
         cmd.Parameters.AddWithValue(link.InsertedAt);
         cmd.Parameters.AddWithValue(link.UpdatedAt);
+        // Set once by the grain (at creation, or by the join of a single-use link); afterwards only a customer merge or
+        // delete moves it, in the database first, so a save of a grain not yet told of it cannot undo it.
         cmd.Parameters.Add(new NpgsqlParameter { Value = link.CustomerId.Db(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await cmd.ExecuteNonQueryAsync();
     }

@@ -14,10 +14,11 @@ public sealed record Relinked(Guid[] Calls, Guid[] Links);
 /// </summary>
 public sealed class CustomerStore(NpgsqlDataSource db, WebhookOutbox outbox)
 {
+    // Correlated subqueries rather than a join: the page's count(*) never computes them.
     private const string Columns = "cu.id, cu.name, cu.email, cu.phone, cu.document, cu.notes, cu.inserted_at, cu.updated_at, " +
-        "s.call_count, s.last_call_at";
-    private const string From = "customers cu LEFT JOIN LATERAL (SELECT count(*) AS call_count, max(c.inserted_at) AS last_call_at FROM calls c " +
-        "WHERE c.tenant = cu.tenant AND c.customer_id = cu.id) s ON true";
+        "(SELECT count(*) FROM calls c WHERE c.tenant = cu.tenant AND c.customer_id = cu.id) AS call_count, " +
+        "(SELECT max(c.inserted_at) FROM calls c WHERE c.tenant = cu.tenant AND c.customer_id = cu.id) AS last_call_at";
+    private const string From = "customers cu";
 
     public async Task<Customer> CreateAsync(string tenant, Customer draft)
     {
@@ -87,6 +88,18 @@ public sealed class CustomerStore(NpgsqlDataSource db, WebhookOutbox outbox)
 
     public Task<Page<Customer>> ListAsync(string tenant, string? search, ListRequest list) =>
         db.PageAsync(From, Filter(tenant, search), list, Columns, Map, "cu.id");
+
+    /// <summary>The customer each call is with, as a customer merge or delete left it.</summary>
+    public async Task<Dictionary<Guid, Guid?>> OfCallsAsync(string tenant, IReadOnlyList<Guid> callIds)
+    {
+        await using var cmd = db.CreateCommand("SELECT id, customer_id FROM calls WHERE tenant = $1 AND id = ANY($2)");
+        cmd.Parameters.AddWithValue(tenant);
+        cmd.Parameters.AddWithValue(callIds.ToArray());
+        var customers = new Dictionary<Guid, Guid?>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) customers[reader.GetGuid(0)] = reader.IsDBNull(1) ? null : reader.GetGuid(1);
+        return customers;
+    }
 
     /// <summary>Every customer, by name, streamed (the CSV export).</summary>
     public IAsyncEnumerable<Customer> StreamAsync(string tenant, CancellationToken cancellation) =>
