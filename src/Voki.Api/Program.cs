@@ -13,7 +13,10 @@ var builder = WebApplication.CreateBuilder(args);
 
 var authOptions = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
 var operatorOptions = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions();
-UnsafeConfigurationException.ThrowIfAny(builder.Environment, builder.Configuration, authOptions, operatorOptions);
+var dashboardOptions = builder.Configuration.GetSection("Dashboard").Get<DashboardAccessOptions>() ?? new DashboardAccessOptions();
+UnsafeConfigurationException.ThrowIfAny(builder.Environment, builder.Configuration, authOptions, operatorOptions, dashboardOptions);
+builder.Services.AddSingleton(dashboardOptions);
+builder.Services.AddSingleton<DashboardGate>();
 var usingDevelopmentKey = string.IsNullOrEmpty(authOptions.SigningKey);
 if (usingDevelopmentKey) authOptions.SigningKey = AuthOptions.DevelopmentSigningKey;
 var usingDevelopmentOperatorToken = string.IsNullOrEmpty(operatorOptions.Token) && builder.Environment.IsDevelopment();
@@ -86,11 +89,10 @@ app.UseWebSockets();
 
 app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
 app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoutePattern("/openapi/v1.json")).AllowAnonymous();
-// The dashboard answers anyone, without a token, with any grain's state in any tenant (/dashboard/GrainState):
-// mapped by default only in Development (./voki run listens on loopback); elsewhere only with Dashboard:Enabled,
-// behind the operator's own access control.
-if (app.Configuration.GetValue("Dashboard:Enabled", app.Environment.IsDevelopment()))
-    app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous().WithMalformedAddressesAsBadRequest();
+// The dashboard shows any grain's state in any tenant (/dashboard/GrainState): outside Development it is served only
+// behind the operator's own credential (Dashboard:User and Dashboard:PasswordHash, deploy/README.md), never a tenant's token.
+if (dashboardOptions.Served(app.Environment))
+    app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous().WithMalformedAddressesAsBadRequest().BehindOperatorCredential();
 app.MapHealthEndpoints();
 app.MapSignupEndpoints();
 app.MapAuthEndpoints();

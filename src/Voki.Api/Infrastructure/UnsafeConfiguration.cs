@@ -12,16 +12,19 @@ public sealed class UnsafeConfigurationException(IReadOnlyList<string> problems)
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 
-    public static void ThrowIfAny(IHostEnvironment environment, IConfiguration configuration, AuthOptions auth, OperatorOptions operatorOptions)
+    public static void ThrowIfAny(IHostEnvironment environment, IConfiguration configuration, AuthOptions auth, OperatorOptions operatorOptions,
+        DashboardAccessOptions? dashboard = null)
     {
         var problems = TrustedProxies.From(configuration).Refusals().ToList();
         if (PublicUrls.Refusal(configuration) is { } publicUrl) problems.Add(publicUrl);
+        dashboard ??= new DashboardAccessOptions();
+        problems.AddRange(dashboard.Refusals());
         if (environment.IsDevelopment())
         {
             if (problems.Count > 0) throw new UnsafeConfigurationException(problems);
             return;
         }
-        problems.AddRange(SigningKeys.Refusals(auth).Concat(OperatorOptions.Refusals(operatorOptions)));
+        problems.AddRange(SigningKeys.Refusals(auth).Concat(OperatorOptions.Refusals(operatorOptions)).Concat(dashboard.ProductionRefusals()));
         if (string.IsNullOrWhiteSpace(configuration["Recordings:Root"]))
             problems.Add("Recordings:Root is not set, so captures and recordings would go to the temp directory, which a restart " +
                          "(or the unit's PrivateTmp) wipes. Set Recordings__Root to a persistent directory.");

@@ -75,6 +75,48 @@ public sealed class UnsafeConfigurationTests
     }
 
     [Fact]
+    public void Production_refuses_an_open_dashboard_and_a_weak_or_published_dashboard_credential()
+    {
+        var hasher = new Voki.Grains.Security.PasswordHasher();
+        var cases = new (Dictionary<string, string?> Dashboard, string Problem)[]
+        {
+            (new() { ["Dashboard:Enabled"] = "true" }, "Dashboard:Enabled is true but no operator credential is set"),
+            (new() { ["Dashboard:User"] = "operator", ["Dashboard:PasswordHash"] = hasher.Hash(DashboardAccessOptions.DevelopmentPassword) },
+                "Dashboard:PasswordHash is the hash of the development password"),
+            (new() { ["Dashboard:User"] = "operator", ["Dashboard:PasswordHash"] = new Voki.Grains.Security.PasswordHasher(1000).Hash("a-long-enough-password") },
+                "Dashboard:PasswordHash uses 1000 PBKDF2 iterations"),
+            (new() { ["Dashboard:User"] = "operator", ["Dashboard:PasswordHash"] = "plain-text-password" }, "Dashboard:PasswordHash is not a hash"),
+            (new() { ["Dashboard:PasswordHash"] = hasher.Hash("a-long-enough-password") }, "Dashboard:User and Dashboard:PasswordHash go together"),
+        };
+        foreach (var (dashboard, problem) in cases)
+        {
+            var settings = new Dictionary<string, string?>(Safe());
+            foreach (var (key, value) in dashboard) settings[key] = value;
+            var refusal = Refusal(settings);
+            Assert.True(Assert.Single(refusal.Problems).StartsWith(problem, StringComparison.Ordinal), string.Join(" | ", refusal.Problems));
+        }
+    }
+
+    [Fact]
+    public async Task The_hash_voki_dashboard_password_makes_is_accepted_and_verifies_the_password()
+    {
+        const string password = "the-operators-own-dashboard-password";
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Voki.Tests.Infrastructure.NodeScripts.RepositoryRoot(), "voki"));
+        start.ArgumentList.Add("dashboard-password");
+        using var script = System.Diagnostics.Process.Start(start)!;
+        await script.StandardInput.WriteLineAsync(password);
+        script.StandardInput.Close();
+        var hash = (await script.StandardOutput.ReadToEndAsync()).Trim();
+        await script.WaitForExitAsync();
+        Assert.True(script.ExitCode == 0, await script.StandardError.ReadToEndAsync());
+        Assert.True(new Voki.Grains.Security.PasswordHasher().Verify(password, hash), hash);
+        Assert.False(new Voki.Grains.Security.PasswordHasher().Verify("another-password", hash));
+        var options = new DashboardAccessOptions { User = "operator", PasswordHash = hash };
+        Assert.Empty(options.Refusals().Concat(options.ProductionRefusals()));
+    }
+
+    [Fact]
     public void Exactly_32_bytes_is_enough()
     {
         Assert.Empty(SigningKeys.Refusals(new AuthOptions { SigningKey = new string('k', SigningKeys.MinimumKeyBytes) }));
