@@ -47,6 +47,18 @@ public static class ApiDescription
         The widget join checks the link before the body (a bad link is the documented 404 whatever the body); the
         evaluation answers `rating_comment`, as the call names it.
 
+        Customers: `document` is a CPF or CNPJ with valid check digits, with or without punctuation, stored formatted
+        (422 "is not a valid CPF or CNPJ"). A widget join is tied to the link's `customer_id` when that customer exists,
+        else to the customer with the join's e-mail (any case), else with its phone, else to a new one (customer.created);
+        a match takes the join's name and phone, and its e-mail only when it had none. Calls and access links carry
+        `customer_id` (a single-use link without one takes its join's customer); GET /api/v1/calls?customer_id=… lists a
+        customer's calls. POST /api/v1/customers/merge {primary_id, duplicate_ids} (supervisor) re-points the duplicates'
+        calls and links, fills the primary's empty fields from them and deletes them, in one transaction; deleting a
+        customer leaves its calls and links with `customer_id` null.
+        CSV export (supervisor): streamed as the rows are read; RFC 4180 with CRLF; a text cell starting with =, +, -, @,
+        a tab or a carriage return is written with a leading ' (and quoted) so a spreadsheet never runs it. links.csv
+        columns: id,token,url,status,department,customer_name,customer_email,customer_phone,expires_at,used_at,created_at.
+
         Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
         customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47
         (the company locale, or the detected language when the locale is "detect"; null until detected). The recording's

@@ -26,12 +26,12 @@ public static class ExportEndpoints
     public static void MapExportEndpoints(this IEndpointRouteBuilder app)
     {
         var export = app.MapGroup("/api/v1/export").WithTags("Export").RequireAuthorization(Policies.Supervisor);
-        export.MapGet("/calls.csv", Calls).Produces(StatusCodes.Status200OK, contentType: "text/csv")
+        export.MapGet("/calls.csv", Calls).Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary($"Calls as CSV ({string.Join(",", CallColumns)}), oldest first; filters date_from (default {DefaultDays} days ago), " +
                          $"date_to (default today; a bare date covers the whole day), status, department_id. {Quoting}");
-        export.MapGet("/customers.csv", Customers).Produces(StatusCodes.Status200OK, contentType: "text/csv")
+        export.MapGet("/customers.csv", Customers).Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary($"Customers as CSV ({string.Join(",", CustomerColumns)}), by name. {Quoting}");
-        export.MapGet("/links.csv", Links).Produces(StatusCodes.Status200OK, contentType: "text/csv")
+        export.MapGet("/links.csv", Links).Produces<string>(StatusCodes.Status200OK, "text/csv")
             .WithSummary($"Access links as CSV ({string.Join(",", LinkColumns)}), oldest first; filters status (active|used|expired|cancelled), " +
                          $"department_id. {Quoting}");
     }
