@@ -15,9 +15,10 @@ using Voki.Media.Srtp;
 namespace Voki.Media.Client;
 
 /// <summary>A packet a synthetic peer received: who sent it (SSRC), its sequence and timestamp, and when it arrived.</summary>
-/// <remarks><paramref name="Retransmitted"/>: it came as RTX (RFC 4588) and was unwrapped to the original stream.</remarks>
+/// <remarks><paramref name="Retransmitted"/>: it came as RTX (RFC 4588) and was unwrapped to the original stream.
+/// <paramref name="Payload"/>: the payload's bytes, only when the peer was told to keep them (<see cref="SyntheticPeer.KeepPayloads"/>).</remarks>
 public readonly record struct ReceivedPacket(uint Ssrc, byte PayloadType, ushort Sequence, uint Timestamp, int PayloadLength, long ArrivalTicks, long SentTicks,
-    bool Retransmitted = false);
+    bool Retransmitted = false, byte[]? Payload = null);
 
 /// <summary>
 /// Our own stack in the browser's place (client mode): offers audio and video, runs ICE as the
@@ -73,6 +74,15 @@ public sealed class SyntheticPeer : IDisposable
     /// <summary>Video packets sent for the first time (lost on the uplink or not).</summary>
     public long VideoPacketsSent => _videoSequence;
     public SrtpProfile[] OfferedProfiles { get; init; } = SrtpProfiles.Preference;
+    /// <summary>Publish video as simulcast (RFC 8853) with these rids, lowest first, as the pages do: no a=ssrc, each layer's
+    /// SSRC named by the RtpStreamId header extension (RFC 8852) of its packets; send with <see cref="SendLayer"/>.</summary>
+    public string[]? SimulcastRids { get; init; }
+    public const int MidExtensionId = 4, RidExtensionId = 10, RepairedRidExtensionId = 11;
+    /// <summary>Each simulcast layer's SSRC, lowest first.</summary>
+    public uint[] LayerSsrcs { get; } = [.. Enumerable.Range(0, 3).Select(_ => (uint)Random.Shared.NextInt64(1, uint.MaxValue))];
+    private readonly ushort[] _layerSequences = new ushort[3];
+    /// <summary>Keep each received packet's payload in <see cref="ReceivedPacket.Payload"/>.</summary>
+    public bool KeepPayloads { get; init; }
     /// <summary>Overwrite each payload's last 8 bytes with the send time (and read them on receipt), for latency figures.</summary>
     public bool StampSendTime { get; init; }
     /// <summary>Decides which datagrams the network between us and the server loses, in each direction (true: dropped).</summary>
@@ -123,6 +133,16 @@ public sealed class SyntheticPeer : IDisposable
             Line("a=rtcp-mux");
             Line($"a=rtpmap:{pt} {codec}");
             if (kind == "video") { Line($"a=rtcp-fb:{pt} nack"); Line($"a=rtcp-fb:{pt} nack pli"); }
+            if (kind == "video" && SimulcastRids is { } rids)
+            {
+                Line($"a=extmap:{MidExtensionId} urn:ietf:params:rtp-hdrext:sdes:mid");
+                Line($"a=extmap:{RidExtensionId} urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+                foreach (var rid in rids) Line($"a=rid:{rid} send");
+                Line($"a=simulcast:send {string.Join(';', rids)}");
+                Line(_candidate);
+                Line("a=end-of-candidates");
+                continue;
+            }
             if (rtx)
             {
                 Line($"a=rtpmap:{RtxPayloadType} rtx/90000");
@@ -457,6 +477,40 @@ public sealed class SyntheticPeer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one VP8 packet of simulcast layer <paramref name="layer"/> on its own SSRC and sequence numbers; with
+    /// <paramref name="named"/> it carries the MID and RtpStreamId extensions (RFC 8852), as a browser's first packets do.
+    /// </summary>
+    public void SendLayer(int layer, ReadOnlySpan<byte> payload, uint timestamp, bool marker, bool named = true, string? rid = null, uint? ssrc = null)
+    {
+        if (_outbound is null || _server is null || SimulcastRids is not { } rids) return;
+        lock (_sendGate)
+        {
+            var packet = _sendBuffer.AsSpan();
+            packet[0] = (byte)(0x80 | (named ? 0x10 : 0));
+            packet[1] = (byte)((marker ? 0x80 : 0) | Vp8PayloadType);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[2..], _layerSequences[layer]++);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[4..], timestamp);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[8..], ssrc ?? LayerSsrcs[layer]);
+            var length = RtpHeader.FixedLength;
+            if (named)
+            {
+                // One-byte extension block (RFC 8285 §4.2): MID "1", then the rid.
+                var name = System.Text.Encoding.ASCII.GetBytes(rid ?? rids[layer]);
+                var elements = new List<byte> { (byte)(MidExtensionId << 4), (byte)'1', (byte)((RidExtensionId << 4) | (name.Length - 1)) };
+                elements.AddRange(name);
+                while (elements.Count % 4 != 0) elements.Add(0);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[length..], HeaderExtension.OneByteProfile);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[(length + 2)..], (ushort)(elements.Count / 4));
+                elements.ToArray().CopyTo(packet[(length + 4)..]);
+                length += 4 + elements.Count;
+            }
+            payload.CopyTo(packet[length..]);
+            var sent = _outbound.ProtectRtp(_sendBuffer, length + payload.Length);
+            Transmit(_sendBuffer.AsSpan(0, sent), _server);
+        }
+    }
+
     /// <summary>Asks the SFU to resend packets of a stream we receive (generic NACK, RFC 4585 §6.2.1).</summary>
     public void SendNack(uint mediaSsrc, params ushort[] sequences)
     {
@@ -629,7 +683,7 @@ public sealed class SyntheticPeer : IDisposable
                 var header = RtpHeader.Length(packet);
                 var sent = StampSendTime && plain - header >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(packet[(plain - 8)..]) : 0;
                 PacketReceived?.Invoke(new ReceivedPacket(RtpHeader.Ssrc(packet), RtpHeader.PayloadType(packet), RtpHeader.Sequence(packet),
-                    RtpHeader.Timestamp(packet), plain - header, arrival, sent, retransmitted));
+                    RtpHeader.Timestamp(packet), plain - header, arrival, sent, retransmitted, KeepPayloads ? packet[header..].ToArray() : null));
             }
         }
     }

@@ -31,4 +31,57 @@ public static class Vp8Payload
         // The first bit of the VP8 frame tag is 0 for a keyframe.
         return payload.Length > offset && (payload[offset] & 0x01) == 0;
     }
+
+    /// <summary>
+    /// The descriptor's PictureID (7 or 15 bits, by its M bit) and TL0PICIDX, each −1 when absent: what a layer switch
+    /// must keep continuous for the subscriber's decoder (RFC 7741 §4.2).
+    /// </summary>
+    public static Vp8PictureIds ReadIds(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 2 || (payload[0] & 0x80) == 0) return Vp8PictureIds.None;
+        int pictureId = -1, tl0 = -1, offset = 2;
+        var longId = false;
+        if ((payload[1] & 0x80) != 0)
+        {
+            if (payload.Length <= offset) return Vp8PictureIds.None;
+            longId = (payload[offset] & 0x80) != 0;
+            if (longId)
+            {
+                if (payload.Length <= offset + 1) return Vp8PictureIds.None;
+                pictureId = ((payload[offset] & 0x7F) << 8) | payload[offset + 1];
+                offset += 2;
+            }
+            else pictureId = payload[offset++] & 0x7F;
+        }
+        if ((payload[1] & 0x40) != 0)
+        {
+            if (payload.Length <= offset) return Vp8PictureIds.None;
+            tl0 = payload[offset];
+        }
+        return new Vp8PictureIds(pictureId, longId, tl0);
+    }
+
+    /// <summary>Overwrites the PictureID and TL0PICIDX that <paramref name="payload"/> carries (as <see cref="ReadIds"/> found them).</summary>
+    public static void WriteIds(Span<byte> payload, Vp8PictureIds ids)
+    {
+        var offset = 2;
+        if (ids.PictureId >= 0)
+        {
+            if (ids.LongPictureId)
+            {
+                payload[offset] = (byte)(0x80 | ((ids.PictureId >> 8) & 0x7F));
+                payload[offset + 1] = (byte)ids.PictureId;
+                offset += 2;
+            }
+            else payload[offset++] = (byte)(ids.PictureId & 0x7F);
+        }
+        if (ids.Tl0PicIdx >= 0) payload[offset] = (byte)ids.Tl0PicIdx;
+    }
+}
+
+/// <summary>A VP8 packet's PictureID (−1: absent), whether it is the 15-bit form, and its TL0PICIDX (−1: absent).</summary>
+public readonly record struct Vp8PictureIds(int PictureId, bool LongPictureId, int Tl0PicIdx)
+{
+    public static readonly Vp8PictureIds None = new(-1, false, -1);
+    public int PictureIdMask => LongPictureId ? 0x7FFF : 0x7F;
 }

@@ -20,6 +20,8 @@ public sealed class MediaLine
     public uint? LocalRtxSsrc { get; set; }
     /// <summary>Header extensions on this line (RFC 8285), each under the id the peer gave its URI.</summary>
     public List<(int Id, string Uri)> Extensions { get; } = [];
+    /// <summary>The simulcast layers we receive on this line (RFC 8853), lowest first; empty for a single stream.</summary>
+    public List<string> ReceiveRids { get; } = [];
     public string? StreamId { get; set; }
     public string? TrackId { get; set; }
     public bool Rejected => PayloadType is null;

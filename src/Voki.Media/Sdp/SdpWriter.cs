@@ -67,6 +67,11 @@ public static class SdpWriter
                     Line($"a=fmtp:{r} apt={pt}");
                 }
             }
+            if (m.ReceiveRids.Count > 0 && m.Direction == "recvonly")
+            {
+                foreach (var rid in m.ReceiveRids) Line($"a=rid:{rid} recv");
+                Line($"a=simulcast:recv {string.Join(';', m.ReceiveRids)}");
+            }
             if (m.LocalSsrc is { } ssrc && m.Direction == "sendonly")
             {
                 Line($"a=msid:{m.StreamId} {m.TrackId}");

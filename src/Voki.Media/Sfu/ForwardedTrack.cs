@@ -31,8 +31,7 @@ public sealed class ForwardedTrack
     public volatile int AbsSendTimeId;
     private ushort _rtxSequence;
 
-    private readonly ushort _sequenceOffset;
-    private readonly uint _timestampOffset;
+    private readonly RtpMunger _munger = new();
     private readonly byte[][]? _cache;
     private readonly int[]? _cacheLengths;
     private readonly ushort[]? _cacheSequences;
@@ -50,8 +49,6 @@ public sealed class ForwardedTrack
         LocalSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
         RtxSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
         _rtxSequence = (ushort)Random.Shared.Next(0, ushort.MaxValue);
-        _sequenceOffset = (ushort)Random.Shared.Next(0, ushort.MaxValue);
-        _timestampOffset = (uint)Random.Shared.NextInt64(0, uint.MaxValue);
         if (source.Kind == "video")
         {
             _cache = new byte[CacheSize][];
@@ -63,14 +60,73 @@ public sealed class ForwardedTrack
         _budget = new RetransmissionBudget(options.RetransmissionShare, options.RetransmissionFloorBytesPerSecond, options.RetransmissionBurstBytes);
     }
 
-    public uint TranslateTimestamp(uint sourceTimestamp) => unchecked(sourceTimestamp + _timestampOffset);
+    public uint TranslateTimestamp(uint sourceTimestamp) => _munger.TranslateTimestamp(sourceTimestamp);
+
+    /// <summary>The publisher's simulcast section this track forwards a layer of; null for a single stream.</summary>
+    public SimulcastTrack? Simulcast => Source.Simulcast;
+    /// <summary>The simulcast layer forwarded now (−1 before the first keyframe of any) and the one the subscriber should get.</summary>
+    public volatile int CurrentLayer = -1, TargetLayer;
+    /// <summary>The stream whose packets go out now: the source itself, or its current simulcast layer (null before one).</summary>
+    public PublishedTrack? Current => Simulcast is { } simulcast ? CurrentLayer is var layer and >= 0 ? simulcast.Layers[layer] : null : Source;
+    /// <summary>The stream a keyframe request for this track goes to: the simulcast layer the subscriber should get.</summary>
+    public PublishedTrack KeyframeSource => Simulcast is { } simulcast ? simulcast.Layers[TargetLayer] : Source;
+    /// <summary>Layer selection state of <see cref="MediaNode"/>: a probe of the subscriber's downlink, when it may try one again.</summary>
+    internal readonly DownlinkProbe Probe = new();
+    internal int LayerSwitches;
+
+    /// <summary>
+    /// Whether a packet of <paramref name="stream"/> goes to this subscriber: always for a single stream; for simulcast,
+    /// the current layer's (from the keyframe it was switched at), and the target layer's from its next keyframe on,
+    /// which makes it the current one.
+    /// </summary>
+    internal bool Admit(PublishedTrack stream, ReadOnlySpan<byte> packet, int headerLength)
+    {
+        if (stream.Simulcast is null) return true;
+        var sequence = RtpHeader.Sequence(packet);
+        if (stream.Layer == CurrentLayer) return !_munger.BeforeSwitch(sequence);
+        if (stream.Layer != TargetLayer || !Vp8Payload.IsKeyframeStart(packet[headerLength..])) return false;
+        var timestamp = RtpHeader.Timestamp(packet);
+        var continued = Current is { } previous && _munger.Started ? ContinuedTimestamp(previous, stream, timestamp) : TranslateTimestamp(timestamp);
+        _munger.Rebase(sequence, timestamp, continued, Vp8Payload.ReadIds(packet[headerLength..]));
+        CurrentLayer = stream.Layer;
+        LayerSwitches++;
+        Interlocked.Increment(ref Subscriber.Session.Node.Counters.LayerSwitches);
+        return true;
+    }
+
+    /// <summary>
+    /// The subscriber's timestamp for the new layer's <paramref name="timestamp"/>: both layers' sender reports put it on the
+    /// publisher's capture clock, carried into the old layer's timestamps (RFC 3550 §6.4.1). Without both reports, or
+    /// when they disagree with how far the stream has gone, one frame interval on from the last timestamp sent.
+    /// </summary>
+    private uint ContinuedTimestamp(PublishedTrack previous, PublishedTrack next, uint timestamp)
+    {
+        var fallback = unchecked(_munger.LastTimestamp + 3000);
+        if (previous.LastSrAt == default || next.LastSrAt == default) return fallback;
+        var seconds = NtpSeconds(next.LastSrNtp) + (int)(timestamp - next.LastSrRtp) / 90000.0 - NtpSeconds(previous.LastSrNtp);
+        var inPrevious = unchecked(previous.LastSrRtp + (uint)(long)Math.Round(seconds * 90000));
+        var continued = TranslateTimestamp(inPrevious);
+        var step = (int)(continued - _munger.LastTimestamp);
+        return step is > 0 and < 90000 ? continued : fallback;
+    }
+
+    private static double NtpSeconds(ulong ntp) => (ntp >> 32) + (ntp & 0xFFFFFFFF) / 4294967296.0;
 
     /// <summary>Rewrites the packet into <paramref name="destination"/> and remembers it for retransmission; returns its length.</summary>
     internal int Rewrite(ReadOnlySpan<byte> packet, int headerLength, Span<byte> destination)
     {
-        var sequence = unchecked((ushort)(RtpHeader.Sequence(packet) + _sequenceOffset));
+        var sequence = _munger.TranslateSequence(RtpHeader.Sequence(packet));
+        var timestamp = TranslateTimestamp(RtpHeader.Timestamp(packet));
         var length = RtpHeader.WriteForwarded(packet, headerLength, destination, PayloadType, sequence,
-            TranslateTimestamp(RtpHeader.Timestamp(packet)), LocalSsrc, AbsSendTimeId, MediaNode.Now);
+            timestamp, LocalSsrc, AbsSendTimeId, MediaNode.Now);
+        var ids = Vp8PictureIds.None;
+        if (Simulcast is not null)
+        {
+            var payload = destination[(length - (packet.Length - headerLength))..length];
+            ids = Vp8Payload.ReadIds(payload);
+            if (ids != Vp8PictureIds.None) Vp8Payload.WriteIds(payload, ids = _munger.TranslateIds(ids));
+        }
+        _munger.Sent(sequence, timestamp, ids);
         if (_cache is not null)
         {
             var slot = sequence % CacheSize;
@@ -117,6 +173,23 @@ public sealed class ForwardedTrack
         // A retransmission leaves now: the subscriber's estimator must not read it as delayed by its first send.
         AbsSendTime.Restamp(destination[..length], AbsSendTimeId, now);
         return RetransmissionOutcome.Sent;
+    }
+
+    /// <summary>
+    /// Writes a padding-only packet (RFC 3550 §5.1) on our RTX stream into <paramref name="destination"/>: bits the
+    /// subscriber's estimator counts while <see cref="DownlinkProbe"/> tests whether its link carries a higher layer.
+    /// Returns its length, 0 when the subscriber has no RTX stream to pad on.
+    /// </summary>
+    internal int WritePadding(Span<byte> destination, int paddingLength, TimeSpan now)
+    {
+        if (!RtxAccepted || RtxPayloadType is not { } rtx || AbsSendTimeId == 0) return 0;
+        Span<byte> header = stackalloc byte[RtpHeader.FixedLength];
+        header[0] = 0x80;
+        var length = RtpHeader.WriteForwarded(header, RtpHeader.FixedLength, destination, rtx, _rtxSequence++, _munger.LastTimestamp, RtxSsrc, AbsSendTimeId, now);
+        destination[0] |= 0x20;
+        destination.Slice(length, paddingLength - 1).Clear();
+        destination[length + paddingLength - 1] = (byte)paddingLength;
+        return length + paddingLength;
     }
 
     /// <summary>A packet we sent earlier with this sequence number, if it is still cached.</summary>

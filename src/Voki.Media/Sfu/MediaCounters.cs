@@ -82,6 +82,12 @@ public sealed class MediaCounters
     /// <summary>Subscribers' downlink estimates received, and the bitrate ceilings we sent publishers (REMB).</summary>
     public long RembReceived;
     public long RembSent;
+    /// <summary>Simulcast layers and their RTX streams whose SSRC a packet's RtpStreamId named (RFC 8852).</summary>
+    public long SimulcastStreamsBound;
+    /// <summary>Times a subscriber was moved to another simulcast layer (at that layer's keyframe).</summary>
+    public long LayerSwitches;
+    /// <summary>Padding bytes sent to subscribers while probing whether their downlink carries a higher layer.</summary>
+    public long ProbePaddingBytes;
     /// <summary>NACKed packets not resent because the subscriber's retransmission allowance of its downlink was spent.</summary>
     public long RetransmissionsOverAllowance;
     /// <summary>Transport-wide congestion control feedback messages sent to publishers.</summary>

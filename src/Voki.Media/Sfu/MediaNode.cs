@@ -336,7 +336,16 @@ public sealed class MediaNode : IDisposable
         var ssrc = RtpHeader.Ssrc(packet);
         if (!peer.Published.TryGetValue(ssrc, out var track))
         {
-            if (!peer.RepairStreams.TryGetValue(ssrc, out track) || RtpHeader.PayloadType(packet) != track.RtxPayloadType)
+            // A simulcast layer's first packets name it (RFC 8852): from then on its SSRC is known.
+            if (!peer.RepairStreams.TryGetValue(ssrc, out track) && (peer.Simulcasts.IsEmpty || (track = peer.Session.BindLayer(peer, packet)) is null))
+            {
+                Interlocked.Increment(ref Counters.RtpUnknownSsrc);
+                return;
+            }
+        }
+        if (track.Ssrc != ssrc)
+        {
+            if (RtpHeader.PayloadType(packet) != track.RtxPayloadType)
             {
                 Interlocked.Increment(ref Counters.RtpUnknownSsrc);
                 return;
@@ -350,15 +359,17 @@ public sealed class MediaNode : IDisposable
         }
         var headerLength = RtpHeader.Length(packet);
         if (headerLength < 0) { Interlocked.Increment(ref Counters.SrtpMalformed); return; } // SRTP checked it already: defensive
-        var arrival = track.Receiver.Receive(packet, Now, out var recorderWantsKeyframe);
+        var now = Now;
+        var arrival = track.Receiver.Receive(packet, now, out var recorderWantsKeyframe);
         if (recorderWantsKeyframe) RequestKeyframe(track);
         if (arrival == PacketArrival.Duplicate) { Interlocked.Increment(ref Counters.DuplicatesDropped); return; }
+        track.Bitrate.Add(plainLength, now);
         if (arrival == PacketArrival.Recovered) Interlocked.Increment(ref Counters.PacketsRecovered);
         track.Count(packet);
         if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
         foreach (var forwarded in track.Subscribers)
         {
-            if (!forwarded.Active) continue;
+            if (!forwarded.Active || !forwarded.Admit(track, packet, headerLength)) continue;
             var subscriber = forwarded.Subscriber;
             if (subscriber.Outbound is not { } outbound || subscriber.Address is not { } address) continue;
             lock (subscriber.SendGate)
@@ -396,7 +407,7 @@ public sealed class MediaNode : IDisposable
                 case RtcpType.PayloadFeedback when packet.Format is RtcpType.PliFormat or RtcpType.FirFormat:
                     var media = packet.Format == RtcpType.PliFormat ? packet.MediaSsrc
                         : length >= 20 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(packet.Bytes[12..]) : 0;
-                    if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.Source);
+                    if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.KeyframeSource);
                     break;
                 case RtcpType.PayloadFeedback when packet.Format == RtcpType.RembFormat:
                     if (RembPacket.TryRead(packet.Bytes, out var estimate)) OnDownlinkEstimate(peer, estimate);
@@ -420,9 +431,42 @@ public sealed class MediaNode : IDisposable
         foreach (var forwarded in subscriber.Forwarded.Values)
         {
             if (!forwarded.Active || forwarded.Source.Kind != "video") continue;
+            if (forwarded.Simulcast is not null)
+            {
+                FitLayer(subscriber, forwarded, now);
+                continue;
+            }
             var publisher = forwarded.Source.Publisher;
             var ceiling = PublisherBitrateFit.Ceiling(publisher, now, _options.MaxPublisherBitrate, _options.MinPublisherVideoBitrate);
             if (ceiling < Interlocked.Read(ref publisher.LastRembSent) * 0.95) SendRemb(publisher, ceiling);
+        }
+    }
+
+    /// <summary>A simulcast subscriber's layer fitted to its share of its downlink; the new layer's keyframe asked for.</summary>
+    private void FitLayer(PeerConnection subscriber, ForwardedTrack forwarded, TimeSpan now)
+    {
+        if (LayerAllocation.Update(forwarded, PublisherBitrateFit.Share(subscriber, now), now) is { } wanted) RequestKeyframe(wanted);
+    }
+
+    /// <summary>Padding to subscribers whose downlink is being probed (<see cref="DownlinkProbe"/>), in packets of at most 255 bytes.</summary>
+    private void SendProbePadding(PeerConnection peer, TimeSpan now)
+    {
+        foreach (var (_, forwarded) in peer.Forwarded)
+        {
+            if (forwarded.Simulcast is null || !forwarded.Active) continue;
+            var due = forwarded.Probe.PaddingDue(now);
+            if (due <= 0 || peer.Outbound is not { } outbound || peer.Address is not { } address) continue;
+            lock (peer.SendGate)
+            {
+                for (; due >= 32; due -= 255)
+                {
+                    var length = forwarded.WritePadding(peer.SendBuffer, Math.Min(255, due), now);
+                    if (length == 0) break;
+                    var sent = outbound.ProtectRtp(peer.SendBuffer, length);
+                    _socket.SendTo(peer.SendBuffer.AsSpan(0, sent), SocketFlags.None, address);
+                    Interlocked.Add(ref Counters.ProbePaddingBytes, Math.Min(255, due));
+                }
+            }
         }
     }
 
@@ -486,7 +530,7 @@ public sealed class MediaNode : IDisposable
                 if (asRtx) Interlocked.Increment(ref Counters.RtxSent);
             }
         }
-        if (overAllowance) RequestKeyframe(track.Source);
+        if (overAllowance) RequestKeyframe(track.KeyframeSource);
     }
 
     /// <summary>
@@ -509,6 +553,8 @@ public sealed class MediaNode : IDisposable
             {
                 if (peer.State != PeerState.Connected) continue;
                 if (feedbackDue && peer.TransportCcId != 0) SendTransportFeedback(peer, feedback);
+                try { SendProbePadding(peer, now); }
+                catch (Exception) { Interlocked.Increment(ref Counters.BackgroundExceptions); }
                 foreach (var (_, track) in peer.Published)
                 {
                     try
@@ -551,6 +597,8 @@ public sealed class MediaNode : IDisposable
     /// <summary>Asks the publisher for a keyframe (PLI), at most twice a second per track.</summary>
     internal void RequestKeyframe(PublishedTrack track)
     {
+        if (track.Ssrc == 0) return; // a simulcast layer not seen yet: its first packets will start with a keyframe
+
         track.KeyframeWanted = true;
         var now = DateTime.UtcNow;
         if (now - track.LastKeyframeRequest < TimeSpan.FromMilliseconds(500)) return;
@@ -636,8 +684,8 @@ public sealed class MediaNode : IDisposable
         }
         foreach (var forwarded in peer.Forwarded.Values)
         {
-            var source = forwarded.Source;
-            if (!forwarded.Active || source.LastSrAt == default || length + 28 > 1200) continue;
+            if (forwarded.Simulcast is not null && forwarded.Active) FitLayer(peer, forwarded, Now);
+            if (forwarded.Current is not { } source || !forwarded.Active || source.LastSrAt == default || length + 28 > 1200) continue;
             // Carry the publisher's clock mapping into our timestamp space, advanced to now.
             var elapsed = (now - source.LastSrAt).TotalSeconds;
             var rtp = forwarded.TranslateTimestamp(unchecked(source.LastSrRtp + (uint)(elapsed * source.ClockRate)));

@@ -65,6 +65,10 @@ public sealed class PeerConnection
 
     /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();
+    /// <summary>What this participant publishes as simulcast, by mid; each layer is in <see cref="Published"/> once its SSRC is known.</summary>
+    internal readonly ConcurrentDictionary<string, SimulcastTrack> Simulcasts = new();
+    /// <summary>The a=extmap ids of MID, RtpStreamId and RepairedRtpStreamId in this participant's offer (0: none), which name its simulcast layers' SSRCs.</summary>
+    internal int MidExtensionId, RidExtensionId, RepairedRidExtensionId;
     /// <summary>The published tracks' retransmission streams (RFC 4588), by their SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> RepairStreams = new();
     /// <summary>Round-trip time, from the reports this participant sends about our sender reports.</summary>
@@ -77,6 +81,10 @@ public sealed class PeerConnection
         ParticipantId = participantId;
         Session = session;
     }
+
+    /// <summary>What others subscribe to: each single stream, and each simulcast section once (as its top layer).</summary>
+    internal IEnumerable<PublishedTrack> Sources() =>
+        Published.Values.Where(t => t.Simulcast is null).Concat(Simulcasts.Values.Select(s => s.Top));
 
     public int PayloadTypeFor(string kind) => kind == "audio" ? OpusPayloadType : Vp8PayloadType;
 

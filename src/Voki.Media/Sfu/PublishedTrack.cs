@@ -8,12 +8,25 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
     public PeerConnection Publisher { get; } = publisher;
     public string Kind { get; } = kind;
     public string Mid { get; } = mid;
-    public uint Ssrc { get; } = ssrc;
+    /// <summary>0 for a simulcast layer until its first packet names it (<see cref="SimulcastTrack"/>).</summary>
+    public uint Ssrc { get; internal set; } = ssrc;
     public int PayloadType { get; } = payloadType;
     public string TrackId { get; } = $"{publisher.ParticipantId}-{kind}";
 
-    /// <summary>Replaced, never mutated, so the receive loop reads it without a lock.</summary>
-    public volatile ForwardedTrack[] Subscribers = [];
+    /// <summary>The simulcast section this stream is a layer of (<see cref="Layer"/>, <see cref="Rid"/>); null for a single stream.</summary>
+    public SimulcastTrack? Simulcast { get; init; }
+    public int Layer { get; init; }
+    public string? Rid { get; init; }
+    /// <summary>What the stream carries now: what its simulcast layer costs a subscriber.</summary>
+    public BitrateMeter Bitrate { get; } = new();
+
+    private volatile ForwardedTrack[] _subscribers = [];
+    /// <summary>Replaced, never mutated, so the receive loop reads it without a lock; a simulcast section's layers share theirs.</summary>
+    public ForwardedTrack[] Subscribers
+    {
+        get => Simulcast is { } simulcast ? simulcast.Subscribers : _subscribers;
+        set { if (Simulcast is { } simulcast) simulcast.Subscribers = value; else _subscribers = value; }
+    }
 
     // Receive statistics (RFC 3550 §6.4.1, A.3), touched only by the receive loop.
     internal bool Started;

@@ -16,10 +16,12 @@ public static class PublisherBitrateFit
     {
         long total = 0;
         var videoTracks = 0;
-        foreach (var track in publisher.Published.Values)
+        foreach (var track in publisher.Sources())
         {
             if (track.Kind != "video") { total += AudioAllowance; continue; }
             videoTracks++;
+            // A simulcast publisher is never held down: each subscriber gets the layer its own link carries.
+            if (track.Simulcast is not null) { total += max; continue; }
             var ceiling = max;
             foreach (var forwarded in track.Subscribers)
             {

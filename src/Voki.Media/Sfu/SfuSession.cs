@@ -72,7 +72,7 @@ public sealed class SfuSession
                 // Opus 109, VP8 120), so learn them before subscribing it.
                 foreach (var section in sections) LearnPayloadType(peer, section);
                 foreach (var other in _peers.Values.Where(p => p != peer))
-                    foreach (var track in other.Published.Values) Subscribe(peer, track);
+                    foreach (var track in other.Sources()) Subscribe(peer, track);
             }
             peer.RemoteFingerprint = fingerprint[8..].Trim();
             peer.RemoteUfrag = ufrag;
@@ -80,6 +80,7 @@ public sealed class SfuSession
 
             var answered = new List<MediaLine>();
             var publishing = new HashSet<uint>();
+            var publishingSimulcast = new HashSet<string>();
             foreach (var section in sections)
             {
                 var line = peer.Lines.FirstOrDefault(l => l.Mid == section.Mid);
@@ -96,14 +97,22 @@ public sealed class SfuSession
                 line.PayloadType = payloadType;
                 line.RtxPayloadType = payloadType is { } primary && section.Kind == "video" ? section.RtxPayloadTypeFor(primary) : null;
                 line.Direction = section.Sends ? "recvonly" : "inactive";
-                line.RemoteSsrc = section.Sends ? section.FirstSsrc : null;
+                var rids = payloadType is not null && section.Kind == "video" && section.Sends && section.IdOf(Rtp.RtpStreamId.RidUri) is not null
+                    ? section.SendRids() : [];
+                line.RemoteSsrc = section.Sends && rids.Count == 0 ? section.FirstSsrc : null;
                 line.Extensions.Clear();
+                line.ReceiveRids.Clear();
                 if (Node.Options.TransportWideFeedback && section.Sends && payloadType is not null && section.IdOf(Rtp.TransportFeedback.ExtensionUri) is { } transportCc)
                 {
                     line.Extensions.Add((transportCc, Rtp.TransportFeedback.ExtensionUri));
                     peer.TransportCcId = transportCc;
                 }
-                if (payloadType is { } publishedPt && line.RemoteSsrc is { } ssrc && section.Sends)
+                if (rids.Count > 0 && payloadType is { } layersPt)
+                {
+                    AcceptSimulcast(peer, section, line, rids, layersPt);
+                    publishingSimulcast.Add(section.Mid!);
+                }
+                else if (payloadType is { } publishedPt && line.RemoteSsrc is { } ssrc && section.Sends)
                 {
                     publishing.Add(ssrc);
                     if (!peer.Published.TryGetValue(ssrc, out var track))
@@ -127,7 +136,8 @@ public sealed class SfuSession
             var pending = peer.Lines.Where(l => !answered.Contains(l) && l.LocalSsrc is not null).ToList();
             peer.Lines.Clear();
             peer.Lines.AddRange(answered.Concat(pending));
-            foreach (var gone in peer.Published.Values.Where(t => !publishing.Contains(t.Ssrc)).ToList()) Unpublish(gone);
+            foreach (var gone in peer.Published.Values.Where(t => t.Simulcast is null && !publishing.Contains(t.Ssrc)).ToList()) Unpublish(gone);
+            foreach (var gone in peer.Simulcasts.Values.Where(s => !publishingSimulcast.Contains(s.Mid)).ToList()) Unpublish(gone.Top);
             if (peer.Lines.Any(l => l.LocalSsrc is not null && !answered.Contains(l))) peer.NeedsOffer = true;
             answer = SdpWriter.Write(answered, Node.LocalTransport(peer), peer.SdpSessionId, ++peer.SdpVersion, isOffer: false);
         }
@@ -149,7 +159,7 @@ public sealed class SfuSession
                 var line = peer.Lines.FirstOrDefault(l => l.Mid == section.Mid && l.LocalSsrc is not null);
                 if (line is null || !peer.Forwarded.TryGetValue(line.LocalSsrc!.Value, out var forwarded)) continue;
                 var accepted = section.Port != 0 && section.Direction is "recvonly" or "sendrecv";
-                if (accepted && !forwarded.Active && forwarded.Source.Kind == "video") keyframes.Add(forwarded.Source);
+                if (accepted && !forwarded.Active && forwarded.Source.Kind == "video") keyframes.Add(forwarded.KeyframeSource);
                 forwarded.RtxAccepted = forwarded.RtxPayloadType is { } rtx && section.Formats.Contains(rtx.ToString());
                 forwarded.AbsSendTimeId = line.Extensions.Any(e => e.Uri == Rtp.AbsSendTime.Uri) ? section.IdOf(Rtp.AbsSendTime.Uri) ?? 0 : 0;
                 forwarded.Active = accepted;
@@ -165,7 +175,7 @@ public sealed class SfuSession
         lock (_gate)
         {
             if (!_peers.Remove(participantId, out var peer)) return;
-            foreach (var track in peer.Published.Values.ToList()) Unpublish(track);
+            foreach (var track in peer.Sources().ToList()) Unpublish(track);
             foreach (var forwarded in peer.Forwarded.Values)
                 forwarded.Source.Subscribers = forwarded.Source.Subscribers.Where(f => f != forwarded).ToArray();
             peer.State = PeerState.Closed;
@@ -181,7 +191,9 @@ public sealed class SfuSession
         {
             if (Capture is not null) return Capture;
             Capture = new Recording.CallCapture(directory, Node.Counters, Node.Options.Capture, Node.CaptureQuotas.For(Id));
-            foreach (var track in _peers.Values.SelectMany(p => p.Published.Values)) track.Recorder = Capture.Record(track);
+            // A simulcast section is recorded from its top layer, once that layer's SSRC is known (BindLayer).
+            foreach (var track in _peers.Values.SelectMany(p => p.Published.Values).Where(t => t.Simulcast is null || t == t.Simulcast.Top))
+                track.Recorder = Capture.Record(track);
             return Capture;
         }
     }
@@ -208,7 +220,7 @@ public sealed class SfuSession
 
     internal void Connected(PeerConnection peer)
     {
-        foreach (var forwarded in peer.Forwarded.Values.Where(f => f.Active && f.Source.Kind == "video")) Node.RequestKeyframe(forwarded.Source);
+        foreach (var forwarded in peer.Forwarded.Values.Where(f => f.Active && f.Source.Kind == "video")) Node.RequestKeyframe(forwarded.KeyframeSource);
         ParticipantConnected?.Invoke(peer.ParticipantId);
     }
 
@@ -221,13 +233,17 @@ public sealed class SfuSession
     private void CheckLimits(PeerConnection? peer, IReadOnlyList<MediaDescription> sections, OfferLimits limits)
     {
         bool Forwarded(MediaDescription section) => peer?.Lines.Any(l => l.Mid == section.Mid && l.LocalSsrc is not null) == true;
-        var publishing = sections.Where(m => m.Sends && !Forwarded(m) && Codecs.NameFor(m.Kind) is { } codec && m.PayloadTypeOf(codec) is not null && m.FirstSsrc is not null).ToList();
+        var publishing = sections.Where(m => m.Sends && !Forwarded(m) && Codecs.NameFor(m.Kind) is { } codec && m.PayloadTypeOf(codec) is not null
+            && (m.FirstSsrc is not null || m.SendRids().Count > 0)).ToList();
         foreach (var kind in publishing.GroupBy(m => m.Kind))
             if (kind.Count() > limits.MaxSendingSectionsPerKind)
                 Refuse($"{kind.Count()} sending {kind.Key} sections, at most {limits.MaxSendingSectionsPerKind} per participant");
-        var othersPublish = _peers.Values.Where(p => p != peer).Sum(p => p.Published.Count);
-        if (othersPublish + publishing.Count > limits.MaxPublishedTracksPerCall)
-            Refuse($"the call would have {othersPublish + publishing.Count} published tracks, at most {limits.MaxPublishedTracksPerCall}");
+        // Each simulcast layer is a stream of its own to receive, buffer and report on.
+        var othersStreams = _peers.Values.Where(p => p != peer).Sum(p => p.Published.Values.Count(t => t.Simulcast is null) + p.Simulcasts.Values.Sum(s => s.Layers.Length));
+        var streams = publishing.Sum(m => Math.Max(1, m.SendRids().Count));
+        if (othersStreams + streams > limits.MaxPublishedTracksPerCall)
+            Refuse($"the call would have {othersStreams + streams} published streams, at most {limits.MaxPublishedTracksPerCall}");
+        var othersPublish = _peers.Values.Where(p => p != peer).Sum(p => p.Sources().Count());
         // Its lines after this offer: the offer's sections, our forwarded sections it has not seen yet, and (joining) one
         // line per track it will receive.
         var offered = sections.Select(m => m.Mid).ToHashSet();
@@ -282,6 +298,7 @@ public sealed class SfuSession
         line.TrackId = track.TrackId;
         if (track.Kind == "video" && subscriber.AbsSendTimeId is { } absSendTime && !line.Extensions.Any(e => e.Uri == Rtp.AbsSendTime.Uri))
             line.Extensions.Add((absSendTime, Rtp.AbsSendTime.Uri));
+        if (track.Simulcast is { } simulcast) forwarded.TargetLayer = simulcast.Layers.Length - 1;
         track.Subscribers = [.. track.Subscribers, forwarded];
         subscriber.NeedsOffer = true;
     }
@@ -297,12 +314,17 @@ public sealed class SfuSession
 
     private void Unpublish(PublishedTrack track)
     {
-        track.Publisher.Published.TryRemove(track.Ssrc, out _);
-        if (track.RtxSsrc is { } repair) track.Publisher.RepairStreams.TryRemove(repair, out _);
-        // Detaching first hands the recorder what its receive buffer still holds.
-        var recorder = track.Recorder;
-        track.Recorder = null;
-        recorder?.Dispose();
+        var publisher = track.Publisher;
+        if (track.Simulcast is { } simulcast) publisher.Simulcasts.TryRemove(new KeyValuePair<string, SimulcastTrack>(simulcast.Mid, simulcast));
+        foreach (var stream in track.Simulcast?.Layers ?? [track])
+        {
+            if (stream.Ssrc != 0) publisher.Published.TryRemove(new KeyValuePair<uint, PublishedTrack>(stream.Ssrc, stream));
+            if (stream.RtxSsrc is { } repair) publisher.RepairStreams.TryRemove(new KeyValuePair<uint, PublishedTrack>(repair, stream));
+            // Detaching first hands the recorder what its receive buffer still holds.
+            var recorder = stream.Recorder;
+            stream.Recorder = null;
+            recorder?.Dispose();
+        }
         foreach (var forwarded in track.Subscribers)
         {
             forwarded.Active = false;
@@ -312,6 +334,65 @@ public sealed class SfuSession
             forwarded.Subscriber.NeedsOffer = true;
         }
         track.Subscribers = [];
+    }
+
+    /// <summary>
+    /// A sending section with simulcast (RFC 8853): answered with the same rids to receive and the header extensions that
+    /// name each layer's RTP stream (RFC 8852), published once as a <see cref="SimulcastTrack"/> whose layers bind later.
+    /// </summary>
+    private void AcceptSimulcast(PeerConnection peer, MediaDescription section, MediaLine line, IReadOnlyList<string> rids, int payloadType)
+    {
+        line.ReceiveRids.AddRange(rids);
+        peer.RidExtensionId = section.IdOf(Rtp.RtpStreamId.RidUri) ?? 0;
+        peer.MidExtensionId = section.IdOf(Rtp.RtpStreamId.MidUri) ?? 0;
+        peer.RepairedRidExtensionId = line.RtxPayloadType is null ? 0 : section.IdOf(Rtp.RtpStreamId.RepairedRidUri) ?? 0;
+        if (peer.MidExtensionId != 0) line.Extensions.Add((peer.MidExtensionId, Rtp.RtpStreamId.MidUri));
+        line.Extensions.Add((peer.RidExtensionId, Rtp.RtpStreamId.RidUri));
+        if (peer.RepairedRidExtensionId != 0) line.Extensions.Add((peer.RepairedRidExtensionId, Rtp.RtpStreamId.RepairedRidUri));
+        if (peer.Simulcasts.ContainsKey(section.Mid!)) return;
+        var simulcast = new SimulcastTrack(peer, section.Mid!, rids, payloadType, line.RtxPayloadType);
+        peer.Simulcasts[simulcast.Mid] = simulcast;
+        foreach (var other in _peers.Values.Where(p => p != peer)) Subscribe(other, simulcast.Top);
+    }
+
+    /// <summary>
+    /// Learns the SSRC of a simulcast layer, or of the RTX stream repairing one, from a packet whose header extensions
+    /// name its section (MID) and layer (RtpStreamId or RepairedRtpStreamId, RFC 8852 §3–4). Each layer binds once, to a
+    /// payload type of its section and an SSRC the participant does not use yet; anything else is refused (null).
+    /// </summary>
+    internal PublishedTrack? BindLayer(PeerConnection peer, Span<byte> packet)
+    {
+        var rid = Rtp.RtpStreamId.Read(packet, peer.RidExtensionId);
+        var repaired = rid is null ? Rtp.RtpStreamId.Read(packet, peer.RepairedRidExtensionId) : null;
+        if (rid is null && repaired is null) return null;
+        var mid = Rtp.RtpStreamId.Read(packet, peer.MidExtensionId);
+        var simulcast = mid is not null ? peer.Simulcasts.GetValueOrDefault(mid) : peer.Simulcasts.Count == 1 ? peer.Simulcasts.Values.First() : null;
+        var index = simulcast?.IndexOf(rid ?? repaired!) ?? -1;
+        if (index < 0) return null;
+        var layer = simulcast!.Layers[index];
+        var ssrc = Rtp.RtpHeader.Ssrc(packet);
+        var payloadType = Rtp.RtpHeader.PayloadType(packet);
+        lock (_gate)
+        {
+            if (peer.State == PeerState.Closed || !peer.Simulcasts.ContainsKey(simulcast.Mid) || ssrc == 0
+                || peer.Published.ContainsKey(ssrc) || peer.RepairStreams.ContainsKey(ssrc)) return null;
+            if (rid is not null)
+            {
+                if (layer.Ssrc != 0 || payloadType != layer.PayloadType) return null;
+                layer.Ssrc = ssrc;
+                peer.Published[ssrc] = layer;
+                if (layer == simulcast.Top && Capture is not null) layer.Recorder = Capture.Record(layer);
+            }
+            else
+            {
+                if (layer.RtxSsrc is not null || simulcast.RtxPayloadType is not { } rtx || payloadType != rtx) return null;
+                (layer.RtxSsrc, layer.RtxPayloadType) = (ssrc, rtx);
+                layer.Receiver.RetransmitsWithRtx(true);
+                peer.RepairStreams[ssrc] = layer;
+            }
+            Interlocked.Increment(ref Node.Counters.SimulcastStreamsBound);
+            return layer;
+        }
     }
 
     /// <summary>Sends an offer to every participant whose forwarded tracks changed and who has none outstanding.</summary>

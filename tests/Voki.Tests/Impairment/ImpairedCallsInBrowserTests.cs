@@ -122,7 +122,7 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     }
 
     // Measured: the publisher fitted to 500 kbit/s encodes 480x360 instead of 640x480, and the recording takes that.
-    [Fact(Skip = "needs simulcast (issue 9 item 4): a single-layer publisher fitted to its weakest subscriber lowers its resolution, and the recording's with it")]
+    [Fact]
     public async Task Under_a_700_kbit_subscriber_the_recording_keeps_the_publishers_full_resolution()
     {
         var run = await AttendantDownlinkCappedAt700Kbit(nameof(Under_a_700_kbit_subscriber_the_recording_keeps_the_publishers_full_resolution));

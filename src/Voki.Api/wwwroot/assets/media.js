@@ -51,6 +51,26 @@ export class LocalMedia {
   }
 }
 
+/**
+ * The camera's simulcast layers, lowest first as the SFU takes them. Chromium sends at most two layers of a camera
+ * below 960x540 (libwebrtc's simulcast layer limit drops the top ones), so a 640x480 camera gets half and full
+ * resolution, a larger one a quarter, half and full.
+ */
+export function simulcastLayers(track) {
+  const width = track.getSettings?.().width ?? 640;
+  if (width >= 960) {
+    return [
+      { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+      { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+    ];
+  }
+  return [
+    { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 250_000 },
+    { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 700_000 },
+  ];
+}
+
 export class MediaSession {
   /**
    * @param channel a joined call:{id} channel
@@ -71,7 +91,10 @@ export class MediaSession {
   start() {
     const { localStream, iceServers = [] } = this.options;
     const pc = (this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" }));
-    for (const track of localStream?.getTracks() ?? []) pc.addTrack(track, localStream);
+    for (const track of localStream?.getAudioTracks() ?? []) pc.addTrack(track, localStream);
+    // The camera goes out as simulcast (RFC 8853): the SFU gives each participant the layer its link carries and
+    // records the full one, so one thin link lowers nobody else's picture.
+    for (const track of localStream?.getVideoTracks() ?? []) pc.addTransceiver(track, { streams: [localStream], sendEncodings: simulcastLayers(track) });
     if (!localStream?.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
     if (!localStream?.getVideoTracks().length) pc.addTransceiver("video", { direction: "recvonly" });
     pc.ontrack = (event) => this.options.onTrack?.(event.streams[0] ?? new MediaStream([event.track]), event.track);

@@ -1,0 +1,76 @@
+namespace Voki.Media.Sfu;
+
+/// <summary>
+/// Which simulcast layer a subscriber gets: the best layer that is flowing and that its share of the downlink
+/// (<see cref="PublisherBitrateFit.Share"/>) carries, the lowest flowing one when none fits. Going up asks for
+/// <see cref="UpgradeHeadroom"/> more than the layer's measured bitrate, so a share just at a layer's rate does not
+/// switch back and forth with each keyframe. Without an estimate the subscriber gets the best layer.
+/// </summary>
+public static class LayerSelector
+{
+    public const double UpgradeHeadroom = 1.1;
+
+    /// <param name="bitrates">Each layer's measured bit/s, lowest layer first; 0 for a layer that is not flowing.</param>
+    /// <param name="current">The layer the subscriber receives now, −1 for none yet.</param>
+    public static int Choose(ReadOnlySpan<long> bitrates, long? share, int current)
+    {
+        var lowest = -1;
+        var best = -1;
+        for (var i = 0; i < bitrates.Length; i++)
+        {
+            if (bitrates[i] <= 0) continue;
+            if (lowest < 0) lowest = i;
+            best = i;
+        }
+        if (best < 0) return current;
+        if (share is not { } budget) return best;
+        var choice = lowest;
+        for (var i = lowest; i < bitrates.Length; i++)
+        {
+            if (bitrates[i] <= 0) continue;
+            var needed = i > current ? bitrates[i] * UpgradeHeadroom : bitrates[i];
+            if (needed <= budget) choice = i;
+        }
+        return choice;
+    }
+}
+
+/// <summary>
+/// One subscriber's simulcast layer kept fitted to its downlink: the target layer from <see cref="LayerSelector"/>, and a
+/// <see cref="DownlinkProbe"/> while the estimate is what keeps it below a layer its link may well carry.
+/// </summary>
+internal static class LayerAllocation
+{
+    /// <summary>Updates <paramref name="forwarded"/>'s target layer; returns the layer whose keyframe it now waits for, or null.</summary>
+    /// <param name="share">The subscriber's share of its downlink estimate for this track (<see cref="PublisherBitrateFit.Share"/>).</param>
+    /// <remarks>
+    /// A subscriber without an estimate gets the best layer, as a single-layer publisher's subscribers get its full
+    /// stream: a browser reports its first estimate only after about 5 s, or as soon as its link is overused, and a
+    /// subscriber started low would then spend most of a minute probing its way up by 8 % a second.
+    /// </remarks>
+    public static PublishedTrack? Update(ForwardedTrack forwarded, long? share, TimeSpan now)
+    {
+        if (forwarded.Simulcast is not { } simulcast) return null;
+        var layers = simulcast.Layers;
+        Span<long> bitrates = stackalloc long[layers.Length];
+        for (var i = 0; i < layers.Length; i++) bitrates[i] = layers[i].Ssrc == 0 ? 0 : layers[i].Bitrate.Current(now);
+        var current = forwarded.CurrentLayer;
+        var target = LayerSelector.Choose(bitrates, share, current);
+        if (target < 0) return null;
+        Probe(forwarded, bitrates, share, current, target, now);
+        forwarded.TargetLayer = target;
+        return target != current ? layers[target] : null;
+    }
+
+    private static void Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, TimeSpan now)
+    {
+        var probe = forwarded.Probe;
+        if (current >= 0 && target > current) { probe.Succeed(now); return; }
+        var next = -1;
+        for (var i = current + 1; current >= 0 && i < bitrates.Length; i++) if (bitrates[i] > 0) { next = i; break; }
+        if (share is not { } budget || next < 0 || target < current) { probe.Stop(now); return; }
+        var needed = (long)(bitrates[next] * LayerSelector.UpgradeHeadroom);
+        var padding = Math.Min(needed, (long)(budget * 0.95)) - bitrates[current];
+        probe.Run(budget, padding, now);
+    }
+}
