@@ -85,6 +85,9 @@ public sealed record CapturedTrack
     public int Width { get; init; }
     public int Height { get; init; }
 
+    /// <summary>Video: where its pictures pause on the recording's timeline (a simulcast layer the sender stopped for a while).</summary>
+    public IReadOnlyList<TimeRange> Gaps { get; init; } = [];
+
     public TimeRange Range => new(StartMs, EndMs);
 }
 

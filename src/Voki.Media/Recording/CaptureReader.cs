@@ -9,6 +9,8 @@ public sealed record TrackMedia
     public bool Torn { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
+    /// <summary>Video: where its frames pause, in seconds from the track's first RTP timestamp (<see cref="IvfFile.Gaps"/>).</summary>
+    public IReadOnlyList<(double StartSeconds, double EndSeconds)> Gaps { get; init; } = [];
 
     public static TrackMedia Inspect(TrackKind kind, string path)
     {
@@ -16,7 +18,7 @@ public sealed record TrackMedia
         {
             var ivf = IvfFile.Inspect(path);
             if (ivf.FourCc != "VP80") throw new InvalidDataException($"IVF holds {ivf.FourCc}, not VP8");
-            return new() { EndSeconds = ivf.EndSeconds, ReadableBytes = ivf.ReadableBytes, Torn = ivf.Torn, Width = ivf.Width, Height = ivf.Height };
+            return new() { EndSeconds = ivf.EndSeconds, ReadableBytes = ivf.ReadableBytes, Torn = ivf.Torn, Width = ivf.Width, Height = ivf.Height, Gaps = ivf.Gaps };
         }
         var ogg = OggOpusFile.Inspect(path);
         return new() { EndSeconds = ogg.EndSeconds, ReadableBytes = ogg.ReadableBytes, Torn = ogg.Torn };
@@ -170,6 +172,7 @@ public static class CaptureReader
                 StartMs = startMs, EndMs = endMs,
                 PlacedBy = source, ClockScale = scale, ReadableBytes = media.ReadableBytes, Torn = media.Torn,
                 Width = media.Width, Height = media.Height,
+                Gaps = [.. media.Gaps.Select(g => new TimeRange(startMs + (long)Math.Round(g.StartSeconds * 1000 * scale), startMs + (long)Math.Round(g.EndSeconds * 1000 * scale)))],
             });
         }
 

@@ -50,7 +50,7 @@ public sealed record CompositionPlan
             if (last <= first) continue;
             var people = segment.Tiles.Select(t => byId[t.ParticipantId]).ToList();
             var cuts = people
-                .SelectMany(p => p.Tracks.Where(shown.Contains).Select(t => t.Range).Concat(p.VideoMuted))
+                .SelectMany(p => p.Tracks.Where(shown.Contains).SelectMany(t => t.Gaps.Prepend(t.Range)).Concat(p.VideoMuted))
                 .SelectMany(r => new[] { Frame(r.StartMs), Frame(r.EndMs) })
                 .Where(f => f > first && f < last)
                 .Append(first).Append(last)
@@ -62,9 +62,13 @@ public sealed record CompositionPlan
                 {
                     var p = byId[tile.ParticipantId];
                     bool muted = p.VideoMuted.Any(m => Frame(m.StartMs) <= at && at < Frame(m.EndMs));
+                    // Of the tracks there (segments, simulcast layers): one with pictures now, the sharpest, the latest.
                     var video = muted ? null : p.Tracks
                         .Where(t => shown.Contains(t) && Frame(t.StartMs) <= at && at < Frame(t.EndMs))
-                        .MaxBy(t => t.StartMs);
+                        .OrderBy(t => t.Gaps.Any(g => Frame(g.StartMs) <= at && at < Frame(g.EndMs)))
+                        .ThenByDescending(t => (long)t.Width * t.Height)
+                        .ThenByDescending(t => t.StartMs)
+                        .FirstOrDefault();
                     var picture = video is null ? tile.Area : LayoutEngine.Fit(video.Width, video.Height, tile.Area);
                     return new SceneTile(p.Id, p.Name, p.JoinOrder, tile.Area, video, picture);
                 }).ToList();

@@ -25,6 +25,14 @@ public sealed record IvfFile
     /// <summary>The mean spacing of the frames, in pts units (one frame at 30 fps when there is a single frame).</summary>
     public double FrameDuration { get; init; }
 
+    /// <summary>
+    /// Where the frames stop for longer than <see cref="GapSeconds"/> (a simulcast layer the sender paused), in seconds from
+    /// pts 0, at most <see cref="MaxGaps"/>: the composer then shows another of the participant's tracks if one has pictures.
+    /// </summary>
+    public IReadOnlyList<(double StartSeconds, double EndSeconds)> Gaps { get; init; } = [];
+    public const double GapSeconds = 1.0;
+    public const int MaxGaps = 256;
+
     /// <summary>The header and every complete frame.</summary>
     public required long ReadableBytes { get; init; }
 
@@ -64,6 +72,8 @@ public sealed record IvfFile
         Span<byte> keyFrameStart = stackalloc byte[10];
         int count = 0;
         long firstPts = 0, lastPts = 0;
+        var gaps = new List<(double, double)>();
+        long gapPts = (long)Math.Ceiling(GapSeconds * den / num);
         bool torn = false, sized = false;
         while (position < length)
         {
@@ -84,6 +94,8 @@ public sealed record IvfFile
                 }
             }
             if (count == 0) firstPts = pts;
+            else if (pts - lastPts > gapPts && gaps.Count < MaxGaps)
+                gaps.Add((lastPts * num / (double)den, pts * num / (double)den));
             lastPts = pts;
             count++;
             position += FrameHeaderSize + size;
@@ -98,7 +110,7 @@ public sealed record IvfFile
             FourCc = fourCc, Width = width, Height = height,
             TimebaseNumerator = num, TimebaseDenominator = den,
             FrameCount = count, FirstPts = firstPts, LastPts = lastPts, FrameDuration = frameDuration,
-            ReadableBytes = position, Torn = torn,
+            ReadableBytes = position, Torn = torn, Gaps = gaps,
         };
     }
 

@@ -17,6 +17,12 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
     public SimulcastTrack? Simulcast { get; init; }
     public int Layer { get; init; }
     public string? Rid { get; init; }
+    /// <summary>
+    /// Whether the call's capture records this stream: a single stream always; of simulcast, the top layer and the one
+    /// below it, which the composer shows where the top one pauses (a sender whose uplink cannot carry it stops it).
+    /// </summary>
+    internal bool Recorded => Simulcast is not { } simulcast || Layer >= simulcast.Layers.Length - 2;
+
     /// <summary>What the stream carries now: what its simulcast layer costs a subscriber.</summary>
     public BitrateMeter Bitrate { get; } = new();
 

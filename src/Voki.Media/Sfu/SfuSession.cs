@@ -191,8 +191,8 @@ public sealed class SfuSession
         {
             if (Capture is not null) return Capture;
             Capture = new Recording.CallCapture(directory, Node.Counters, Node.Options.Capture, Node.CaptureQuotas.For(Id));
-            // A simulcast section is recorded from its top layer, once that layer's SSRC is known (BindLayer).
-            foreach (var track in _peers.Values.SelectMany(p => p.Published.Values).Where(t => t.Simulcast is null || t == t.Simulcast.Top))
+            // Simulcast layers are recorded once their SSRC is known (BindLayer).
+            foreach (var track in _peers.Values.SelectMany(p => p.Published.Values).Where(t => t.Recorded))
                 track.Recorder = Capture.Record(track);
             return Capture;
         }
@@ -381,7 +381,7 @@ public sealed class SfuSession
                 if (layer.Ssrc != 0 || payloadType != layer.PayloadType) return null;
                 layer.Ssrc = ssrc;
                 peer.Published[ssrc] = layer;
-                if (layer == simulcast.Top && Capture is not null) layer.Recorder = Capture.Record(layer);
+                if (layer.Recorded && Capture is not null) layer.Recorder = Capture.Record(layer);
             }
             else
             {

@@ -5,7 +5,7 @@ namespace Voki.Media.Sfu;
 /// <see cref="PublishedTrack"/> (receiver, NACKs, reports), lowest first. A layer's SSRC is learnt from the first packet
 /// that names its rid (RFC 8852 §3), its RTX SSRC from the first that names it as the repaired rid. Subscribers receive
 /// the section as one track (<see cref="Top"/> stands for it) and each gets the layer its downlink carries; the
-/// recording always takes the top layer.
+/// recording takes the top layer, and the one below where the top one pauses.
 /// </summary>
 public sealed class SimulcastTrack
 {

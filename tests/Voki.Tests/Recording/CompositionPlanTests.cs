@@ -49,6 +49,20 @@ public sealed class CompositionPlanTests
     }
 
     [Fact]
+    public void A_simulcast_participant_shows_the_full_layer_and_the_half_one_where_the_full_one_pauses()
+    {
+        var full = Video("a", 0, 9000, ssrc: 2) with { Gaps = [new TimeRange(3000, 6000)] };
+        var half = Video("a", 40, 9000, ssrc: 1) with { Width = 320, Height = 240 };
+        var plan = CompositionPlan.Build(Model(9000, P("a", 0, new(0, 9000), [half, full])), 1280, 720, 30);
+        AssertContiguous(plan);
+        Assert.Equal([(0L, 90L, 2u), (90L, 180L, 1u), (180L, 270L, 2u)], plan.Scenes.Select(s => (s.StartFrame, s.EndFrame, s.Tiles.Single().Video!.Ssrc)));
+        Assert.Equal(new Rect(160, 0, 960, 720), plan.Scenes[1].Tiles[0].Picture); // the half layer scaled to the same picture
+        // Where every track pauses, the one there keeps its last picture, as a single track does.
+        var alone = CompositionPlan.Build(Model(9000, P("a", 0, new(0, 9000), [full])), 1280, 720, 30);
+        Assert.All(alone.Scenes, s => Assert.Equal(2u, s.Tiles.Single().Video!.Ssrc));
+    }
+
+    [Fact]
     public void Scenes_follow_joins_and_leaves_on_the_frame_grid()
     {
         var plan = CompositionPlan.Build(Model(5000,

@@ -15,6 +15,24 @@ public sealed class TrackFileTests
         Assert.False(ivf.Torn);
     }
 
+    [Fact]
+    public void Ivf_frames_that_stop_for_over_a_second_leave_a_gap()
+    {
+        using var file = new MemoryStream();
+        file.Write(SyntheticFiles.IvfHeader(640, 480));
+        file.Write(SyntheticFiles.IvfFrame(0, SyntheticFiles.Vp8KeyFrame(640, 480)));
+        // 30 fps for 2 s, a pause of 1.5 s (a simulcast layer the sender stopped), then 30 fps again; a 0.9 s pause is no gap.
+        foreach (var pts in Enumerable.Range(1, 59).Select(i => i * 3000L)
+                     .Concat(Enumerable.Range(0, 30).Select(i => 177_000L + 135_000 + i * 3000L))
+                     .Concat(Enumerable.Range(0, 10).Select(i => 177_000L + 135_000 + 29 * 3000 + 81_000 + i * 3000L)))
+            file.Write(SyntheticFiles.IvfFrame(pts, SyntheticFiles.Vp8InterFrame()));
+        file.Position = 0;
+        var ivf = IvfFile.Inspect(file);
+        var gap = Assert.Single(ivf.Gaps);
+        Assert.Equal(1.9667, gap.StartSeconds, 3);
+        Assert.Equal(3.4667, gap.EndSeconds, 3);
+    }
+
     [Theory]
     [InlineData(5)]   // inside the next frame's 12-byte header
     [InlineData(30)]  // inside its payload
