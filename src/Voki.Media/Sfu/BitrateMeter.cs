@@ -7,7 +7,8 @@ namespace Voki.Media.Sfu;
 /// </summary>
 public sealed class BitrateMeter
 {
-    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(500);
+    /// <summary>Long enough that a keyframe does not make a layer look twice its rate.</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
     private long _windowStart = long.MinValue, _bytes, _lastRate, _lastPacketTicks = long.MinValue;
 
     public void Add(int bytes, TimeSpan now)

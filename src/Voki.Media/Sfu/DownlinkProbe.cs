@@ -13,7 +13,7 @@ namespace Voki.Media.Sfu;
 internal sealed class DownlinkProbe
 {
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
-    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(2);
     /// <summary>An estimate this far below the probe's peak ends it: the padding filled the link.</summary>
     public const double FallToFail = 0.85;
     private readonly object _gate = new();

@@ -2,13 +2,14 @@ namespace Voki.Media.Sfu;
 
 /// <summary>
 /// Which simulcast layer a subscriber gets: the best layer that is flowing and that its share of the downlink
-/// (<see cref="PublisherBitrateFit.Share"/>) carries, the lowest flowing one when none fits. Going up asks for
-/// <see cref="UpgradeHeadroom"/> more than the layer's measured bitrate, so a share just at a layer's rate does not
-/// switch back and forth with each keyframe. Without an estimate the subscriber gets the best layer.
+/// (<see cref="PublisherBitrateFit.Share"/>) carries, the lowest flowing one when none fits. A layer is kept until the
+/// share falls below <see cref="KeepTolerance"/> of its measured bitrate, so a share just at a layer's rate does not
+/// switch back and forth with each keyframe (the share already leaves room for overhead and audio). Without an
+/// estimate the subscriber gets the best layer.
 /// </summary>
 public static class LayerSelector
 {
-    public const double UpgradeHeadroom = 1.1;
+    public const double KeepTolerance = 0.9;
 
     /// <param name="bitrates">Each layer's measured bit/s, lowest layer first; 0 for a layer that is not flowing.</param>
     /// <param name="current">The layer the subscriber receives now, −1 for none yet.</param>
@@ -28,7 +29,7 @@ public static class LayerSelector
         for (var i = lowest; i < bitrates.Length; i++)
         {
             if (bitrates[i] <= 0) continue;
-            var needed = i > current ? bitrates[i] * UpgradeHeadroom : bitrates[i];
+            var needed = i > current ? bitrates[i] : bitrates[i] * KeepTolerance;
             if (needed <= budget) choice = i;
         }
         return choice;
@@ -69,7 +70,7 @@ internal static class LayerAllocation
         var next = -1;
         for (var i = current + 1; current >= 0 && i < bitrates.Length; i++) if (bitrates[i] > 0) { next = i; break; }
         if (share is not { } budget || next < 0 || target < current) { probe.Stop(now); return; }
-        var needed = (long)(bitrates[next] * LayerSelector.UpgradeHeadroom);
+        var needed = bitrates[next];
         var padding = Math.Min(needed, (long)(budget * 0.95)) - bitrates[current];
         probe.Run(budget, padding, now);
     }
