@@ -4,14 +4,14 @@
 # recording's pictures per tile, Voki as a ratio to the direct connection. Everything runs in a private network
 # namespace (unshare -n) with its own loopback, PostgreSQL and node, so the loss and ceilings touch nothing else.
 # Usage: bench/impairment/run.sh [--seconds 20] [--only 1,2,...]   (conditions numbered as listed)
-# Overrides: VOKI_SKIP_BUILD=1. Results: .data/bench-impairment/results.md
+# Overrides: VOKI_SKIP_BUILD=1, VOKI_BENCH_PG_PORT (default 55436). Results: .data/bench-impairment/results.md
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The voki script's functions (say, pg_start, pg_stop, ensure_database, build); sourcing it runs no command.
 source "$BENCH_DIR/../../voki"
 OUT="$DATA/bench-impairment"
 CAMERA="$OUT/camera.y4m"
-PG_PORT=55436 HTTP_PORT=5190 SILO_PORT=11190 GATEWAY_PORT=30090 MEDIA_PORT=40190
+PG_PORT="${VOKI_BENCH_PG_PORT:-55436}" HTTP_PORT=5190 SILO_PORT=11190 GATEWAY_PORT=30090 MEDIA_PORT=40190
 BASE="http://127.0.0.1:$HTTP_PORT"
 
 if [ "${VOKI_NETNS:-}" != 1 ]; then
