@@ -10,6 +10,7 @@ using Voki.Silo;
 using Voki.Transcription;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseVokiLogging();
 
 var authOptions = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
 var operatorOptions = builder.Configuration.GetSection("Operator").Get<OperatorOptions>() ?? new OperatorOptions();
@@ -80,6 +81,7 @@ app.UseStatusCodePages(ErrorHandling.WriteBodylessStatus);
 // Public assets are served before routing: every routed request then meets the deny-by-default policy.
 app.UseVokiStaticFiles();
 app.UseRouting();
+app.UseMiddleware<CallLogScopes>();
 app.UseMiddleware<RecordingRefusalAudit>();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -90,6 +90,10 @@ public static class SiloSetup
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.AddMemoryStreams(StreamProvider);
         silo.AddDashboard();
+        // The request's trace context goes with its grain calls, so a grain's log lines carry the request's TraceId.
+        silo.AddActivityPropagation();
+        GrainCallTracing.Listen();
+        silo.AddIncomingGrainCallFilter<CallLogScope>();
         ConfigureFailureDetection(silo);
     }
 

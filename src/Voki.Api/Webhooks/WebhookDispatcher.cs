@@ -57,6 +57,7 @@ public sealed class WebhookDispatcher(WebhookRows rows, IHttpClientFactory clien
     {
         await using var claim = await rows.ClaimAsync(stopping);
         if (claim is null) return false;
+        using var scope = logger.BeginScope("Tenant:{Tenant} WebhookId:{WebhookId} EventId:{EventId}", claim.Tenant, claim.WebhookId, claim.EventId);
         var attempt = await SendAsync(claim, stopping);
         var delivered = attempt.StatusCode is >= 200 and < 300;
         var retryAt = delivered ? null : NextAttemptAt(claim.AttemptCount + 1, claim.InsertedAt);

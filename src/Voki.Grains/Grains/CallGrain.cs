@@ -81,6 +81,7 @@ public sealed partial class CallGrain(
         var before = state.State;
         state.State = taken;
         await state.WriteStateAsync();
+        LogChange(before, taken);
         await Announce(before, taken);
         return taken;
     }
@@ -171,7 +172,15 @@ public sealed partial class CallGrain(
         state.State = call;
         await state.WriteStateAsync();
         if (CallStatus.IsFinal(call.Status)) await EndMedia();
+        LogChange(before, call);
         await Announce(before, call);
         return call;
+    }
+
+    private void LogChange(Call before, Call after)
+    {
+        if (!before.Exists) logger.LogInformation("Call {CallId} queued in department {DepartmentId}", after.Id, after.DepartmentId);
+        else if (before.Status != after.Status) logger.LogInformation("Call {CallId} {From} -> {To}", after.Id, before.Status, after.Status);
+        else if (before.UserId != after.UserId) logger.LogInformation("Call {CallId} assigned to {UserId}", after.Id, after.UserId);
     }
 }
