@@ -5,6 +5,7 @@ using Voki.Api.Auth;
 using Voki.Api.Endpoints;
 using Voki.Api.Infrastructure;
 using Voki.Api.Mail;
+using Voki.Api.Metrics;
 using Voki.Api.Webhooks;
 using Voki.Silo;
 using Voki.Transcription;
@@ -55,6 +56,8 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 // Registered before the silo so the schema exists before Orleans opens its tables.
 builder.Services.AddHostedService<MigrationService>();
 builder.Services.AddVokiWebhooks(builder.Configuration);
+// After media and transcription: it wraps their composer and transcriber to time them.
+builder.Services.AddVokiMetrics(builder.Configuration);
 builder.UseVokiSilo();
 
 var app = builder.Build();
@@ -96,6 +99,7 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("Voki API").WithOpenApiRoute
 if (dashboardOptions.Served(app.Environment))
     app.MapOrleansDashboard(routePrefix: "/dashboard").AllowAnonymous().WithMalformedAddressesAsBadRequest().BehindOperatorCredential();
 app.MapHealthEndpoints();
+app.MapVokiMetrics();
 app.MapSignupEndpoints();
 app.MapAuthEndpoints();
 app.MapCompanyEndpoints();

@@ -53,6 +53,7 @@ public static class SiloSetup
         var options = configuration.GetSection("Media").Get<MediaNodeOptions>() ?? new MediaNodeOptions();
         services.AddSingleton(options);
         services.AddSingleton(_ => new MediaNode(options));
+        services.AddSingleton<NodeCalls>();
         var recordings = configuration.GetSection("Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
         if (string.IsNullOrEmpty(recordings.Root)) recordings.Root = Path.Combine(Path.GetTempPath(), "voki-recordings");
         recordings.NodeUrl ??= configuration["Urls"]?.Split(';')[0] ?? configuration["ASPNETCORE_URLS"]?.Split(';')[0];

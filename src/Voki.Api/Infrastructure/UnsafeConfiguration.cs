@@ -24,7 +24,8 @@ public sealed class UnsafeConfigurationException(IReadOnlyList<string> problems)
             if (problems.Count > 0) throw new UnsafeConfigurationException(problems);
             return;
         }
-        problems.AddRange(SigningKeys.Refusals(auth).Concat(OperatorOptions.Refusals(operatorOptions)).Concat(dashboard.ProductionRefusals()));
+        problems.AddRange(SigningKeys.Refusals(auth).Concat(OperatorOptions.Refusals(operatorOptions)).Concat(dashboard.ProductionRefusals())
+            .Concat(Metrics.MetricsOptions.Refusals(configuration)));
         if (string.IsNullOrWhiteSpace(configuration["Recordings:Root"]))
             problems.Add("Recordings:Root is not set, so captures and recordings would go to the temp directory, which a restart " +
                          "(or the unit's PrivateTmp) wipes. Set Recordings__Root to a persistent directory.");

@@ -12,7 +12,8 @@ namespace Voki.Api.Webhooks;
 /// and jitter until <see cref="WebhookOptions.RetryFor"/> has passed since the event, then the delivery is failed with
 /// its last status. Grains and requests only ever write the outbox: nothing here runs on their paths.
 /// </summary>
-public sealed class WebhookDispatcher(WebhookRows rows, IHttpClientFactory clients, WebhookOptions options, ILogger<WebhookDispatcher> logger)
+public sealed class WebhookDispatcher(WebhookRows rows, IHttpClientFactory clients, WebhookOptions options, ILogger<WebhookDispatcher> logger,
+    Metrics.VokiMetrics? metrics = null)
     : BackgroundService
 {
     public const string ClientName = "webhooks";
@@ -62,6 +63,8 @@ public sealed class WebhookDispatcher(WebhookRows rows, IHttpClientFactory clien
         var delivered = attempt.StatusCode is >= 200 and < 300;
         var retryAt = delivered ? null : NextAttemptAt(claim.AttemptCount + 1, claim.InsertedAt);
         await claim.RecordAsync(attempt, delivered, retryAt, CancellationToken.None);
+        metrics?.WebhookAttempt(delivered ? "delivered" : retryAt is null ? "failed" : "retrying", claim.Event,
+            TimeSpan.FromMilliseconds(attempt.DurationMs));
         if (delivered)
             logger.LogInformation("Webhook {Webhook} of {Tenant}: {Event} {EventId} delivered (HTTP {Status}, attempt {Attempt})",
                 claim.WebhookId, claim.Tenant, claim.Event, claim.EventId, attempt.StatusCode, claim.AttemptCount + 1);

@@ -121,6 +121,7 @@ public sealed partial class CallGrain
         if (_media is not null) return _media;
         var self = this.AsReference<ICallGrain>();
         _media = node.Session(this.GetPrimaryKeyString());
+        ServiceProvider.GetService<NodeCalls>()?.MediaOpened();
         _media.OfferReady += (participant, offer) => self.MediaEvent(participant, OfferEvent, offer);
         _media.ParticipantDropped += (participant, reason) => self.MediaEvent(participant, DroppedEvent, reason);
         // The session lives in this activation: keep it from being collected while media flows.
@@ -139,6 +140,7 @@ public sealed partial class CallGrain
 
     private void StopMedia()
     {
+        if (_media is not null) ServiceProvider.GetService<NodeCalls>()?.MediaClosed();
         _media?.Close();
         _media = null;
         _mediaParticipants.Clear();

@@ -3,7 +3,7 @@ using Voki.Tests.Infrastructure;
 
 namespace Voki.Tests.Api;
 
-/// <summary>A node outside Development, with nothing configured about the dashboard or the operator API.</summary>
+/// <summary>A node outside Development, with nothing configured about the dashboard, the operator API or metrics.</summary>
 public sealed class ProductionApp : VokiApp
 {
     protected override IDictionary<string, string> Settings =>
@@ -26,6 +26,18 @@ public sealed class DashboardExposureTests(ProductionApp app) : IClassFixture<Pr
         foreach (var path in new[] { "/dashboard", $"/dashboard/GrainState?grainId={s.Tenant}/{s.OwnerId}&grainType=Voki.Grains.Grains.UserGrain" })
         {
             var response = await s.Anonymous.Get(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.Status);
+            Assert.Equal("""{"errors":{"detail":"Not Found"}}""", response.Body!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task Outside_development_without_a_metrics_token_there_are_no_metrics()
+    {
+        var s = await Scenario.SignUp(app.CreateClient(), plan: "free");
+        foreach (var client in new[] { s.Anonymous, s.Owner, s.Anonymous.As(Voki.Tests.Infrastructure.Scenario.OperatorToken, null) })
+        {
+            var response = await client.Get("/metrics");
             Assert.Equal(HttpStatusCode.NotFound, response.Status);
             Assert.Equal("""{"errors":{"detail":"Not Found"}}""", response.Body!.ToJsonString());
         }

@@ -17,10 +17,11 @@ public sealed class DenyByDefaultTests(VokiApp app)
 {
     /// <summary>
     /// Public outside /api/ (the /api/ ones are TenantIsolationTests.PublicRoutes): docs, health, pages, the socket.
-    /// Scalar maps several routes of its own under /docs; they count as one.
+    /// Scalar maps several routes of its own under /docs; they count as one. /metrics is public only on a Development
+    /// node without Metrics:Token (MetricsTests: refused elsewhere without it).
     /// </summary>
     private static readonly string[] PublicOutsideApi =
-        ["/openapi/v1.json", "/docs/…", "/healthz", "/readyz", "/call/{token}", "/app", "/socket/websocket"];
+        ["/openapi/v1.json", "/docs/…", "/healthz", "/readyz", "/metrics", "/call/{token}", "/app", "/socket/websocket"];
 
     private IEnumerable<RouteEndpoint> Endpoints => app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
 

@@ -117,6 +117,13 @@ public sealed class UnsafeConfigurationTests
     }
 
     [Fact]
+    public void Production_refuses_a_short_metrics_token()
+    {
+        var refusal = Refusal(new Dictionary<string, string?>(Safe()) { ["Metrics:Token"] = "only-31-bytes-long-0123456789ab" });
+        Assert.StartsWith("Metrics:Token is shorter than 32 bytes", Assert.Single(refusal.Problems));
+    }
+
+    [Fact]
     public void Exactly_32_bytes_is_enough()
     {
         Assert.Empty(SigningKeys.Refusals(new AuthOptions { SigningKey = new string('k', SigningKeys.MinimumKeyBytes) }));

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Voki.Grains.Grains;
+using Voki.Grains.Model;
+using Voki.Media.Sfu;
+
+namespace Voki.Api.Metrics;
+
+/// <summary>
+/// Voki's own instruments (meter "Voki"), for the operator of a node: calls and participants here, what the media
+/// plane forwarded and dropped, composition and transcription load, webhook outcomes. No instrument carries a tenant,
+/// a call, a user or a URL: tags are only kinds (a counter's name, an outcome, an event type).
+/// The media plane keeps its own counters (<see cref="MediaCounters"/>); they are read when a scrape collects, never
+/// copied on the media path.
+/// </summary>
+public sealed class VokiMetrics
+{
+    public const string MeterName = "Voki";
+
+    private readonly Counter<long> _webhookDeliveries;
+    private readonly Histogram<double> _webhookDuration;
+    private readonly Histogram<double> _compositionDuration;
+    private readonly Histogram<double> _transcriptionDuration;
+    private int _compositionsRunning;
+
+    public VokiMetrics(IMeterFactory meters, MediaNode media, NodeCalls calls, TranscriptionSlots transcriptions)
+    {
+        var meter = meters.Create(MeterName);
+        var counters = media.Counters;
+
+        meter.CreateObservableGauge("voki.calls.active", () => calls.WithMedia, "{call}",
+            "Calls whose media session is open on this node");
+        meter.CreateObservableGauge("voki.participants.active", () => media.PeerCount, "{participant}",
+            "Participants whose media transport this node holds, across its calls");
+
+        meter.CreateObservableCounter("voki.media.packets.received", () => Volatile.Read(ref counters.PacketsReceived), "{packet}",
+            "Authentic RTP packets received from publishers");
+        meter.CreateObservableCounter("voki.media.packets.forwarded", () => Volatile.Read(ref counters.PacketsForwarded), "{packet}",
+            "RTP packets forwarded to subscribers");
+        meter.CreateObservableCounter("voki.media.forwarded", () => Volatile.Read(ref counters.BytesForwarded), "By",
+            "RTP payload bytes forwarded to subscribers");
+        meter.CreateObservableCounter("voki.media.srtp.failures", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref counters.SrtpAuthenticationFailures), new KeyValuePair<string, object?>("reason", "authentication")),
+            new Measurement<long>(Volatile.Read(ref counters.SrtpReplays), new KeyValuePair<string, object?>("reason", "replay")),
+            new Measurement<long>(Volatile.Read(ref counters.SrtpMalformed), new KeyValuePair<string, object?>("reason", "malformed")),
+        }, "{packet}", "SRTP and SRTCP from participants' paths that was refused");
+        meter.CreateObservableCounter("voki.media.nacks.sent", () => Volatile.Read(ref counters.NacksSent), "{message}",
+            "Generic NACKs sent to publishers");
+        meter.CreateObservableCounter("voki.media.packets.nacked", () => Volatile.Read(ref counters.PacketsNacked), "{packet}",
+            "Packets asked of publishers again in NACKs");
+        meter.CreateObservableCounter("voki.media.plis.sent", () => Volatile.Read(ref counters.KeyframeRequests), "{message}",
+            "Keyframe requests (PLI) sent to publishers");
+        meter.CreateObservableCounter("voki.media.retransmissions", () => Volatile.Read(ref counters.Retransmissions), "{packet}",
+            "Packets resent to subscribers that asked for them");
+        // Every counter of the media plane, the ones above included, so one the SFU adds shows here without a change.
+        meter.CreateObservableCounter("voki.media.plane.events", () => counters.Snapshot()
+                .Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("counter", c.Key))),
+            "{event}", "Every media plane counter by name (drops, failures, forwarding)");
+
+        meter.CreateObservableGauge("voki.compositions.running", () => Volatile.Read(ref _compositionsRunning), "{composition}",
+            "Recordings being composed (FFmpeg) on this node");
+        _compositionDuration = meter.CreateHistogram<double>("voki.composition.duration", "s",
+            "Time to compose one recording, by outcome");
+        meter.CreateObservableGauge("voki.transcriptions.running", () => transcriptions.Running, "{job}",
+            "Transcription jobs holding one of this node's slots");
+        meter.CreateObservableGauge("voki.transcriptions.waiting", () => transcriptions.Waiting, "{job}",
+            "Transcription jobs waiting for a slot on this node (the queue)");
+        meter.CreateObservableGauge("voki.transcriptions.capacity", () => transcriptions.Capacity, "{job}",
+            "Transcription jobs this node runs at once");
+        _transcriptionDuration = meter.CreateHistogram<double>("voki.transcription.duration", "s",
+            "Time to transcribe one call, by outcome");
+
+        _webhookDeliveries = meter.CreateCounter<long>("voki.webhook.deliveries", "{attempt}",
+            "Webhook delivery attempts by outcome (delivered, retrying, failed) and event");
+        _webhookDuration = meter.CreateHistogram<double>("voki.webhook.delivery.duration", "s",
+            "Time from sending a webhook to its answer (or timeout), by outcome");
+    }
+
+    /// <summary>One delivery attempt: "delivered", "retrying" (another attempt is scheduled) or "failed" (given up).</summary>
+    public void WebhookAttempt(string outcome, string eventType, TimeSpan duration)
+    {
+        var tags = new TagList { { "outcome", outcome }, { "event", eventType } };
+        _webhookDeliveries.Add(1, tags);
+        _webhookDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
+    public async Task<T> Composition<T>(Func<Task<T>> compose)
+    {
+        Interlocked.Increment(ref _compositionsRunning);
+        var clock = Stopwatch.StartNew();
+        var outcome = "failed";
+        try
+        {
+            var result = await compose();
+            outcome = "completed";
+            return result;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _compositionsRunning);
+            _compositionDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    public async Task<T> Transcription<T>(Func<Task<T>> transcribe)
+    {
+        var clock = Stopwatch.StartNew();
+        var outcome = "failed";
+        try
+        {
+            var result = await transcribe();
+            outcome = "completed";
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            _transcriptionDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+}
+
+/// <summary>The node's composer, timed and counted while it runs.</summary>
+public sealed class MeteredRecordingComposer(IRecordingComposer inner, VokiMetrics metrics) : IRecordingComposer
+{
+    public Task<(int DurationSeconds, long FileSize)> ComposeAsync(string captureDirectory, string outputPath, CancellationToken cancellation) =>
+        metrics.Composition(() => inner.ComposeAsync(captureDirectory, outputPath, cancellation));
+}
+
+/// <summary>The node's transcriber, timed by outcome.</summary>
+public sealed class MeteredCallTranscriber(ICallTranscriber inner, VokiMetrics metrics) : ICallTranscriber
+{
+    public Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation) =>
+        metrics.Transcription(() => inner.TranscribeAsync(captureDirectory, locale, progress, cancellation));
+}

@@ -1,0 +1,16 @@
+namespace Voki.Grains.Grains;
+
+/// <summary>
+/// The calls whose media session is open on this node (one per call grain activation holding an SFU session), for
+/// metrics. One per node (a DI singleton); a grain without it (tests' silos) counts nothing.
+/// </summary>
+public sealed class NodeCalls
+{
+    private int _withMedia;
+
+    public int WithMedia => Volatile.Read(ref _withMedia);
+
+    public void MediaOpened() => Interlocked.Increment(ref _withMedia);
+
+    public void MediaClosed() => Interlocked.Decrement(ref _withMedia);
+}
