@@ -19,6 +19,7 @@ public sealed class UnsafeConfigurationException(IReadOnlyList<string> problems)
         if (PublicUrls.Refusal(configuration) is { } publicUrl) problems.Add(publicUrl);
         dashboard ??= new DashboardAccessOptions();
         problems.AddRange(dashboard.Refusals());
+        problems.AddRange(Metrics.MetricsOptions.MalformedRefusals(configuration));
         if (environment.IsDevelopment())
         {
             if (problems.Count > 0) throw new UnsafeConfigurationException(problems);

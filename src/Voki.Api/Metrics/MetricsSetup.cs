@@ -30,6 +30,17 @@ public sealed class MetricsOptions
     public string OtlpProtocol { get; set; } = "Grpc";
     public int OtlpIntervalSeconds { get; set; } = 15;
 
+    /// <summary>Settings that cannot mean anything, refused in every environment.</summary>
+    public static IEnumerable<string> MalformedRefusals(IConfiguration configuration)
+    {
+        var endpoint = configuration[$"{Section}:OtlpEndpoint"] ?? "";
+        if (endpoint.Length > 0 && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            yield return $"Metrics:OtlpEndpoint \"{endpoint}\" is not an http(s) URL (e.g. http://collector:4317).";
+        var protocol = configuration[$"{Section}:OtlpProtocol"] ?? "";
+        if (protocol.Length > 0 && !Enum.TryParse<OpenTelemetry.Exporter.OtlpExportProtocol>(protocol, ignoreCase: true, out _))
+            yield return $"Metrics:OtlpProtocol \"{protocol}\" is neither Grpc nor HttpProtobuf.";
+    }
+
     public static IEnumerable<string> Refusals(IConfiguration configuration)
     {
         var token = configuration[$"{Section}:Token"] ?? "";

@@ -20,18 +20,25 @@ public sealed class MetricsNode : IAsyncLifetime
     private Voki.Tests.Cluster.NodeProcess? _node;
     private readonly string _recordings = Path.Combine(Path.GetTempPath(), $"voki-test-recordings-{Guid.NewGuid():N}");
 
+    /// <summary>Stands in for an OpenTelemetry collector: the node pushes OTLP (HTTP, protobuf) to it every second.</summary>
+    public WebhookReceiver Collector { get; private set; } = null!;
+
     public Uri BaseAddress => _node!.BaseAddress;
     public int Port => BaseAddress.Port;
 
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
+        Collector = await WebhookReceiver.StartAsync();
         _node = Voki.Tests.Cluster.NodeProcess.Start(_database.ConnectionString, _database.Name, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Recordings:Root"] = _recordings,
             ["Metrics:Token"] = Token,
             ["Transcription:MaxConcurrentJobs"] = TranscriptionSlots.ToString(),
+            ["Metrics:OtlpEndpoint"] = Collector.Url("/v1/metrics"),
+            ["Metrics:OtlpProtocol"] = "HttpProtobuf",
+            ["Metrics:OtlpIntervalSeconds"] = "1",
             ["Webhooks:AllowPrivateTargets"] = "true",
             ["Webhooks:FirstRetryDelay"] = "00:00:00.200",
             ["Webhooks:MaxRetryDelay"] = "00:00:00.500",
@@ -44,6 +51,7 @@ public sealed class MetricsNode : IAsyncLifetime
     {
         if (_node is not null) await _node.DisposeAsync();
         if (_database is not null) await _database.DisposeAsync();
+        if (Collector is not null) await Collector.DisposeAsync();
         try { Directory.Delete(_recordings, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
@@ -117,6 +125,16 @@ public sealed class MetricsTests(MetricsNode node) : IClassFixture<MetricsNode>
     }
 
     [Fact]
+    public async Task With_an_otlp_endpoint_the_node_also_pushes_its_metrics_to_the_collector()
+    {
+        // OTLP names instruments as they are created (dots), and protobuf keeps their names as plain UTF-8.
+        await Eventually.Holds(() => node.Collector.Received.Any(r => r.Header("Content-Type") == "application/x-protobuf"
+                                                                      && r.Body.Contains("voki.transcriptions.capacity")
+                                                                      && r.Body.Contains("voki.media.packets.received")),
+            TimeSpan.FromSeconds(20), "an OTLP export with Voki's metrics");
+    }
+
+    [Fact]
     public async Task Webhook_attempts_are_counted_by_outcome_and_event()
     {
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
@@ -163,6 +181,22 @@ public sealed class MetricsTests(MetricsNode node) : IClassFixture<MetricsNode>
             TimeSpan.FromSeconds(30));
         Assert.Equal(new double[] { MetricsNode.TranscriptionSlots }, await prometheus.Query("voki_transcriptions_capacity{job=\"voki\"}"));
         Assert.Empty(await prometheus.Query("voki_transcriptions_capacity{job=\"voki-without-token\"}"));
+
+        // Every query of the shipped Grafana dashboard is valid PromQL (Prometheus answers 400 otherwise), and every
+        // Voki metric it names is one the node exports.
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(NodeScripts.RepositoryRoot(), "deploy", "grafana-voki.json")))!;
+        var expressions = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>()).ToList();
+        Assert.True(expressions.Count >= 10, $"{expressions.Count} dashboard queries");
+        using var scraped = await node.Scrape(MetricsNode.Token);
+        var exported = Samples(await scraped.Content.ReadAsStringAsync()).Select(m => m.Name).ToHashSet();
+        // Instruments that appear with their first measurement: no recording, transcription or webhook happened yet.
+        exported.UnionWith(["voki_composition_duration_seconds_bucket", "voki_transcription_duration_seconds_bucket", "voki_webhook_deliveries_total"]);
+        foreach (var expression in expressions)
+        {
+            await prometheus.Query(expression);
+            foreach (var name in System.Text.RegularExpressions.Regex.Matches(expression, @"\bvoki_[a-z_]+").Select(m => m.Value))
+                Assert.True(exported.Contains(name), $"the dashboard's {name} is not exported");
+        }
     }
 
     private sealed record Sample(string Name, string Labels, double Value);
@@ -199,23 +233,22 @@ public sealed class PrometheusServer : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), $"voki-prometheus-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "metrics-token"), token);
-        await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), $"""
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-            scrape_configs:
-              - job_name: voki
-                metrics_path: /metrics
-                authorization:
-                  type: Bearer
-                  credentials_file: {directory}/metrics-token
-                static_configs:
-                  - targets: ["127.0.0.1:{nodePort}"]
+        // The shipped example, with only what a test machine changes: the target, the token file, a 1 s interval;
+        // plus a job without the token.
+        var shipped = await File.ReadAllTextAsync(Path.Combine(NodeScripts.RepositoryRoot(), "deploy", "prometheus.yml"));
+        var config = Replace(shipped, "scrape_interval: 15s", "scrape_interval: 1s");
+        config = Replace(config, "scrape_timeout: 10s", "scrape_timeout: 1s");
+        config = Replace(config, "/etc/prometheus/voki-metrics-token", $"{directory}/metrics-token");
+        config = Replace(config, """["10.0.0.11:8080", "10.0.0.12:8080"]""", $"""["127.0.0.1:{nodePort}"]""");
+        config += $"""
+
               - job_name: voki-without-token
                 metrics_path: /metrics
                 static_configs:
                   - targets: ["127.0.0.1:{nodePort}"]
-            """);
+
+            """;
+        await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), config);
         var port = FreePorts.Next();
         var process = Process.Start(new ProcessStartInfo("prometheus",
         [
@@ -246,6 +279,12 @@ public sealed class PrometheusServer : IAsyncDisposable
             }
             await Task.Delay(200);
         }
+    }
+
+    private static string Replace(string text, string shipped, string replacement)
+    {
+        Assert.Contains(shipped, text);
+        return text.Replace(shipped, replacement);
     }
 
     /// <summary>An instant query through Prometheus' HTTP API: the value of every series it returns.</summary>

@@ -124,6 +124,19 @@ public sealed class UnsafeConfigurationTests
     }
 
     [Fact]
+    public void Every_environment_refuses_an_otlp_endpoint_or_protocol_that_means_nothing()
+    {
+        var refusal = Refusal(new Dictionary<string, string?>(Safe()) { ["Metrics:OtlpEndpoint"] = "collector:4317", ["Metrics:OtlpProtocol"] = "udp" });
+        Assert.Equal(2, refusal.Problems.Count);
+        Assert.Contains(refusal.Problems, p => p.StartsWith("Metrics:OtlpEndpoint \"collector:4317\" is not an http(s) URL", StringComparison.Ordinal));
+        Assert.Contains(refusal.Problems, p => p.StartsWith("Metrics:OtlpProtocol \"udp\" is neither", StringComparison.Ordinal));
+        using var development = new Node("Development", new Dictionary<string, string?> { ["Metrics:OtlpProtocol"] = "udp" });
+        var thrown = Record.Exception(() => development.Server);
+        while (thrown is TargetInvocationException or AggregateException && thrown.InnerException is not null) thrown = thrown.InnerException;
+        Assert.Contains("Metrics:OtlpProtocol", Assert.IsType<UnsafeConfigurationException>(thrown).Message);
+    }
+
+    [Fact]
     public void Exactly_32_bytes_is_enough()
     {
         Assert.Empty(SigningKeys.Refusals(new AuthOptions { SigningKey = new string('k', SigningKeys.MinimumKeyBytes) }));
