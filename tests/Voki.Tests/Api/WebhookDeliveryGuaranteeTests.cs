@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -169,5 +170,121 @@ public sealed class WebhookRestartTests
         {
             await ((IAsyncLifetime)second).DisposeAsync();
         }
+    }
+}
+
+/// <summary>Every node runs a dispatcher; the row lock each keeps while it sends means no event is sent twice by two of them.</summary>
+public sealed class WebhookTwoDispatcherTests
+{
+    [Fact]
+    public async Task Two_nodes_dispatching_the_same_outbox_send_each_event_once()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = async (_, _) =>
+        {
+            await Task.Delay(30); // a receiver that takes its time widens the window for a double send
+            return 200;
+        };
+        var first = new RestartableWebhookNode(database);
+        await first.InitializeAsync();
+        var second = new RestartableWebhookNode(database);
+        await second.InitializeAsync();
+        try
+        {
+            var s = await Scenario.SignUp(first.CreateClient(), "enterprise");
+            var webhook = await s.Owner.Post("/api/v1/webhooks", new { url = receiver.Url(), events = new[] { "call.created", "customer.created" } });
+            Assert.Equal(HttpStatusCode.Created, webhook.Status);
+            var department = await s.Department();
+            var viaSecond = new ApiClient(second.CreateClient());
+            const int calls = 30;
+            for (var i = 0; i < calls; i++)
+            {
+                var link = await s.Link(department);
+                var joined = await (i % 2 == 0 ? s.Anonymous : viaSecond).Post($"/api/v1/call/{link["token"]}/join",
+                    new { name = $"Customer {i}", email = $"customer-{i}@example.com" });
+                Assert.Equal(HttpStatusCode.OK, joined.Status);
+            }
+
+            await Eventually.Holds(() => receiver.Received.Count >= 2 * calls, TimeSpan.FromSeconds(60), "every event");
+            await Task.Delay(1000);
+            var received = receiver.Received;
+            Assert.Equal(2 * calls, received.Count);
+            Assert.Equal(2 * calls, received.Select(r => r.EventId).Distinct().Count());
+            var log = await s.Owner.Get($"/api/v1/webhooks/{webhook.Id}/deliveries?page_size=100");
+            Assert.Equal(2 * calls, log.Body!["meta"]!["total_count"]!.GetValue<int>());
+            Assert.All(log.Data.AsArray(), d => Assert.Equal(1, d!["attempt_count"]!.GetValue<int>()));
+        }
+        finally
+        {
+            await ((IAsyncLifetime)second).DisposeAsync();
+            await ((IAsyncLifetime)first).DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A node killed (SIGKILL) while it sends a delivery: its claim dies with its connection, and the next node sends it again.</summary>
+public sealed class WebhookCrashTests
+{
+    private static Dictionary<string, string> Settings => new()
+    {
+        ["Webhooks:AllowPrivateTargets"] = "true",
+        ["Webhooks:Timeout"] = "00:01:00",
+        ["Webhooks:FirstRetryDelay"] = "00:00:00.200",
+        ["Webhooks:PollInterval"] = "00:00:00.100",
+    };
+
+    [Fact]
+    public async Task A_delivery_in_flight_when_its_node_is_killed_is_sent_again_by_the_next_node()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = async (_, attempt) =>
+        {
+            if (attempt > 1) return 200;
+            held.TrySetResult();
+            await release.Task; // the first attempt is still waiting for its answer when the node dies
+            return 200;
+        };
+
+        var first = Voki.Tests.Cluster.NodeProcess.Start(database.ConnectionString, database.Name, Settings);
+        string webhookId;
+        Scenario s;
+        try
+        {
+            await first.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            s = await Scenario.SignUp(new HttpClient { BaseAddress = first.BaseAddress }, "advanced");
+            var webhook = await s.Owner.Post("/api/v1/webhooks", new { url = receiver.Url(), events = new[] { "call.created" } });
+            Assert.Equal(HttpStatusCode.Created, webhook.Status);
+            webhookId = webhook.Id;
+            await s.Join(await s.Department());
+            await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            first.Crash();
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+        release.TrySetResult();
+
+        await using var second = Voki.Tests.Cluster.NodeProcess.Start(database.ConnectionString, database.Name, Settings);
+        await second.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        var owner = new ApiClient(new HttpClient { BaseAddress = second.BaseAddress }).As(s.Owner.Token, s.Tenant);
+        JsonNode? delivery = null;
+        await Eventually.Holds(async () =>
+        {
+            var log = await owner.Get($"/api/v1/webhooks/{webhookId}/deliveries");
+            delivery = Assert.Single(log.Data.AsArray());
+            return delivery!["status"]!.GetValue<string>() == "delivered";
+        }, TimeSpan.FromSeconds(60), "the delivery sent again by the next node");
+        await Eventually.Holds(() => receiver.Received.Count == 2, TimeSpan.FromSeconds(10), "both arrivals recorded");
+        var arrivals = receiver.Received.ToList();
+        Assert.Single(arrivals.Select(r => r.EventId).Distinct());
+        Assert.Single(arrivals.Select(r => r.Body).Distinct());
+        // The killed attempt left nothing behind: its claim's transaction died with the node's connection.
+        Assert.Equal(1, delivery!["attempt_count"]!.GetValue<int>());
+        Assert.Equal(arrivals[0].EventId, delivery["event_id"]!.GetValue<string>());
     }
 }
