@@ -54,7 +54,7 @@ say "starting the node (Release): HTTP $BASE, media UDP port $MEDIA_PORT, log in
   export Node__SiloPort="$SILO_PORT" Node__GatewayPort="$GATEWAY_PORT" Media__Port="$MEDIA_PORT"
   export Recordings__Root="$OUT/recordings" Recordings__NodeUrl="$BASE"
   export Auth__SigningKey="bench-signing-key-$(head -c 24 /dev/urandom | base64)"
-  export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000
+  export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000 RateLimits__SignupsPerHour=100000000
   export Operator__Token="$VOKI_OPERATOR_TOKEN"
   exec dotnet "$ROOT/src/Voki.Api/bin/Release/net10.0/Voki.Api.dll" --contentRoot "$ROOT/src/Voki.Api"
 ) > "$OUT/node.log" 2>&1 &

@@ -26,7 +26,7 @@ public sealed class SimulcastTests : IDisposable
     }
 
     [Fact]
-    public async Task The_answer_receives_the_offered_layers_by_rid()
+    public void The_answer_receives_the_offered_layers_by_rid()
     {
         var session = _node.Session("tenant/sim-answer");
         var alice = Peer(new SyntheticPeer { SimulcastRids = ["q", "h", "f", "x", "y"] });
@@ -43,12 +43,7 @@ public sealed class SimulcastTests : IDisposable
     public async Task A_subscriber_gets_the_layer_its_downlink_carries_as_one_continuous_stream()
     {
         var session = _node.Session("tenant/sim-switch");
-        var alice = Peer(new SyntheticPeer { SimulcastRids = Rids });
-        await SyntheticMedia.JoinAsync(session, "alice", alice);
-        var bob = Peer(new SyntheticPeer { KeepPayloads = true });
-        var got = new ConcurrentQueue<ReceivedPacket>();
-        bob.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) got.Enqueue(p); };
-        await SyntheticMedia.JoinAsync(session, "bob", bob);
+        var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
 
         using var publishing = new CancellationTokenSource();
         var publisher = PublishLayersAsync(alice, publishing.Token);
@@ -90,12 +85,7 @@ public sealed class SimulcastTests : IDisposable
         try
         {
             session.StartCapture(directory);
-            var alice = Peer(new SyntheticPeer { SimulcastRids = Rids });
-            await SyntheticMedia.JoinAsync(session, "alice", alice);
-            var bob = Peer(new SyntheticPeer { KeepPayloads = true });
-            var got = new ConcurrentQueue<ReceivedPacket>();
-            bob.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) got.Enqueue(p); };
-            await SyntheticMedia.JoinAsync(session, "bob", bob);
+            var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
             using var publishing = new CancellationTokenSource();
             var publisher = PublishLayersAsync(alice, publishing.Token);
             await ReportUntilLayerAsync(bob, got, 100_000, 0, TimeSpan.FromSeconds(8));
@@ -114,12 +104,7 @@ public sealed class SimulcastTests : IDisposable
     public async Task Packets_naming_an_unoffered_rid_or_a_bound_layer_under_another_ssrc_are_refused()
     {
         var session = _node.Session("tenant/sim-hostile");
-        var alice = Peer(new SyntheticPeer { SimulcastRids = Rids });
-        await SyntheticMedia.JoinAsync(session, "alice", alice);
-        var bob = Peer(new SyntheticPeer { KeepPayloads = true });
-        var got = new ConcurrentQueue<ReceivedPacket>();
-        bob.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) got.Enqueue(p); };
-        await SyntheticMedia.JoinAsync(session, "bob", bob);
+        var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
         using (var publishing = new CancellationTokenSource())
         {
             var publisher = PublishLayersAsync(alice, publishing.Token);
@@ -137,6 +122,18 @@ public sealed class SimulcastTests : IDisposable
         }
         Assert.Equal(3, _node.Counters.SimulcastStreamsBound);
         Assert.DoesNotContain(got, p => PictureId(p) >= 0x7000);
+    }
+
+    /// <summary>Alice publishes the three layers; Bob receives, his video packets (with their payloads) collected in order.</summary>
+    private async Task<(SyntheticPeer Alice, SyntheticPeer Bob, ConcurrentQueue<ReceivedPacket> BobGot)> PublisherAndSubscriberAsync(SfuSession session)
+    {
+        var alice = Peer(new SyntheticPeer { SimulcastRids = Rids });
+        await SyntheticMedia.JoinAsync(session, "alice", alice);
+        var bob = Peer(new SyntheticPeer { KeepPayloads = true });
+        var got = new ConcurrentQueue<ReceivedPacket>();
+        bob.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) got.Enqueue(p); };
+        await SyntheticMedia.JoinAsync(session, "bob", bob);
+        return (alice, bob, got);
     }
 
     private SyntheticPeer Peer(SyntheticPeer peer)

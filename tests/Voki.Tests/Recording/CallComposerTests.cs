@@ -135,6 +135,28 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Pictures_whose_capture_times_jitter_each_get_a_frame_of_their_own()
+    {
+        // Every odd picture white and stamped 25 ms late: nearer the next frame of the output grid than its own, as the next picture is.
+        var party = new SyntheticParty
+        {
+            Id = "carla", Name = "Carla", Join = 0, Leave = 4.0, VideoStart = 0, VideoColor = "0x202020",
+            Flashes = false, AlternatingFrames = true, OddFramesLate = 0.025, NetworkDelay = 0, VideoArrivalLate = 0, SenderReports = false,
+        };
+        string directory = Path.Combine(capture.Directory, "jitter");
+        await SyntheticCapture.WriteAsync(directory, [party], end: 4.0);
+        string file = Path.Combine(capture.Directory, "jitter.webm");
+        await CallComposer.ComposeAsync(directory, file, Small with { VideoBitrateKbps = 1500 });
+
+        var frames = await MediaProbe.FramesAsync(file, W, H);
+        var core = new Rect(180, 100, 120, 70);
+        var lumas = frames.Skip(Fps / 2).Take(3 * Fps).Select(f => MediaProbe.Luma(MediaProbe.Mean(f, W, core))).ToList();
+        int white = lumas.Count(l => l > 128);
+        output.WriteLine($"white frames {white} of {lumas.Count}: {string.Join(' ', lumas.Select(l => l > 128 ? 'W' : '.'))}");
+        Assert.InRange(white, lumas.Count / 2 - 3, lumas.Count / 2 + 3);
+    }
+
+    [Fact]
     public async Task A_capture_cut_by_a_crash_is_composed_up_to_what_was_written()
     {
         string dir = Path.Combine(capture.Directory, "crashed");

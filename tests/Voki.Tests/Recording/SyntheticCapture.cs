@@ -38,6 +38,10 @@ public sealed record SyntheticParty
     /// adapts its resolution or a phone turns.</summary>
     public IReadOnlyList<(double At, int Width, int Height)> VideoSizeChanges { get; init; } = [];
     public bool Flashes { get; init; } = true;
+    /// <summary>Every odd frame white (instead of the flashes), so each picture the composer loses shows.</summary>
+    public bool AlternatingFrames { get; init; }
+    /// <summary>Odd frames stamped this much after their slot: a capture clock that jitters.</summary>
+    public double OddFramesLate { get; init; }
 
     /// <summary>A 1 kHz beep of 100 ms at amplitude 0.5 each second; otherwise a steady 300 Hz tone at <see cref="ToneAmplitude"/>.</summary>
     public bool Beeps { get; init; } = true;
@@ -148,14 +152,15 @@ public static class SyntheticCapture
         {
             // Frame n of this part is frame firstFrame + n of the video, at source time sourceOffset + (firstFrame + n) / 30.
             int phase = (((int)Math.Round(sourceOffset * 30) + firstFrame) % 30 + 30) % 30;
-            string flash = p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
+            string flash = p.AlternatingFrames ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,2)\\,1)'"
+                : p.Flashes ? $",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n+{phase}\\,30)\\,0)'" : "";
             string source = p.VideoSource is { } src ? $"{src}=s={w}x{h}:r=30" : $"color=c={p.VideoColor}:s={w}x{h}:r=30";
             string raw = $"{path}.{files.Count}.ivf";
             await RunAsync(["-f", "lavfi", "-i", source + flash, "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
                 "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
             files.Add(raw);
         }
-        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path, 1 + p.VideoClockDrift);
+        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path, 1 + p.VideoClockDrift, (long)Math.Round(p.OddFramesLate * 90000));
         foreach (var f in files) File.Delete(f);
     }
 
@@ -164,7 +169,8 @@ public static class SyntheticCapture
     /// Joins IVF files (each starting at the given frame of 30 fps) into one such file; the header keeps the first size.
     /// </summary>
     /// <param name="clockRate">The sender's RTP clock in nominal ticks per true tick (1 + drift).</param>
-    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination, double clockRate = 1)
+    /// <param name="oddFramesLate">Ticks added to every odd frame's timestamp.</param>
+    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination, double clockRate = 1, long oddFramesLate = 0)
     {
         using var output = new MemoryStream();
         for (int k = 0; k < sources.Count; k++)
@@ -183,7 +189,9 @@ public static class SyntheticCapture
             while (at + IvfFile.FrameHeaderSize <= bytes.Length)
             {
                 int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
-                long pts = (long)Math.Round((BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L) * clockRate);
+                long frameNumber = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 30L * num / den + firstFrames[k];
+                long pts = (long)Math.Round((BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L) * clockRate)
+                    + (frameNumber % 2 == 1 ? oddFramesLate : 0);
                 var frame = bytes.AsSpan(at, IvfFile.FrameHeaderSize + size).ToArray();
                 BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), pts);
                 output.Write(frame);
