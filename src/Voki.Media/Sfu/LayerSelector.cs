@@ -3,13 +3,18 @@ namespace Voki.Media.Sfu;
 /// <summary>
 /// Which simulcast layer a subscriber gets: the best layer that is flowing and that its share of the downlink
 /// (<see cref="PublisherBitrateFit.Share"/>) carries, the lowest flowing one when none fits. A layer is kept until the
-/// share falls below <see cref="KeepTolerance"/> of its measured bitrate, so a share just at a layer's rate does not
+/// share falls below <see cref="KeepTolerance"/> of its measured bitrate (an overused link's estimate drops well below
+/// what it was sent), so a share just at a layer's rate does not
 /// switch back and forth with each keyframe (the share already leaves room for overhead and audio). Without an
 /// estimate the subscriber gets the best layer.
 /// </summary>
 public static class LayerSelector
 {
-    public const double KeepTolerance = 0.9;
+    /// <remarks>
+    /// A browser's first estimate is what it has received so far: the layer it gets, its audio and overhead. Less the
+    /// share's headroom and audio allowance that is about 0.85 of the layer's rate, which must not send it down.
+    /// </remarks>
+    public const double KeepTolerance = 0.8;
 
     /// <param name="bitrates">Each layer's measured bit/s, lowest layer first; 0 for a layer that is not flowing.</param>
     /// <param name="current">The layer the subscriber receives now, −1 for none yet.</param>
