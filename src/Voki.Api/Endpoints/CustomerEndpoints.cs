@@ -10,20 +10,17 @@ namespace Voki.Api.Endpoints;
 public static class CustomerEndpoints
 {
     /// <summary>A create or update body. A field sent as null (or "") clears it on update; a field left out stays.</summary>
-    public sealed class CustomerRequest
+    public sealed class CustomerRequest : PatchBody
     {
-        private string? _email, _phone, _document, _notes;
-        private readonly HashSet<string> _sent = [];
-
         public string? Name { get; set; }
-        public string? Email { get => _email; set { _email = value; _sent.Add("email"); } }
-        public string? Phone { get => _phone; set { _phone = value; _sent.Add("phone"); } }
+        public string? Email { get; set; }
+        public string? Phone { get; set; }
         /// <summary>A CPF or CNPJ, with or without punctuation; stored formatted.</summary>
-        public string? Document { get => _document; set { _document = value; _sent.Add("document"); } }
-        public string? Notes { get => _notes; set { _notes = value; _sent.Add("notes"); } }
+        public string? Document { get; set; }
+        public string? Notes { get; set; }
 
         public Optional<string?> Sent(string field, string? value) =>
-            _sent.Contains(field) ? new Optional<string?>(true, string.IsNullOrWhiteSpace(value) ? null : value.Trim()) : default;
+            value is not null || Clears(field) ? new Optional<string?>(true, string.IsNullOrWhiteSpace(value) ? null : value.Trim()) : default;
     }
 
     public sealed class MergeRequest

@@ -72,6 +72,8 @@ public sealed class ForwardedTrack
     public PublishedTrack KeyframeSource => Simulcast is { } simulcast ? simulcast.Layers[TargetLayer] : Source;
     /// <summary>Layer selection state of <see cref="MediaNode"/>: a probe of the subscriber's downlink, when it may try one again.</summary>
     internal readonly DownlinkProbe Probe = new();
+    /// <summary>Since when the estimate has wanted a lower layer without the subscriber losing packets (TimeSpan.Zero: it does not).</summary>
+    internal TimeSpan LowerWantedSince;
     internal int LayerSwitches;
 
     /// <summary>

@@ -63,9 +63,33 @@ internal static class LayerAllocation
         var current = forwarded.CurrentLayer;
         var target = LayerSelector.Choose(bitrates, share, current);
         if (target < 0) return null;
+        if (current >= 0 && target < current && !MustGoDown(forwarded, bitrates[current], share, now)) target = current;
+        else if (target >= current) forwarded.LowerWantedSince = TimeSpan.Zero;
         Probe(forwarded, bitrates, share, current, target, now);
         forwarded.TargetLayer = target;
         return target != current ? layers[target] : null;
+    }
+
+    /// <summary>Losses on the subscriber's downlink (it NACKs) within this long make a lower estimate count at once.</summary>
+    public static readonly TimeSpan LossRecent = TimeSpan.FromSeconds(1);
+    /// <summary>Without losses, how long the estimate must stay low before the layer goes down.</summary>
+    public static readonly TimeSpan DipPatience = TimeSpan.FromSeconds(2);
+    /// <summary>An estimate this far below the layer's rate sends it down at once, losses or not.</summary>
+    public const double FarBelow = 0.6;
+
+    /// <summary>
+    /// Whether an estimate below the current layer sends it down now. A browser's delay-based estimator cuts its estimate
+    /// to 0.85 of what it receives at every overuse it sees, and a loaded machine's timing looks like overuse now and then,
+    /// on a link that carries the layer well: such a dip comes without losses and recovers within a second or two. A link
+    /// that cannot carry the layer fills its queue and loses packets, which the subscriber NACKs.
+    /// </summary>
+    private static bool MustGoDown(ForwardedTrack forwarded, long currentRate, long? share, TimeSpan now)
+    {
+        var lastNack = Interlocked.Read(ref forwarded.Subscriber.LastNackReceivedTicks);
+        var lossy = lastNack != 0 && now.Ticks - lastNack < LossRecent.Ticks;
+        if (lossy || share is not { } budget || budget < currentRate * FarBelow) return true;
+        if (forwarded.LowerWantedSince == TimeSpan.Zero) { forwarded.LowerWantedSince = now; return false; }
+        return now - forwarded.LowerWantedSince >= DipPatience;
     }
 
     private static void Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, TimeSpan now)

@@ -501,6 +501,7 @@ public sealed class MediaNode : IDisposable
     private void Retransmit(PeerConnection peer, ForwardedTrack track, ReadOnlySpan<byte> nack)
     {
         if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
+        Interlocked.Exchange(ref peer.LastNackReceivedTicks, Now.Ticks);
         var request = GenericNack.Read(nack, _nacked);
         if (request.Refused > 0) Interlocked.Add(ref Counters.NackEntriesRefused, request.Refused);
         var now = Now;

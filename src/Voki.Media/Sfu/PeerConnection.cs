@@ -62,6 +62,8 @@ public sealed class PeerConnection
     internal readonly RetransmissionAllowance Retransmissions = new();
     /// <summary>The bitrate of the last REMB we sent this participant as a publisher.</summary>
     internal long LastRembSent;
+    /// <summary>When this participant last NACKed what it receives (MediaNode.Now ticks, 0: never): its downlink loses packets.</summary>
+    internal long LastNackReceivedTicks;
 
     /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();
