@@ -6,23 +6,21 @@ namespace Voki.Media.Sfu;
 /// (libwebrtc's AIMD rate control), so a subscriber given a low layer cannot report room for a higher one unless it is
 /// sent more. While a probe runs we pad its RTX stream (which its estimator counts) up to just under its estimate, so
 /// the estimate can keep rising until the next layer fits. A probe fails when the estimate falls well below its peak
-/// (the link is full) or after <see cref="Longest"/>; the next is tried after a short back-off (at most
-/// <see cref="MaxBackoff"/>): the padding only ever fills what the estimate already allows, so probing a link that
+/// (the link is full) or after <see cref="Longest"/>; the next is tried after a short back-off
+/// (<see cref="Backoff"/>): the padding only ever fills what the estimate already allows, so probing a link that
 /// really is thin costs it a little queueing now and then, and a link that widens is found within seconds.
 /// </summary>
 internal sealed class DownlinkProbe
 {
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
-    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(2);
     /// <summary>An estimate this far below the probe's peak ends it: the padding filled the link.</summary>
     public const double FallToFail = 0.85;
     private readonly object _gate = new();
-    private TimeSpan _startedAt, _notBefore, _backoff = FirstBackoff, _lastPadding;
+    private TimeSpan _startedAt, _notBefore, _lastPadding;
     private bool _active;
     private long _rate, _peak;
     private double _credit;
-
-    public bool Active { get { lock (_gate) return _active; } }
 
     /// <summary>Starts a probe, or, while one runs, sets its padding rate and judges the estimate; false when it just failed.</summary>
     public bool Run(long estimate, long paddingRate, TimeSpan now)
@@ -52,7 +50,6 @@ internal sealed class DownlinkProbe
         {
             if (!_active) return;
             _active = false;
-            _backoff = FirstBackoff;
             _notBefore = now + TimeSpan.FromSeconds(2);
         }
     }
@@ -67,8 +64,7 @@ internal sealed class DownlinkProbe
     {
         _active = false;
         _rate = 0;
-        _notBefore = now + _backoff;
-        _backoff = _backoff * 2 < MaxBackoff ? _backoff * 2 : MaxBackoff;
+        _notBefore = now + Backoff;
     }
 
     /// <summary>Padding bytes due since the last call while a probe runs.</summary>

@@ -74,7 +74,6 @@ public sealed class ForwardedTrack
     internal readonly DownlinkProbe Probe = new();
     /// <summary>Since when the estimate has wanted a lower layer without the subscriber losing packets (TimeSpan.Zero: it does not).</summary>
     internal TimeSpan LowerWantedSince;
-    internal int LayerSwitches;
 
     /// <summary>
     /// Whether a packet of <paramref name="stream"/> goes to this subscriber: always for a single stream; for simulcast,
@@ -91,7 +90,6 @@ public sealed class ForwardedTrack
         var continued = Current is { } previous && _munger.Started ? ContinuedTimestamp(previous, stream, timestamp) : TranslateTimestamp(timestamp);
         _munger.Rebase(sequence, timestamp, continued, Vp8Payload.ReadIds(packet[headerLength..]));
         CurrentLayer = stream.Layer;
-        LayerSwitches++;
         Interlocked.Increment(ref Subscriber.Session.Node.Counters.LayerSwitches);
         return true;
     }
