@@ -19,7 +19,9 @@ public static class ApiDescription
         /api/v1/call/leave/{call_id} and POST /api/v1/call/evaluate/{call_id} require it (401 without it: a call id alone
         rates nothing), GET /api/v1/call/turn-credentials requires it while the call is not over (or a staff access token),
         and GET /api/v1/call/status/{call_id} stays open but names the attendant (`user_name`) only to it; public signup
-        always creates a `free` tenant (an operator changes plans); `online_agents` counts the department's active members until agent presence is available;
+        always creates a `free` tenant (an operator changes plans); the widget's `online_agents` counts the staff members
+        connected to the department's presence topic, and `estimated_wait_time` = ceil(W × position / max(1, online_agents)) with W
+        the average wait of the department's last 20 answered calls (180 s before there is one);
         refresh tokens are opaque, rotate on every use, and reuse revokes the family; deactivating a user or changing
         their role or password ends every session of theirs at once (their access and refresh tokens answer 401, their
         sockets close and reconnecting is refused); logout takes {refresh_token} → 204;
@@ -58,6 +60,15 @@ public static class ApiDescription
         CSV export (supervisor): streamed as the rows are read; RFC 4180 with CRLF; a text cell starting with =, +, -, @,
         a tab or a carriage return is written with a leading ' (and quoted) so a spreadsheet never runs it. links.csv
         columns: id,token,url,status,department,customer_name,customer_email,customer_phone,expires_at,used_at,created_at.
+
+        Analytics (manager and above): overview and hourly on every plan (the "Basic" analytics of free and basic); agents
+        and trends need full analytics (advanced and up, `analytics_enabled` in GET /api/v1/billing/plan), else 403
+        `{"errors":{"detail":"… is part of the full analytics, which the free plan does not include …"}}`. Days and hours are
+        UTC (a company has no time zone setting); a call counts by its creation time. Answers come from materialized views
+        for calls created before the views' cut-off (the UTC midnight before their last refresh) plus the calls table for
+        later ones, in one snapshot, so today's calls show at once; an older call changed since the refresh shows its new
+        state after the next one (nodes refresh every 30 minutes; POST /api/v1/analytics/refresh-views refreshes now).
+        Averages are null, and rates too, when no call has the figure. `online_time` is not reported (presence keeps no history).
 
         Transcripts: each participant's audio is transcribed on its own, so every segment names its speaker (attendant,
         customer, supervisor) and speaker_name; start/end are seconds on the recording's timeline. `language` is BCP-47

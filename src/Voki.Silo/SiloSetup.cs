@@ -38,6 +38,7 @@ public static class SiloSetup
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<WebhookRows>();
         services.AddSingleton<CallRows>();
+        services.AddSingleton<AnalyticsRows>();
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<TranscriptRows>();
         services.AddSingleton<RefreshTokenStore>();

@@ -12,8 +12,17 @@ public static class WidgetEndpoints
     public sealed class JoinRequest { public string? Name { get; set; } public string? Email { get; set; } public string? Phone { get; set; } public string? Reason { get; set; } }
     public sealed class EvaluateRequest { public int? Rating { get; set; } public string? Comment { get; set; } public string? RatingComment { get; set; } }
 
-    /// <summary>Assumed handling time per customer ahead until the department has completed calls to average.</summary>
-    private const double DefaultHandlingSeconds = 180;
+    /// <summary>The wait assumed per customer until the department has answered calls to average.</summary>
+    public const double DefaultWaitSeconds = 180;
+
+    /// <summary>How many of the department's latest answered calls the recent average wait is taken over.</summary>
+    public const int RecentCalls = 20;
+
+    public const string EstimateRule =
+        "online_agents: the distinct staff members connected to the department's presence:{department_id} topic now (on any node). " +
+        "estimated_wait_time = ceil(W × p / max(1, online_agents)) seconds, where W is the average wait (joining to being started) " +
+        "of the department's last 20 answered calls (180 s before there is one) and p the customer's place in the queue " +
+        "(position; for validate, queue_size + 1, where a customer joining now would be); with nobody online it is W × p and online_agents is 0";
 
     public static void MapWidgetEndpoints(this IEndpointRouteBuilder app)
     {
@@ -21,12 +30,15 @@ public static class WidgetEndpoints
         // names the attendant only to it.
         var widget = app.MapGroup("/api/v1/call").WithTags("Widget (public)").AllowAnonymous().RequireRateLimiting(RateLimits.PublicPolicy);
         widget.MapGet("/{token}/validate", Validate)
-            .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used");
+            .WithSummary("Check an access link; 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} when it cannot be used")
+            .WithDescription(EstimateRule);
         widget.MapPost("/{token}/join", Join).Accepts<JoinRequest>("application/json")
             .WithSummary("Join the department's queue (flat body: name, email?, phone?, reason?); creates a queued call. The link is checked first: " +
-                         "an invalid or expired one answers 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} whatever the body, then 422 for the body");
+                         "an invalid or expired one answers 404 {\"errors\":{\"detail\":\"Invalid or expired access link\"}} whatever the body, then 422 for the body")
+            .WithDescription(EstimateRule);
         widget.MapGet("/status/{callId:guid}", Status).RequireRateLimiting(RateLimits.StatusPolicy)
-            .WithSummary("Poll a call's status and queue position; user_name (the attendant) only with Authorization: Bearer <websocket_token from join>, else null");
+            .WithSummary("Poll a call's status and queue position; user_name (the attendant) only with Authorization: Bearer <websocket_token from join>, else null")
+            .WithDescription(EstimateRule);
         widget.MapPost("/evaluate/{callId:guid}", Evaluate).Accepts<EvaluateRequest>("application/json")
             .WithSummary("Rate a completed call once: rating 1–5, comment (or rating_comment) optional → {call_id, rating, rating_comment}, " +
                          "named as on the call object. Authorization: Bearer <websocket_token from join> (401 without it)");
@@ -34,12 +46,12 @@ public static class WidgetEndpoints
             .WithSummary("The customer leaves the queue (call → missed). Authorization: Bearer <websocket_token from join>");
     }
 
-    private static async Task<IResult> Validate(string token, IGrainFactory grains, AccessLinkRows links, CallRows calls, DepartmentRows departments)
+    private static async Task<IResult> Validate(string token, IGrainFactory grains, AccessLinkRows links, CallRows calls)
     {
         var (tenant, link, department) = await UsableLink(token, grains, links);
         var company = await grains.GetGrain<ICompanyGrain>(TenantKey.ForCompany(tenant)).Get();
         var queueSize = await calls.QueueSizeAsync(tenant, department.Id);
-        var agents = await departments.CountActiveMembersAsync(tenant, department.Id);
+        var agents = await OnlineAgents(grains, tenant, department.Id);
         return Envelope.Ok(new
         {
             valid = true,
@@ -57,7 +69,7 @@ public static class WidgetEndpoints
     }
 
     private static async Task<IResult> Join(string token, HttpContext http, IGrainFactory grains, AccessLinkRows links, CallRows calls,
-        DepartmentRows departments, TokenService tokens, IConfiguration configuration)
+        TokenService tokens, IConfiguration configuration)
     {
         // The link first: a dead link answers the documented 404 whatever the body holds.
         var (tenant, link, _) = await UsableLink(token, grains, links);
@@ -69,7 +81,7 @@ public static class WidgetEndpoints
             Name = body.Name!.Trim(), Email = body.Email, Phone = body.Phone, Reason = body.Reason,
         }).Unwrap();
         var position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.Id);
-        var agents = await departments.CountActiveMembersAsync(tenant, call.DepartmentId);
+        var agents = await OnlineAgents(grains, tenant, call.DepartmentId);
         return Envelope.Ok(new
         {
             call_id = call.Id,
@@ -82,8 +94,7 @@ public static class WidgetEndpoints
         });
     }
 
-    private static async Task<IResult> Status(Guid callId, HttpRequest request, IGrainFactory grains, CallRows calls, DepartmentRows departments,
-        TokenService tokens)
+    private static async Task<IResult> Status(Guid callId, HttpRequest request, IGrainFactory grains, CallRows calls, TokenService tokens)
     {
         var (tenant, call) = await FindCall(callId, grains, calls);
         var isTheCustomer = await CustomerGrant.FromRequest(request, tokens) is { } grant && grant.CallId == callId && grant.Tenant == tenant;
@@ -91,7 +102,7 @@ public static class WidgetEndpoints
         if (call.Status == CallStatus.Queued)
         {
             position = await calls.QueuePositionAsync(tenant, call.DepartmentId, call.Id);
-            estimate = await Estimate(tenant, call.DepartmentId, position.Value, await departments.CountActiveMembersAsync(tenant, call.DepartmentId), calls);
+            estimate = await Estimate(tenant, call.DepartmentId, position.Value, await OnlineAgents(grains, tenant, call.DepartmentId), calls);
         }
         return Envelope.Ok(new
         {
@@ -141,10 +152,14 @@ public static class WidgetEndpoints
         return (tenant, call);
     }
 
-    /// <summary>Seconds until a customer at <paramref name="position"/> is served, from the department's recent handling times.</summary>
-    private static async Task<int> Estimate(string tenant, Guid departmentId, int position, long agents, CallRows calls)
+    /// <summary>Staff members on the department's presence topic: each user once, however many sockets they have open.</summary>
+    private static async Task<int> OnlineAgents(IGrainFactory grains, string tenant, Guid departmentId) =>
+        (await grains.GetGrain<IPresenceGrain>(TenantKey.For(tenant, departmentId)).List()).Select(e => e.Key).Distinct().Count();
+
+    /// <summary>Seconds until a customer at <paramref name="position"/> is served (<see cref="EstimateRule"/>).</summary>
+    private static async Task<int> Estimate(string tenant, Guid departmentId, int position, int agents, CallRows calls)
     {
-        var handling = await calls.AverageHandlingSecondsAsync(tenant, departmentId) ?? DefaultHandlingSeconds;
-        return (int)Math.Ceiling(Math.Max(0, position - 1) * handling / Math.Max(1, agents));
+        var wait = await calls.RecentAverageWaitSecondsAsync(tenant, departmentId, RecentCalls) ?? DefaultWaitSeconds;
+        return (int)Math.Ceiling(wait * position / Math.Max(1, agents));
     }
 }

@@ -123,14 +123,15 @@ public sealed class CallRows(NpgsqlDataSource db, WebhookOutbox outbox, CallObje
         return (int)(long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Mean handling time of the department's last 20 completed calls; null before the first one.</summary>
-    public async Task<double?> AverageHandlingSecondsAsync(string tenant, Guid departmentId)
+    /// <summary>Mean wait (joining to being started) of the department's latest <paramref name="calls"/> answered calls; null before the first.</summary>
+    public async Task<double?> RecentAverageWaitSecondsAsync(string tenant, Guid departmentId, int calls)
     {
+        // Latest by creation, which calls_by_department reads backwards; answered calls start in about the order they joined.
         await using var cmd = db.CreateCommand("""
-            SELECT avg(duration) FROM (SELECT duration FROM calls WHERE tenant = $1 AND department_id = $2 AND status = 'completed'
-              AND duration IS NOT NULL ORDER BY completed_at DESC LIMIT 20) recent
+            SELECT avg(wait_time) FROM (SELECT wait_time FROM calls WHERE tenant = $1 AND department_id = $2 AND wait_time IS NOT NULL
+              ORDER BY inserted_at DESC LIMIT $3) recent
             """);
-        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId);
+        cmd.Parameters.AddWithValue(tenant); cmd.Parameters.AddWithValue(departmentId); cmd.Parameters.AddWithValue(calls);
         return await cmd.ExecuteScalarAsync() is decimal avg ? (double)avg : null;
     }
 

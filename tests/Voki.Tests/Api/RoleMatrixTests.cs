@@ -145,6 +145,13 @@ public sealed class RoleMatrixTests(VokiApp app)
         new("GET /api/v1/export/customers.csv", Role.Supervisor, At("/api/v1/export/customers.csv"), 200, Csv: true),
         new("GET /api/v1/export/links.csv", Role.Supervisor, At("/api/v1/export/links.csv?status=active"), 200, Csv: true),
 
+        // Analytics (reference §2.13): manager (the world's tenant is on enterprise, with the full analytics).
+        new("GET /api/v1/analytics/overview", Role.Manager, At("/api/v1/analytics/overview"), 200),
+        new("GET /api/v1/analytics/hourly", Role.Manager, At("/api/v1/analytics/hourly"), 200),
+        new("GET /api/v1/analytics/agents", Role.Manager, At("/api/v1/analytics/agents"), 200),
+        new("GET /api/v1/analytics/trends", Role.Manager, At("/api/v1/analytics/trends?period=week"), 200),
+        new("POST /api/v1/analytics/refresh-views", Role.Manager, At("/api/v1/analytics/refresh-views"), 200),
+
         // Company and billing (reference §2.5, §2.9): manager.
         new("GET /api/v1/company", Role.Manager, At("/api/v1/company"), 200),
         new("PUT /api/v1/company", Role.Manager, At("/api/v1/company", new { company = new { primary_color = "#123456" } }), 200),

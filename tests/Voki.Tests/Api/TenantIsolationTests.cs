@@ -169,6 +169,18 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("GET /api/v1/export/links.csv", t => $"/api/v1/export/links.csv?department_id={t.Foreign.Department}", 200, Csv: true),
         new("GET /api/v1/export/links.csv", _ => "/api/v1/export/links.csv?status=used", 200, Csv: true, LikeUnknownId: false),
 
+        // Analytics: B's figures only, whatever is asked; A's department is, for B, one that does not exist.
+        new("GET /api/v1/analytics/overview", _ => "/api/v1/analytics/overview", 200),
+        new("GET /api/v1/analytics/overview", t => $"/api/v1/analytics/overview?department_id={t.Foreign.Department}", 422, Field: "department_id"),
+        new("GET /api/v1/analytics/hourly", _ => "/api/v1/analytics/hourly", 200),
+        new("GET /api/v1/analytics/hourly", t => $"/api/v1/analytics/hourly?department_id={t.Foreign.Department}", 422, Field: "department_id"),
+        new("GET /api/v1/analytics/agents", _ => "/api/v1/analytics/agents", 200),
+        new("GET /api/v1/analytics/agents", t => $"/api/v1/analytics/agents?department_id={t.Foreign.Department}", 422, Field: "department_id"),
+        new("GET /api/v1/analytics/trends", _ => "/api/v1/analytics/trends", 200),
+        new("GET /api/v1/analytics/trends", t => $"/api/v1/analytics/trends?period=month&department_id={t.Foreign.Department}", 422, Field: "department_id"),
+        // Not ID-based: the views are shared by every tenant (tenancy is by row) and refreshing them changes no one's figures.
+        new("POST /api/v1/analytics/refresh-views", _ => "/api/v1/analytics/refresh-views", 200, LikeUnknownId: false),
+
         // The caller's own company: not ID-based, so B's token only ever reaches B's company.
         new("GET /api/v1/company", _ => "/api/v1/company", 200),
         new("PUT /api/v1/company", _ => "/api/v1/company", 200, _ => new { company = new { name = "Company B renamed" } }),
@@ -262,6 +274,13 @@ public sealed class TenantIsolationTests(VokiApp app)
         var ownCall = await b.Owner.Get($"/api/v1/calls/{b.Ids.Call}");
         Assert.Equal("queued", ownCall.Data["status"]!.GetValue<string>());
         Assert.Null(ownCall.Data["user_id"]);
+
+        // Analytics count each tenant's own calls: B's one queued call, nobody's; A's three, two of them its member's.
+        Assert.Equal(1, (await b.Owner.Get("/api/v1/analytics/overview")).Data["total_calls"]!.GetValue<int>());
+        Assert.Empty((await b.Owner.Get("/api/v1/analytics/agents")).Data.AsArray());
+        Assert.Equal(3, (await a.Owner.Get("/api/v1/analytics/overview")).Data["total_calls"]!.GetValue<int>());
+        var aAgent = Assert.Single((await a.Owner.Get("/api/v1/analytics/agents")).Data.AsArray())!;
+        Assert.Equal((a.Ids.User, 2), (aAgent["user_id"]!.GetValue<string>(), aAgent["total_calls"]!.GetValue<int>()));
 
         Assert.Equal(before, await a.Snapshot());
     }

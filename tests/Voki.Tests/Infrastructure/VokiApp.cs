@@ -35,6 +35,9 @@ public class VokiApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["RateLimits:LoginAttemptsPerAccount"] = "100000",
         ["RateLimits:RefreshesPerFamilyPerMinute"] = "100000",
         ["RateLimits:PasswordResetsPerAddressPerHour"] = "100000",
+        // The analytics views change only when a test refreshes them, and every refresh it asks for happens.
+        ["Analytics:RefreshInterval"] = "00:00:00",
+        ["Analytics:MinRefreshInterval"] = "00:00:00",
     };
 
     /// <summary>The operator credential every test node takes (Scenario changes plans with it).</summary>
