@@ -43,11 +43,12 @@ async Task<Figures> ThroughVoki(Condition condition)
     Stretch stretch;
     await using (var network = await NetworkImpairment.Create("bench_voki", options.MediaPort))
         stretch = await Stretch.Measure(() => condition.ThroughVoki(network, (customerPort, attendantPort), window), sides);
+    (TimeSpan?, TimeSpan?)? recovered = condition.Lifts ? await Recovered(sides) : null;
     var (webm, capture) = await call.CompleteAndCompose(options.Recordings);
     var tiles = await RecordedMotion.Measure(webm, capture, stretch.FromUnixMs, stretch.ToUnixMs);
     var attendantId = call.Tenant.Attendant.Id;
     return new Figures(steady, stretch.Direction("customer"), stretch.Direction("attendant"),
-        tiles.Single(t => t.ParticipantId == "customer"), tiles.Single(t => t.ParticipantId == attendantId));
+        tiles.Single(t => t.ParticipantId == "customer"), tiles.Single(t => t.ParticipantId == attendantId), recovered);
 }
 
 async Task<Figures> Directly(Condition condition)
@@ -59,16 +60,29 @@ async Task<Figures> Directly(Condition condition)
     Stretch stretch;
     await using (var network = await NetworkImpairment.Create("bench_direct", offererPort))
         stretch = await Stretch.Measure(() => condition.Directly(network, window), sides);
-    return new Figures(steady, stretch.Direction("customer"), stretch.Direction("attendant"), null, null);
+    (TimeSpan?, TimeSpan?)? recovered = condition.Lifts ? await Recovered(sides) : null;
+    return new Figures(steady, stretch.Direction("customer"), stretch.Direction("attendant"), null, null, recovered);
+}
+
+// Both directions at once, from the moment the condition lifted; 15 s so that a miss of the 10 s target shows by how much.
+async Task<(TimeSpan? FromCustomer, TimeSpan? FromAttendant)> Recovered((string, Func<Task<VideoStatsSample>> Sample)[] sides)
+{
+    var limit = TimeSpan.FromSeconds(15);
+    var fromCustomer = Recovery.Measure(sides[0].Sample, sides[1].Sample, limit);
+    var fromAttendant = Recovery.Measure(sides[1].Sample, sides[0].Sample, limit);
+    return (await fromCustomer, await fromAttendant);
 }
 
 /// <summary>Video from the customer (received by the attendant) and from the attendant (received by the customer), with the recording's tiles through Voki.</summary>
-public sealed record Figures(bool Steady, Direction FromCustomer, Direction FromAttendant, TileMotion? CustomerTile, TileMotion? AttendantTile)
+/// <param name="Recovered">For a condition that lifts: how long after it each receiver was back to full frame rate and resolution (null: not within 15 s).</param>
+public sealed record Figures(bool Steady, Direction FromCustomer, Direction FromAttendant, TileMotion? CustomerTile, TileMotion? AttendantTile,
+    (TimeSpan? FromCustomer, TimeSpan? FromAttendant)? Recovered)
 {
     public override string ToString() =>
         $"{(Steady ? "" : "(not steady before) ")}customer → attendant: sent {FromCustomer.Sent}; received {FromCustomer.Received}" +
         $" | attendant → customer: sent {FromAttendant.Sent}; received {FromAttendant.Received}" +
-        (CustomerTile is null ? "" : $" | recording {CustomerTile}; {AttendantTile}");
+        (CustomerTile is null ? "" : $" | recording {CustomerTile}; {AttendantTile}") +
+        (Recovered is { } r ? $" | back to full after the condition lifted: {Report.Seconds(r.FromCustomer)} / {Report.Seconds(r.FromAttendant)}" : "");
 }
 
 public sealed class ChromiumHandle(Chromium browser) : IAsyncDisposable
@@ -101,8 +115,8 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine($"Each cell: video from the customer (as the attendant receives it) / video from the attendant (as the customer receives it), over {seconds} s.");
         text.AppendLine();
-        text.AppendLine("| condition | path | encoded fps | decoded fps | freezes | frozen s (browser) | stalled s | NACKs | PLIs | kbit/s received | recording pictures/s | recording frozen s |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| condition | path | encoded fps | decoded fps | freezes | frozen s (browser) | stalled s | NACKs | PLIs | kbit/s received | recording pictures/s | recording frozen s | back to full s after it lifts |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (condition, voki, direct) in results)
         {
             text.AppendLine(Row(condition.Name, "Voki", voki));
@@ -121,7 +135,11 @@ public static class Report
         $"| {condition} | {path}{(f.Steady ? "" : " (not steady before)")} | {Pair(f, d => d.Sent.EncodedFps, "F1")} | {Pair(f, d => d.Received.DecodedFps, "F1")} | " +
         $"{Pair(f, d => d.Received.Freezes, "F0")} | {Pair(f, d => d.Received.FrozenSeconds, "F2")} | {Pair(f, d => d.Received.StalledSeconds, "F2")} | {Pair(f, d => d.Received.Nacks, "F0")} | " +
         $"{Pair(f, d => d.Received.Plis, "F0")} | {Pair(f, d => d.Received.Kbps, "F0")} | " +
-        (f.CustomerTile is null ? "— | — |" : $"{f.CustomerTile.PicturesPerSecond:F1} / {f.AttendantTile!.PicturesPerSecond:F1} | {f.CustomerTile.FrozenSeconds:F2} / {f.AttendantTile.FrozenSeconds:F2} |");
+        (f.CustomerTile is null ? "— | — |" : $"{f.CustomerTile.PicturesPerSecond:F1} / {f.AttendantTile!.PicturesPerSecond:F1} | {f.CustomerTile.FrozenSeconds:F2} / {f.AttendantTile.FrozenSeconds:F2} |") +
+        (f.Recovered is { } r ? $" {Seconds(r.FromCustomer)} / {Seconds(r.FromAttendant)} |" : " — |");
+
+    /// <summary>A recovery time in seconds, "> 15" when there was none within the limit.</summary>
+    public static string Seconds(TimeSpan? time) => time is { } t ? t.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) : "> 15";
 
     private static string Ratio(Figures voki, Figures direct)
     {
@@ -134,6 +152,6 @@ public static class Report
         string Tile(TileMotion? tile, Direction direct) => tile is null || direct.Received.DecodedFps == 0 ? "—" : (tile.PicturesPerSecond / direct.Received.DecodedFps).ToString("F2", CultureInfo.InvariantCulture);
         return $"| | Voki ÷ direct | {Both(d => d.Sent.EncodedFps)} | {Both(d => d.Received.DecodedFps)} | {Both(d => d.Received.Freezes)} | {Both(d => d.Received.FrozenSeconds)} | {Both(d => d.Received.StalledSeconds)} | " +
             $"{Both(d => d.Received.Nacks)} | {Both(d => d.Received.Plis)} | {Both(d => d.Received.Kbps)} | " +
-            $"{Tile(voki.CustomerTile, direct.FromCustomer)} / {Tile(voki.AttendantTile, direct.FromAttendant)} (of direct decoded fps) | — |";
+            $"{Tile(voki.CustomerTile, direct.FromCustomer)} / {Tile(voki.AttendantTile, direct.FromAttendant)} (of direct decoded fps) | — | — |";
     }
 }

@@ -33,5 +33,14 @@ public static class Codecs
     public const string OpusName = "opus/48000/2", Vp8Name = "VP8/90000", RtxName = "rtx/90000";
     public const int DefaultOpusPayloadType = 111, DefaultVp8PayloadType = 96;
 
+    /// <summary>
+    /// Where a Chromium publisher's bandwidth estimate starts, in kbit/s (its fmtp parameter x-google-start-bitrate, read
+    /// from the description it receives). From its default 300 kbit/s the estimate grows by about 8 % a second, so the top
+    /// simulcast layer stays starved for the call's first ~15 s, and each subscriber's own first estimate (what it has
+    /// received after 5 s) then holds it on the lower layer for as long again. This starts at what the pages' layers and
+    /// audio use together; a thinner uplink brings it down within a second or two through its losses.
+    /// </summary>
+    public const int PublisherStartKbps = 1000;
+
     public static string? NameFor(string kind) => kind switch { "audio" => OpusName, "video" => Vp8Name, _ => null };
 }

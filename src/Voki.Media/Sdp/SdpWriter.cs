@@ -61,6 +61,7 @@ public static class SdpWriter
                 Line($"a=rtcp-fb:{pt} ccm fir");
                 Line($"a=rtcp-fb:{pt} nack");
                 Line($"a=rtcp-fb:{pt} nack pli");
+                if (m.Direction == "recvonly") Line($"a=fmtp:{pt} x-google-start-bitrate={Codecs.PublisherStartKbps}");
                 if (rtx is { } r)
                 {
                     Line($"a=rtpmap:{r} {Codecs.RtxName}");

@@ -2,70 +2,123 @@ namespace Voki.Media.Sfu;
 
 /// <summary>
 /// Whether a subscriber's downlink carries the next simulcast layer up, found out before switching to it. A browser's
-/// receive-side estimate (REMB) grows by about 8 % a second and never beyond about 1.5 times what it receives
-/// (libwebrtc's AIMD rate control), so a subscriber given a low layer cannot report room for a higher one unless it is
-/// sent more. While a probe runs we pad its RTX stream (which its estimator counts) up to just under its estimate, so
-/// the estimate can keep rising until the next layer fits. A probe fails when the estimate falls well below its peak
-/// (the link is full) or after <see cref="Longest"/>; the next is tried after a short back-off
-/// (<see cref="Backoff"/>): the padding only ever fills what the estimate already allows, so probing a link that
-/// really is thin costs it a little queueing now and then, and a link that widens is found within seconds.
+/// receive-side estimate (REMB) grows by at most about 8 % a second and never beyond about 1.5 times what it receives
+/// (libwebrtc's AIMD rate control), so waiting for it to report room for the next layer takes many seconds after a
+/// thin stretch. Two kinds of padding on the subscriber's RTX stream (which its estimator counts) find out sooner:
+/// <list type="bullet">
+/// <item>a steady fill up to just under its estimate, so the estimate is free to keep rising;</item>
+/// <item>every few seconds a burst of <see cref="BurstLength"/> at the next layer's whole rate. Its estimator holds or
+/// cuts its estimate while it sees the burst queue up (overuse), and keeps raising it while the link carries the burst;
+/// a burst that the estimate rose through by <see cref="BurstGrowth"/>, with no NACK, proves the layer fits.</item>
+/// </list>
+/// A probe fails when the estimate falls well below its peak (the link is full) or after <see cref="Longest"/>; the
+/// next is tried after <see cref="Backoff"/>. A failed burst waits twice as long as the last, up to
+/// <see cref="LongestBurstBackoff"/>: on a link that really is thin each burst costs some queueing, and a link that
+/// widens is still found within seconds.
 /// </summary>
 internal sealed class DownlinkProbe
 {
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
     public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan BurstLength = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan FirstBurstBackoff = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan LongestBurstBackoff = TimeSpan.FromSeconds(4);
     /// <summary>An estimate this far below the probe's peak ends it: the padding filled the link.</summary>
     public const double FallToFail = 0.85;
+    /// <summary>How much the estimate must rise over a burst for the burst to count as carried.</summary>
+    public const double BurstGrowth = 1.03;
+    /// <summary>A burst sends this much more than the next layer's measured rate: a layer's rate varies with its pictures.</summary>
+    public const double BurstMargin = 1.05;
+
     private readonly object _gate = new();
-    private TimeSpan _startedAt, _notBefore, _lastPadding;
-    private bool _active;
-    private long _rate, _peak;
+    private TimeSpan _startedAt, _notBefore, _lastPadding, _burstStartedAt, _burstNotBefore, _burstBackoff = FirstBurstBackoff;
+    private bool _active, _bursting;
+    private long _rate, _peak, _burstFrom;
     private double _credit;
 
-    /// <summary>Starts a probe, or, while one runs, sets its padding rate and judges the estimate; false when it just failed.</summary>
-    public bool Run(long estimate, long paddingRate, TimeSpan now)
+    /// <summary>
+    /// Starts a probe, or, while one runs, sets its padding and judges the estimate and any burst.
+    /// </summary>
+    /// <param name="estimate">The subscriber's share of its downlink for this track.</param>
+    /// <param name="current">The bit/s of the layer it receives now.</param>
+    /// <param name="next">The bit/s of the next layer up.</param>
+    /// <param name="lastNackTicks">When the subscriber last NACKed (<see cref="TimeSpan.Ticks"/> of the media clock), 0 for never.</param>
+    public ProbeOutcome Run(long estimate, long current, long next, long lastNackTicks, TimeSpan now)
     {
         lock (_gate)
         {
             if (!_active)
             {
-                if (now < _notBefore) return true;
+                if (now < _notBefore) return ProbeOutcome.Waiting;
                 (_active, _startedAt, _lastPadding, _credit, _peak) = (true, now, now, 0, estimate);
+                _burstNotBefore = now + _burstBackoff;
             }
             _peak = Math.Max(_peak, estimate);
             if (estimate < _peak * FallToFail || now - _startedAt > Longest)
             {
+                if (_bursting) FailBurst(now);
                 Fail(now);
-                return false;
+                return ProbeOutcome.Failed;
             }
-            _rate = Math.Max(0, paddingRate);
-            return true;
+            if (_bursting)
+            {
+                if (lastNackTicks > _burstStartedAt.Ticks) FailBurst(now);
+                else if (now - _burstStartedAt >= BurstLength)
+                {
+                    if (estimate >= _burstFrom * BurstGrowth) return Prove(now);
+                    FailBurst(now);
+                }
+            }
+            else if (now >= _burstNotBefore)
+                (_bursting, _burstStartedAt, _burstFrom) = (true, now, estimate);
+            var fill = _bursting ? (long)(next * BurstMargin) : Math.Min(next, (long)(estimate * 0.95));
+            _rate = Math.Max(0, fill - current);
+            return ProbeOutcome.Running;
         }
     }
 
     /// <summary>The next layer fits: the subscriber switches up, and a probe for the layer after may follow soon.</summary>
     public void Succeed(TimeSpan now)
     {
-        lock (_gate)
-        {
-            if (!_active) return;
-            _active = false;
-            _notBefore = now + TimeSpan.FromSeconds(2);
-        }
+        lock (_gate) if (_active) Prove(now);
     }
 
     /// <summary>No probe is wanted now (the subscriber is at the best layer, or going down).</summary>
     public void Stop(TimeSpan now)
     {
-        lock (_gate) if (_active) Fail(now);
+        lock (_gate)
+        {
+            if (_bursting) FailBurst(now);
+            if (_active) Fail(now);
+        }
+    }
+
+    private ProbeOutcome Prove(TimeSpan now)
+    {
+        (_active, _bursting, _rate) = (false, false, 0);
+        _notBefore = now + Backoff;
+        _burstBackoff = FirstBurstBackoff;
+        return ProbeOutcome.Proven;
+    }
+
+    private void FailBurst(TimeSpan now)
+    {
+        _bursting = false;
+        _burstNotBefore = now + _burstBackoff;
+        _burstBackoff = _burstBackoff * 2 < LongestBurstBackoff ? _burstBackoff * 2 : LongestBurstBackoff;
     }
 
     private void Fail(TimeSpan now)
     {
-        _active = false;
-        _rate = 0;
+        (_active, _bursting, _rate) = (false, false, 0);
         _notBefore = now + Backoff;
     }
+
+    /// <summary>The padding rate of the running probe in bit/s, 0 when none runs.</summary>
+    public long Rate { get { lock (_gate) return _active ? _rate : 0; } }
+
+    /// <summary>Whether a burst at the next layer's rate is under way.</summary>
+    public bool Bursting { get { lock (_gate) return _bursting; } }
 
     /// <summary>Padding bytes due since the last call while a probe runs.</summary>
     public int PaddingDue(TimeSpan now)
@@ -81,3 +134,5 @@ internal sealed class DownlinkProbe
         }
     }
 }
+
+internal enum ProbeOutcome { Waiting, Running, Failed, Proven }

@@ -74,6 +74,8 @@ public sealed class ForwardedTrack
     internal readonly DownlinkProbe Probe = new();
     /// <summary>Since when the estimate has wanted a lower layer without the subscriber losing packets (TimeSpan.Zero: it does not).</summary>
     internal TimeSpan LowerWantedSince;
+    /// <summary>The layer a probe proved, held while the subscriber's estimate catches up; null when none is.</summary>
+    internal ProvenLayer? Proven;
 
     /// <summary>
     /// Whether a packet of <paramref name="stream"/> goes to this subscriber: always for a single stream; for simulcast,

@@ -42,8 +42,9 @@ public static class LayerSelector
 }
 
 /// <summary>
-/// One subscriber's simulcast layer kept fitted to its downlink: the target layer from <see cref="LayerSelector"/>, and a
-/// <see cref="DownlinkProbe"/> while the estimate is what keeps it below a layer its link may well carry.
+/// One subscriber's simulcast layer kept fitted to its downlink: the target layer from <see cref="LayerSelector"/>, a
+/// <see cref="DownlinkProbe"/> while the estimate is what keeps it below a layer its link may well carry, and the layer a
+/// probe proved held while the estimate catches up (<see cref="ProvenLayer"/>).
 /// </summary>
 internal static class LayerAllocation
 {
@@ -61,11 +62,21 @@ internal static class LayerAllocation
         Span<long> bitrates = stackalloc long[layers.Length];
         for (var i = 0; i < layers.Length; i++) bitrates[i] = layers[i].Ssrc == 0 ? 0 : layers[i].Bitrate.Current(now);
         var current = forwarded.CurrentLayer;
+        var lastNack = Interlocked.Read(ref forwarded.Subscriber.LastNackReceivedTicks);
         var target = LayerSelector.Choose(bitrates, share, current);
         if (target < 0) return null;
-        if (current >= 0 && target < current && !MustGoDown(forwarded, bitrates[current], share, now)) target = current;
+        if (forwarded.Proven is { } proven)
+        {
+            if (target >= proven.Layer || bitrates[proven.Layer] <= 0 || !proven.Holds(share, lastNack, now)) forwarded.Proven = null;
+            else target = proven.Layer;
+        }
+        if (current >= 0 && target < current && !MustGoDown(forwarded, bitrates[current], share, lastNack, now)) target = current;
         else if (target >= current) forwarded.LowerWantedSince = TimeSpan.Zero;
-        Probe(forwarded, bitrates, share, current, target, now);
+        if (Probe(forwarded, bitrates, share, current, target, lastNack, now) is { } up)
+        {
+            forwarded.Proven = new ProvenLayer(up, share!.Value, now);
+            target = up;
+        }
         forwarded.TargetLayer = target;
         return target != current ? layers[target] : null;
     }
@@ -83,24 +94,45 @@ internal static class LayerAllocation
     /// on a link that carries the layer well: such a dip comes without losses and recovers within a second or two. A link
     /// that cannot carry the layer fills its queue and loses packets, which the subscriber NACKs.
     /// </summary>
-    private static bool MustGoDown(ForwardedTrack forwarded, long currentRate, long? share, TimeSpan now)
+    private static bool MustGoDown(ForwardedTrack forwarded, long currentRate, long? share, long lastNack, TimeSpan now)
     {
-        var lastNack = Interlocked.Read(ref forwarded.Subscriber.LastNackReceivedTicks);
         var lossy = lastNack != 0 && now.Ticks - lastNack < LossRecent.Ticks;
         if (lossy || share is not { } budget || budget < currentRate * FarBelow) return true;
         if (forwarded.LowerWantedSince == TimeSpan.Zero) { forwarded.LowerWantedSince = now; return false; }
         return now - forwarded.LowerWantedSince >= DipPatience;
     }
 
-    private static void Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, TimeSpan now)
+    /// <summary>Runs the probe for the next layer up while one is worth finding out; returns that layer once a burst proved it.</summary>
+    private static int? Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, long lastNack, TimeSpan now)
     {
         var probe = forwarded.Probe;
-        if (current >= 0 && target > current) { probe.Succeed(now); return; }
+        if (current >= 0 && target > current) { probe.Succeed(now); return null; }
         var next = -1;
         for (var i = current + 1; current >= 0 && i < bitrates.Length; i++) if (bitrates[i] > 0) { next = i; break; }
-        if (share is not { } budget || next < 0 || target < current) { probe.Stop(now); return; }
-        var needed = bitrates[next];
-        var padding = Math.Min(needed, (long)(budget * 0.95)) - bitrates[current];
-        probe.Run(budget, padding, now);
+        if (share is not { } budget || next < 0 || target < current) { probe.Stop(now); return null; }
+        return probe.Run(budget, bitrates[current], bitrates[next], lastNack, now) == ProbeOutcome.Proven ? next : null;
+    }
+}
+
+/// <summary>
+/// A layer a <see cref="DownlinkProbe"/> burst showed the subscriber's link carries, held while its estimate (which
+/// grows by at most about 8 % a second) catches up. It is let go at the first loss, once the estimate falls from its
+/// peak or stops rising (the estimator holds its estimate while it sees the link overused), and after <see cref="Longest"/>.
+/// </summary>
+internal sealed class ProvenLayer(int layer, long share, TimeSpan since)
+{
+    public static readonly TimeSpan Longest = TimeSpan.FromSeconds(15);
+    /// <summary>How long the estimate may go without a new peak before the hold ends.</summary>
+    public static readonly TimeSpan Stall = TimeSpan.FromSeconds(2);
+
+    public int Layer { get; } = layer;
+    private long _peak = share;
+    private TimeSpan _peakAt = since;
+
+    public bool Holds(long? share, long lastNack, TimeSpan now)
+    {
+        if (share is not { } estimate || lastNack > since.Ticks || now - since > Longest) return false;
+        if (estimate > _peak) (_peak, _peakAt) = (estimate, now);
+        return estimate >= _peak * DownlinkProbe.FallToFail && now - _peakAt <= Stall;
     }
 }

@@ -78,6 +78,8 @@ public sealed class MediaNode : IDisposable
 
     public SfuSession? ExistingSession(string id) => _sessions.GetValueOrDefault(id);
 
+    internal IEnumerable<SfuSession> SessionsSnapshot() => [.. _sessions.Values];
+
     internal void CloseSession(SfuSession session) => _sessions.TryRemove(new KeyValuePair<string, SfuSession>(session.Id, session));
 
     internal LocalTransport LocalTransport(PeerConnection peer) =>

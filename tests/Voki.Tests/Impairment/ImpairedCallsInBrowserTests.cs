@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using System.Diagnostics;
 using Voki.Tests.Pages;
 using Xunit.Abstractions;
 
@@ -113,13 +112,17 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         verdict.Check(toAttendant.Received.DecodedFps >= 20, $"capped side: {toAttendant.Received.DecodedFps:F1} fps decoded, want ≥ 20");
         verdict.Check(toAttendant.Received.Frozen <= 3.0, $"capped side: frozen {toAttendant.Received.Frozen:F2} s, want ≤ 3 s (issue target 1 s)");
         verdict.Live(capped, maxFrozen: 0.5, only: run.AttendantId, what: "uncapped side");
+        // Untouched means the full layer too: before the publishers' start bitrate (Codecs.PublisherStartKbps) one run in two
+        // kept the uncapped side on the half layer for the whole stretch.
+        var toCustomer = capped.Direction(run.AttendantId);
+        verdict.Check(toCustomer.Received.Kbps >= 0.75 * toCustomer.Sent.Kbps && toCustomer.Received.FrameWidth >= toCustomer.Sent.FrameWidth,
+            $"uncapped side: {toCustomer.Received.Kbps:F0} kbit/s at {toCustomer.Received.FrameWidth} wide of the full layer's {toCustomer.Sent.Kbps:F0} at {toCustomer.Sent.FrameWidth}, want ≥ 75 % of it at its width");
         // The cap is on a downlink, so the recording's uplinks are untouched; 0.85 leaves room for a loaded machine's composer.
         verdict.Recording(capped, run.Tiles, maxFrozen: 0.5, minShare: 0.85);
-        // Reported, not asserted: with simulcast the way back to the full layer rides the browser's REMB growth (8 %/s)
-        // and missed 10 s in 2 of 4 clean-clone runs; issue 9 stays open for it.
-        output.WriteLine(run.Recovery is { } after
-            ? $"the attendant is back to full frame rate and resolution {after.TotalSeconds:F1} s after the cap lifted (issue target ≤ 10 s)"
-            : "the attendant is not back to full frame rate and resolution within 10 s of the cap lifting (issue target ≤ 10 s)");
+        // Before the probe's bursts (DownlinkProbe) the way back rode the browser's REMB growth of about 8 % a second: 9–11 s.
+        verdict.Check(run.Recovery is not null, run.Recovery is { } after
+            ? $"the attendant is back to full frame rate and resolution {after.TotalSeconds:F1} s after the cap lifted, want ≤ 10 s"
+            : "the attendant is not back to full frame rate and resolution within 10 s of the cap lifting, want ≤ 10 s");
         verdict.Pass();
     }
 
@@ -147,14 +150,19 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         var before = await RecordedCall.Sample(customer);
         var attendantPort = (await RecordedCall.Sample(attendant)).LocalPort ?? throw new InvalidOperationException("the attendant's connection has no selected candidate pair");
 
+        await using var trace = LayerTrace.Start(fixture.Node.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>());
         await network.CapFrom(700, toPort: attendantPort);
+        trace.Mark("attendant's downlink capped at 700 kbit/s");
         var capped = await Stretch.Measure(Window, sides);
         output.WriteLine(await network.Describe());
         output.WriteLine($"media counters under the cap: {fixture.Node.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>().Counters}");
         foreach (var (who, series) in capped.Decoded)
             output.WriteLine($"{who} decoded per 250 ms under the cap: {string.Join(' ', series.Zip(series.Skip(1), (a, b) => b.Frames - a.Frames))}");
         await network.Uncap();
-        var recovery = await Recovered(() => RecordedCall.Sample(customer), () => RecordedCall.Sample(attendant), TimeSpan.FromSeconds(10));
+        trace.Mark("cap lifted");
+        var recovery = await Recovery.Measure(() => RecordedCall.Sample(customer), () => RecordedCall.Sample(attendant), TimeSpan.FromSeconds(10));
+        trace.Mark(recovery is { } took ? $"recovered after {took.TotalSeconds:F1} s" : "not recovered within 10 s");
+        output.WriteLine($"layer allocation per simulcast subscriber:\n{trace}");
 
         var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
         var tiles = await RecordedMotion.Measure(webm, capture, capped.FromUnixMs, capped.ToUnixMs);
@@ -177,26 +185,5 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         {
             Environment.SetEnvironmentVariable("VOKI_NETNS", inside);
         }
-    }
-
-    /// <summary>How long after now the capped receiver decodes the full frame rate (≥ 90 % of what is encoded, over 2 s) at the publisher's full width again; null if not within <paramref name="limit"/>.</summary>
-    private static async Task<TimeSpan?> Recovered(Func<Task<VideoStatsSample>> publisher, Func<Task<VideoStatsSample>> receiver, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        var samples = new List<(VideoStatsSample Sent, VideoStatsSample Received)>();
-        while (clock.Elapsed < limit + TimeSpan.FromSeconds(1))
-        {
-            samples.Add((await publisher(), await receiver()));
-            if (samples.Count >= 3)
-            {
-                var (sentThen, receivedThen) = samples[^3];
-                var (sentNow, receivedNow) = samples[^1];
-                var sent = SentVideo.Between(sentThen, sentNow);
-                var received = ReceivedVideo.Between(receivedThen, receivedNow);
-                if (received.DecodedFps >= 0.9 * sent.EncodedFps && received.FrameWidth >= sent.FrameWidth) return clock.Elapsed;
-            }
-            await Task.Delay(1000);
-        }
-        return null;
     }
 }

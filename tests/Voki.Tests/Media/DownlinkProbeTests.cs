@@ -1,0 +1,116 @@
+using Voki.Media.Sfu;
+
+namespace Voki.Tests.Media;
+
+/// <summary>
+/// The probe that finds out whether a subscriber's downlink carries the next simulcast layer (issue 9: back to the full
+/// layer within 10 s of a thin link widening), driven by the estimates a browser's REMB would give, 4 times a second.
+/// </summary>
+public sealed class DownlinkProbeTests
+{
+    private const long Half = 200_000, Full = 700_000;
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Runs the probe from <paramref name="from"/> until <paramref name="until"/>; the estimate at each moment comes from <paramref name="estimate"/>.</summary>
+    private static (ProbeOutcome Last, TimeSpan At, List<(TimeSpan At, long Rate, bool Burst)> Padding) Drive(
+        DownlinkProbe probe, TimeSpan from, TimeSpan until, Func<TimeSpan, long> estimate, long lastNackTicks = 0)
+    {
+        var padding = new List<(TimeSpan, long, bool)>();
+        var outcome = ProbeOutcome.Waiting;
+        for (var now = from; now <= until; now += Tick)
+        {
+            outcome = probe.Run(estimate(now), Half, Full, lastNackTicks, now);
+            padding.Add((now, probe.Rate, probe.Bursting));
+            if (outcome == ProbeOutcome.Proven) return (outcome, now, padding);
+        }
+        return (outcome, until, padding);
+    }
+
+    [Fact]
+    public void A_link_that_widened_is_proven_by_one_burst_long_before_the_estimate_reaches_the_layer()
+    {
+        var probe = new DownlinkProbe();
+        // The estimate grows by 6 % a second from 450 kbit/s: it would need about 8 s to reach 700.
+        var (outcome, at, padding) = Drive(probe, TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(110), now => (long)(450_000 * Math.Pow(1.06, (now - TimeSpan.FromSeconds(100)).TotalSeconds)));
+        Assert.Equal(ProbeOutcome.Proven, outcome);
+        Assert.InRange((at - TimeSpan.FromSeconds(100)).TotalSeconds, 2.9, 3.6);
+        // Before the burst the padding only fills up to the estimate; the burst sends the next layer's whole rate.
+        var gentle = padding.First();
+        Assert.False(gentle.Burst);
+        Assert.InRange(gentle.Rate, (long)(450_000 * 0.95) - Half - 1000, (long)(450_000 * 0.95) - Half + 1000);
+        var burst = padding.First(p => p.Burst);
+        Assert.Equal((long)(Full * DownlinkProbe.BurstMargin) - Half, burst.Rate);
+    }
+
+    [Fact]
+    public void A_burst_the_estimate_does_not_rise_through_fails_and_the_next_waits_longer()
+    {
+        var probe = new DownlinkProbe();
+        var start = TimeSpan.FromSeconds(50);
+        var (outcome, _, padding) = Drive(probe, start, start + TimeSpan.FromSeconds(12), _ => 500_000);
+        Assert.NotEqual(ProbeOutcome.Proven, outcome);
+        var burstStarts = padding.Where((p, i) => p.Burst && (i == 0 || !padding[i - 1].Burst)).Select(p => (p.At - start).TotalSeconds).ToList();
+        // First after 2 s; it fails after 1 s, the next waits 2 s, the one after 4 s (the longest back-off).
+        Assert.Equal(new[] { 2.0, 5.0, 10.0 }, burstStarts);
+        Assert.All(padding.Where(p => !p.Burst), p => Assert.Equal((long)(500_000 * 0.95) - Half, p.Rate));
+    }
+
+    [Fact]
+    public void A_nack_during_a_burst_fails_it_even_while_the_estimate_rises()
+    {
+        var probe = new DownlinkProbe();
+        var start = TimeSpan.FromSeconds(10);
+        Func<TimeSpan, long> rising = now => (long)(450_000 * Math.Pow(1.08, (now - start).TotalSeconds));
+        // The burst starts 2 s in; the subscriber NACKs 2.5 s in.
+        var nackAt = (start + TimeSpan.FromSeconds(2.5)).Ticks;
+        var (outcome, _, _) = Drive(probe, start, start + TimeSpan.FromSeconds(4.5), rising);
+        Assert.Equal(ProbeOutcome.Proven, outcome);
+
+        var lossy = new DownlinkProbe();
+        var results = new List<ProbeOutcome>();
+        for (var now = start; now <= start + TimeSpan.FromSeconds(4.25); now += Tick)
+            results.Add(lossy.Run(rising(now), Half, Full, now.Ticks >= nackAt ? nackAt : 0, now));
+        Assert.DoesNotContain(ProbeOutcome.Proven, results);
+        Assert.False(lossy.Bursting);
+    }
+
+    [Fact]
+    public void An_estimate_that_falls_from_its_peak_ends_the_probe_and_it_waits_before_the_next()
+    {
+        var probe = new DownlinkProbe();
+        var start = TimeSpan.FromSeconds(30);
+        Assert.Equal(ProbeOutcome.Running, probe.Run(600_000, Half, Full, 0, start));
+        Assert.Equal(ProbeOutcome.Failed, probe.Run(500_000, Half, Full, 0, start + Tick));
+        Assert.Equal(0, probe.Rate);
+        Assert.Equal(ProbeOutcome.Waiting, probe.Run(600_000, Half, Full, 0, start + TimeSpan.FromSeconds(1.5)));
+        Assert.Equal(ProbeOutcome.Running, probe.Run(600_000, Half, Full, 0, start + TimeSpan.FromSeconds(2.5)));
+    }
+
+    [Fact]
+    public void A_proven_layer_is_held_while_the_estimate_climbs_and_let_go_when_it_stalls_falls_or_the_link_loses()
+    {
+        var since = TimeSpan.FromSeconds(200);
+        var climbing = new ProvenLayer(1, 450_000, since);
+        for (var s = 0.5; s <= 5; s += 0.5)
+            Assert.True(climbing.Holds((long)(450_000 * Math.Pow(1.06, s)), 0, since + TimeSpan.FromSeconds(s)));
+
+        var stalled = new ProvenLayer(1, 450_000, since);
+        Assert.True(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(0.5)));
+        Assert.True(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(2.5)));
+        Assert.False(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(2.75)));
+
+        var falling = new ProvenLayer(1, 450_000, since);
+        Assert.True(falling.Holds(500_000, 0, since + TimeSpan.FromSeconds(1)));
+        Assert.False(falling.Holds(420_000, 0, since + TimeSpan.FromSeconds(1.25)));
+
+        var lossy = new ProvenLayer(1, 450_000, since);
+        Assert.True(lossy.Holds(480_000, (since - TimeSpan.FromSeconds(1)).Ticks, since + TimeSpan.FromSeconds(1)));
+        Assert.False(lossy.Holds(500_000, (since + TimeSpan.FromSeconds(1.1)).Ticks, since + TimeSpan.FromSeconds(1.25)));
+
+        var stale = new ProvenLayer(1, 450_000, since);
+        Assert.False(stale.Holds(null, 0, since + TimeSpan.FromSeconds(1)));
+        var old = new ProvenLayer(1, 100_000, since);
+        for (var s = 0.5; s < ProvenLayer.Longest.TotalSeconds; s += 0.5) old.Holds(100_000 + (long)(s * 10_000), 0, since + TimeSpan.FromSeconds(s));
+        Assert.False(old.Holds(400_000, 0, since + ProvenLayer.Longest + TimeSpan.FromSeconds(0.5)));
+    }
+}
