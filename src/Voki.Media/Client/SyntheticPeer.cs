@@ -90,6 +90,8 @@ public sealed class SyntheticPeer : IDisposable
     public DatagramFilter? DropIncoming { get; init; }
     public event Action<ReceivedPacket>? PacketReceived;
     public long RtcpReceived;
+    /// <summary>Each report block of the SFU's receiver reports about what this peer publishes (RFC 3550 §6.4.1).</summary>
+    public event Action<ReportBlock>? ReportBlockReceived;
     public long PliReceived;
 
     /// <param name="bind">Loopback by default; a server that only listens on the machine's own interface (Janus) needs Any.</param>
@@ -662,6 +664,8 @@ public sealed class SyntheticPeer : IDisposable
                             if (AnswerNacks) Resend(NackedSequences(rtcp));
                         }
                         else if (rtcp[1] == RtcpType.SenderReport && size >= 28) AnswerSenderReport(rtcp);
+                        else if (rtcp[1] == RtcpType.ReceiverReport && ReportBlockReceived is { } reported)
+                            foreach (var block in ReportBlock.Parse(rtcp)) reported(block);
                     }
                     continue;
                 }

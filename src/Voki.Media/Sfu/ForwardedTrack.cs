@@ -39,6 +39,10 @@ public sealed class ForwardedTrack
     private readonly long[]? _cacheResentAt;
     private readonly RetransmissionBudget _budget;
     internal uint PacketsSent, OctetsSent;
+    /// <summary>The subscriber's latest report block about this stream (its loss and jitter, RFC 3550 §6.4.1).</summary>
+    internal volatile ReportedReception? Reported;
+    /// <summary>Keyframe requests (PLI, FIR) the subscriber sent about this stream: its decoder lost the picture.</summary>
+    internal long KeyframeRequestsReceived;
 
     public ForwardedTrack(PeerConnection subscriber, PublishedTrack source, string mid, byte payloadType)
     {

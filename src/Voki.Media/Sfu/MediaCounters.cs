@@ -52,6 +52,8 @@ public sealed class MediaCounters
     /// <summary>RTX packets with no original inside: padding-only bandwidth probes (RFC 4588 §4), or too short.</summary>
     public long RtxWithoutPacket;
     public long PacketsReceived;
+    /// <summary>Bytes of those packets (RTP header and payload, after SRTP), RTX included.</summary>
+    public long BytesReceived;
     public long PacketsForwarded;
     public long BytesForwarded;
     public long Retransmissions;

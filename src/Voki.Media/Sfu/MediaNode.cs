@@ -332,6 +332,8 @@ public sealed class MediaNode : IDisposable
             return;
         }
         Interlocked.Increment(ref Counters.PacketsReceived);
+        Interlocked.Add(ref Counters.BytesReceived, plainLength);
+        Interlocked.Add(ref peer.BytesReceived, plainLength);
         var packet = buffer.AsSpan(0, plainLength);
         if (peer.TransportCcId is var transportCc and not 0 && HeaderExtension.Find(packet, transportCc) is { Length: 2 } transportSequence)
             peer.TransportFeedback.OnPacket(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(transportSequence), Now);
@@ -345,7 +347,8 @@ public sealed class MediaNode : IDisposable
                 return;
             }
         }
-        if (track.Ssrc != ssrc)
+        var viaRtx = track.Ssrc != ssrc;
+        if (viaRtx)
         {
             if (RtpHeader.PayloadType(packet) != track.RtxPayloadType)
             {
@@ -367,7 +370,7 @@ public sealed class MediaNode : IDisposable
         if (arrival == PacketArrival.Duplicate) { Interlocked.Increment(ref Counters.DuplicatesDropped); return; }
         track.Bitrate.Add(plainLength, now);
         if (arrival == PacketArrival.Recovered) Interlocked.Increment(ref Counters.PacketsRecovered);
-        track.Count(packet);
+        track.Count(packet, headerLength, arrival, viaRtx, track.Receiver.Missing, now);
         if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
         foreach (var forwarded in track.Subscribers)
         {
@@ -382,6 +385,7 @@ public sealed class MediaNode : IDisposable
             }
             Interlocked.Increment(ref Counters.PacketsForwarded);
             Interlocked.Add(ref Counters.BytesForwarded, plainLength);
+            Interlocked.Add(ref subscriber.BytesSent, plainLength);
         }
     }
 
@@ -409,7 +413,11 @@ public sealed class MediaNode : IDisposable
                 case RtcpType.PayloadFeedback when packet.Format is RtcpType.PliFormat or RtcpType.FirFormat:
                     var media = packet.Format == RtcpType.PliFormat ? packet.MediaSsrc
                         : length >= 20 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(packet.Bytes[12..]) : 0;
-                    if (peer.Forwarded.TryGetValue(media, out var wanted)) RequestKeyframe(wanted.KeyframeSource);
+                    if (peer.Forwarded.TryGetValue(media, out var wanted))
+                    {
+                        Interlocked.Increment(ref wanted.KeyframeRequestsReceived);
+                        RequestKeyframe(wanted.KeyframeSource);
+                    }
                     break;
                 case RtcpType.PayloadFeedback when packet.Format == RtcpType.RembFormat:
                     if (RembPacket.TryRead(packet.Bytes, out var estimate)) OnDownlinkEstimate(peer, estimate);
@@ -486,13 +494,20 @@ public sealed class MediaNode : IDisposable
         Interlocked.Increment(ref Counters.RembSent);
     }
 
-    /// <summary>Round-trip time from the report blocks about our sender reports to this peer (RFC 3550 §6.4.1).</summary>
+    /// <summary>
+    /// Round-trip time from the report blocks about our sender reports to this peer, and what each block says of the
+    /// stream's loss and jitter on the way to it (RFC 3550 §6.4.1).
+    /// </summary>
     private static void MeasureRoundTrip(PeerConnection peer, ReadOnlySpan<byte> report)
     {
         if ((report[0] & 0x1F) == 0) return;
         var now = RtcpWriter.NtpNow();
         foreach (var block in ReportBlock.Parse(report))
-            if (peer.Forwarded.ContainsKey(block.Ssrc)) peer.RoundTrip.OnReport(block.LastSenderReport, block.DelaySinceLastSenderReport, now);
+        {
+            if (!peer.Forwarded.TryGetValue(block.Ssrc, out var forwarded)) continue;
+            peer.RoundTrip.OnReport(block.LastSenderReport, block.DelaySinceLastSenderReport, now);
+            forwarded.Reported = new ReportedReception(block, Now);
+        }
     }
 
     /// <summary>
@@ -571,7 +586,11 @@ public sealed class MediaNode : IDisposable
                             Interlocked.Increment(ref Counters.NacksSent);
                             Interlocked.Add(ref Counters.PacketsNacked, due.Count);
                         }
-                        if (abandoned > 0) Interlocked.Add(ref Counters.NackGiveUps, abandoned);
+                        if (abandoned > 0)
+                        {
+                            Interlocked.Add(ref Counters.NackGiveUps, abandoned);
+                            track.GaveUp();
+                        }
                         if (abandoned > 0 || track.Receiver.TakeKeyframeWish()) RequestKeyframe(track);
                     }
                     catch (Exception)
@@ -671,10 +690,15 @@ public sealed class MediaNode : IDisposable
         foreach (var track in peer.Published.Values)
         {
             if (length + 32 > 1000) break;
-            var lost = (int)Math.Max(0, track.Expected - track.Received);
+            // The fraction lost since the previous report (RFC 3550 §A.3) and the jitter (§A.8): what the publisher's
+            // loss-based estimator and its stats read.
+            var interval = track.LastInterval = track.Loss.TakeInterval();
+            track.LastFirstArrivalInterval = track.FirstArrivals.TakeInterval();
+            var lost = (int)Math.Min(int.MaxValue, track.Loss.Lost);
             var lsr = (uint)(track.LastSrNtp >> 16);
             var dlsr = track.LastSrAt == default ? 0u : (uint)((now - track.LastSrAt).TotalSeconds * 65536);
-            length += RtcpWriter.ReceiverReport(buffer[length..], 1, track.Ssrc, 0, lost, track.ExtendedHighest, 0, lsr, dlsr);
+            length += RtcpWriter.ReceiverReport(buffer[length..], 1, track.Ssrc, interval.FractionLost, lost, track.Loss.ExtendedHighest,
+                track.Jitter.Units, lsr, dlsr);
             if (track.Kind == "video") video.Add(track.Ssrc);
             if (track.KeyframeWanted && now - track.LastKeyframeRequest > TimeSpan.FromSeconds(1)) RequestKeyframe(track);
         }
@@ -695,7 +719,11 @@ public sealed class MediaNode : IDisposable
             length += RtcpWriter.SenderReport(buffer[length..], forwarded.LocalSsrc, RtcpWriter.ToNtp(now), rtp, forwarded.PacketsSent, forwarded.OctetsSent);
         }
         if (length > 0) SendRtcp(peer, buffer[..length]);
+        if (peer.Quality?.Sample(peer, Now) is { } sample) QualitySampled?.Invoke(sample);
     }
+
+    /// <summary>Each connected participant's figures, once a second (on the RTCP timer: handlers must be quick).</summary>
+    public event Action<QualitySample>? QualitySampled;
 
     /// <summary>Runs one DTLS handshake over loopback queues so the first caller does not pay for JIT and key setup.</summary>
     private void WarmUp()

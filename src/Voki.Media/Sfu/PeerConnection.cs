@@ -75,6 +75,10 @@ public sealed class PeerConnection
     internal readonly ConcurrentDictionary<uint, PublishedTrack> RepairStreams = new();
     /// <summary>Round-trip time, from the reports this participant sends about our sender reports.</summary>
     internal readonly RoundTripEstimator RoundTrip = new();
+    /// <summary>RTP bytes received from this participant and sent to it (forwarded and retransmitted), for its call quality.</summary>
+    internal long BytesReceived, BytesSent;
+    /// <summary>This participant's figures for the whole call, kept by the session across its transports.</summary>
+    internal ParticipantQuality? Quality;
     /// <summary>What this participant receives, by our SSRC.</summary>
     internal readonly ConcurrentDictionary<uint, ForwardedTrack> Forwarded = new();
 

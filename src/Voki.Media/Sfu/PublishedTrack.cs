@@ -34,11 +34,19 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
         set { if (Simulcast is { } simulcast) simulcast.Subscribers = value; else _subscribers = value; }
     }
 
-    // Receive statistics (RFC 3550 §6.4.1, A.3), touched only by the receive loop.
-    internal bool Started;
-    internal ushort BaseSequence, HighestSequence;
-    internal uint Cycles;
-    internal long Received;
+    // Reception statistics (RFC 3550 §6.4.1) for our receiver reports and the call's quality: every packet received,
+    // retransmissions included, as the report's loss counts them; the packets that came the first time they were sent,
+    // whose loss is the uplink's own; the jitter of those that came in order.
+    private readonly SequenceUnwrapper _sequences = new();
+    internal readonly ReceptionLoss Loss = new(), FirstArrivals = new();
+    internal readonly InterarrivalJitter Jitter = new(kind == "audio" ? 48000 : 90000);
+    /// <summary>The previous report interval's loss (RFC 3550 §A.3), for the call's quality.</summary>
+    internal LossInterval LastInterval, LastFirstArrivalInterval;
+    // Whether frames decode since the last packet given up on: not until a keyframe has come whole (receive thread).
+    private volatile bool _undecodable, _keyframeSinceLoss;
+    private readonly VideoFreezes _freezes = new();
+    /// <summary>The camera's freezes; a simulcast section's layers share theirs.</summary>
+    public VideoFreezes Freezes => Simulcast?.Freezes ?? _freezes;
 
     // The publisher's last sender report: maps its RTP clock to wall-clock time for our own SRs.
     internal ulong LastSrNtp;
@@ -64,19 +72,30 @@ public sealed class PublishedTrack(PeerConnection publisher, string kind, string
 
     public int ClockRate => Kind == "audio" ? 48000 : 90000;
 
-    internal void Count(ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// Counts a packet that was not a duplicate (an RTX packet unwrapped); <paramref name="arrival"/> says whether it came
+    /// as first sent (new or reordered) or was recovered, <paramref name="missing"/> how many packets before it are still missing.
+    /// </summary>
+    internal void Count(ReadOnlySpan<byte> packet, int headerLength, PacketArrival arrival, bool viaRtx, int missing, TimeSpan now)
     {
-        var sequence = RtpHeader.Sequence(packet);
-        Received++;
-        if (!Started) { Started = true; BaseSequence = HighestSequence = sequence; return; }
-        var delta = (ushort)(sequence - HighestSequence);
-        if (delta is > 0 and < 0x8000)
-        {
-            if (sequence < HighestSequence) Cycles += 0x10000;
-            HighestSequence = sequence;
-        }
+        var sequence = _sequences.Unwrap(RtpHeader.Sequence(packet));
+        Loss.OnPacket(sequence);
+        var firstTime = !viaRtx && arrival is PacketArrival.New or PacketArrival.Reordered;
+        if (firstTime) FirstArrivals.OnPacket(sequence);
+        if (firstTime && arrival == PacketArrival.New) Jitter.OnPacket(RtpHeader.Timestamp(packet), now);
+        if (Kind != "video") return;
+        if (Vp8Payload.IsKeyframeStart(packet[headerLength..])) _keyframeSinceLoss = true;
+        // A frame is whole once its last packet (marker) is in hand with nothing missing before it, or when the packet
+        // that was missing arrives and completes the ones held behind it.
+        var complete = missing == 0 && (RtpHeader.Marker(packet) || arrival is PacketArrival.Recovered or PacketArrival.Reordered);
+        if (complete && _undecodable && _keyframeSinceLoss) _undecodable = false;
+        Freezes.OnPacket(now, complete && !_undecodable);
     }
 
-    internal uint ExtendedHighest => Cycles | HighestSequence;
-    internal long Expected => ExtendedHighest - BaseSequence + 1;
+    /// <summary>A packet of this stream was given up on: its frame, and the frames that refer to it, do not decode until a keyframe.</summary>
+    internal void GaveUp()
+    {
+        _undecodable = true;
+        _keyframeSinceLoss = false;
+    }
 }

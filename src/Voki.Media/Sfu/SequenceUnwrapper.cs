@@ -7,7 +7,7 @@ namespace Voki.Media.Sfu;
 public sealed class SequenceUnwrapper
 {
     // The first packet starts one cycle up, so a packet reordered from before it never goes negative.
-    private const long FirstCycle = 1 << 16;
+    internal const long FirstCycle = 1 << 16;
     private long _highest = -1;
 
     /// <summary>The highest extended sequence number seen; -1 before the first packet.</summary>

@@ -11,6 +11,8 @@ public sealed class SfuSession
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, PeerConnection> _peers = [];
+    // Everyone who was in the call, for its quality: kept after they leave, until the session is dropped.
+    private readonly Dictionary<string, ParticipantQuality> _quality = [];
     private bool _closed;
 
     public string Id { get; }
@@ -66,6 +68,8 @@ public sealed class SfuSession
             if (!_peers.TryGetValue(participantId, out var peer))
             {
                 peer = new PeerConnection(participantId, this);
+                if (!_quality.TryGetValue(participantId, out var quality)) _quality[participantId] = quality = new ParticipantQuality(participantId);
+                peer.Quality = quality;
                 _peers[participantId] = peer;
                 Node.Register(peer);
                 // The tracks already published reach the newcomer under its own payload types (Firefox:
@@ -196,6 +200,13 @@ public sealed class SfuSession
                 track.Recorder = Capture.Record(track);
             return Capture;
         }
+    }
+
+    /// <summary>Each participant's call quality so far, those who left included (<see cref="ParticipantQualitySnapshot.Connected"/> false).</summary>
+    public IReadOnlyList<ParticipantQualitySnapshot> Quality()
+    {
+        lock (_gate)
+            return _quality.Values.Select(q => q.Snapshot(!_closed && _peers.TryGetValue(q.ParticipantId, out var peer) && peer.State == PeerState.Connected)).ToList();
     }
 
     public void Close()

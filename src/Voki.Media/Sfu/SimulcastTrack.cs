@@ -27,6 +27,9 @@ public sealed class SimulcastTrack
     public PublishedTrack[] Layers { get; }
     public PublishedTrack Top => Layers[^1];
 
+    /// <summary>The camera's freezes: none while any of its layers completes frames.</summary>
+    public VideoFreezes Freezes { get; } = new();
+
     /// <summary>Replaced, never mutated, so the receive loop reads it without a lock; shared by every layer.</summary>
     public volatile ForwardedTrack[] Subscribers = [];
 

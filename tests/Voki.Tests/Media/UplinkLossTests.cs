@@ -68,6 +68,58 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(granules.Order(), granules); // never backwards
     }
 
+    // Before: every receiver report to a publisher said fraction lost 0 and jitter 0, whatever its uplink did.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Receiver_reports_carry_the_uplinks_real_loss_and_the_calls_quality_its_loss_as_first_sent(bool answerNacks)
+    {
+        var session = _node.Session($"tenant/reports-{answerNacks}");
+        var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = true, UplinkVideoLoss = 0.05, LossSeed = 11, AnswerNacks = answerNacks });
+        await Join(session, "subscriber", new SyntheticPeer { OfferRtx = true });
+        await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
+        var blocks = new ConcurrentQueue<Voki.Media.Rtp.ReportBlock>();
+        publisher.ReportBlockReceived += blocks.Enqueue;
+
+        await PublishAsync(publisher, TimeSpan.FromSeconds(5));
+        await Task.Delay(1500); // one more report covers the last second
+        var dropped = Interlocked.Read(ref publisher.VideoPacketsDropped);
+        var video = blocks.Where(b => b.Ssrc == publisher.VideoSsrc).ToList();
+        var audio = blocks.Where(b => b.Ssrc == publisher.AudioSsrc).ToList();
+        var quality = session.Quality().ToDictionary(q => q.ParticipantId);
+        var uplink = quality["publisher"].Uplink;
+        output.WriteLine($"answerNacks={answerNacks}: {publisher.VideoPacketsSent} video packets sent, {dropped} dropped; video reports (fraction/256, cumulative, jitter): " +
+            string.Join(' ', video.Select(b => $"{b.FractionLost}/{b.CumulativeLost}/{b.Jitter}")) + $"; uplink {uplink}");
+        Assert.True(video.Count >= 4 && audio.Count >= 4, $"{video.Count} video and {audio.Count} audio report blocks");
+        Assert.All(audio, b => Assert.Equal((0, 0), (b.FractionLost, b.CumulativeLost)));
+        Assert.All(audio, b => Assert.True(b.Jitter < 48 * 15, $"audio jitter {b.Jitter} units: a loopback path does not vary by 15 ms"));
+        Assert.True(video.Zip(video.Skip(1)).All(p => p.First.ExtendedHighestSequence <= p.Second.ExtendedHighestSequence), "the extended highest sequence never goes back");
+        var reportedLost = video.Max(b => b.CumulativeLost);
+        if (answerNacks)
+        {
+            // Resent packets arrived: what a report counts lost is only what stayed lost (a resend lost too, at 5 %).
+            Assert.True(reportedLost <= dropped / 4, $"{reportedLost} reported lost of {dropped} dropped, most resent");
+            Assert.True(uplink.PacketsUnrecovered <= dropped / 4, uplink.ToString());
+        }
+        else
+        {
+            // Nothing resent: the reports count every drop but perhaps the last few (no later packet shows them missing).
+            Assert.InRange(reportedLost, dropped - 3, dropped);
+            var meanFraction = video.Skip(1).Average(b => b.FractionLost / 256.0);
+            Assert.InRange(meanFraction, 0.02, 0.09);
+            Assert.InRange(uplink.PacketsUnrecovered, dropped - 3, dropped);
+        }
+        // The quality's loss is the uplink's own, retransmissions or not: every first send dropped, of audio and video together.
+        Assert.InRange(uplink.PacketsLost, (long)(dropped * 0.8) - 3, dropped);
+        Assert.InRange(uplink.PacketsExpected, publisher.VideoPacketsSent, publisher.VideoPacketsSent + 400);
+        Assert.InRange(uplink.Loss.Average!.Value, 0.01, 0.07);
+        Assert.True(uplink.Bytes > 0 && uplink.Bitrate.Average > 0, uplink.ToString());
+        var subscriber = quality["subscriber"];
+        Assert.Equal(0, subscriber.Uplink.PacketsExpected);
+        Assert.True(subscriber.Downlink.PacketsSent >= publisher.VideoPacketsSent - dropped && subscriber.Downlink.Bytes > 0, subscriber.Downlink.ToString());
+        Assert.True(subscriber.Connected && subscriber.MeasuredSeconds >= 4, subscriber.ToString());
+    }
+
     [Fact]
     public async Task A_publisher_that_never_resends_is_asked_for_a_keyframe_once_its_packets_are_given_up_and_the_recording_resumes_on_it()
     {
