@@ -114,6 +114,7 @@ app.MapAccessLinkEndpoints();
 app.MapWidgetEndpoints();
 app.MapCallEndpoints();
 app.MapCallTagEndpoints();
+app.MapCallQualityEndpoints();
 app.MapCustomerEndpoints();
 app.MapExportEndpoints();
 app.MapAnalyticsEndpoints();

@@ -21,7 +21,9 @@ public sealed class VokiMetrics
     private readonly Histogram<double> _webhookDuration;
     private readonly Histogram<double> _compositionDuration;
     private readonly Histogram<double> _transcriptionDuration;
+    private readonly Histogram<double> _participantLoss, _participantJitter, _participantBitrate, _participantRoundTrip;
     private int _compositionsRunning;
+    private static readonly KeyValuePair<string, object?> Uplink = new("direction", "uplink"), Downlink = new("direction", "downlink");
 
     public VokiMetrics(IMeterFactory meters, MediaNode media, NodeCalls calls, TranscriptionSlots transcriptions)
     {
@@ -39,6 +41,22 @@ public sealed class VokiMetrics
             "RTP packets forwarded to subscribers");
         meter.CreateObservableCounter("voki.media.forwarded", () => Volatile.Read(ref counters.BytesForwarded), "By",
             "RTP payload bytes forwarded to subscribers");
+        meter.CreateObservableCounter("voki.media.received", () => Volatile.Read(ref counters.BytesReceived), "By",
+            "RTP bytes received from publishers (header and payload, after SRTP; retransmissions included)");
+        // Each connected participant's figures once a second, by direction only: which call or tenant is the call quality API's to say.
+        _participantLoss = meter.CreateHistogram<double>("voki.media.participant.loss", "1",
+            "Per participant and second: fraction of packets lost, uplink (as first sent) or downlink (its receiver reports)", advice: new InstrumentAdvice<double>
+            { HistogramBucketBoundaries = [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1] });
+        _participantJitter = meter.CreateHistogram<double>("voki.media.participant.jitter", "s",
+            "Per participant and second: RFC 3550 interarrival jitter, uplink (of what it publishes) or downlink (its receiver reports)", advice: new InstrumentAdvice<double>
+            { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1] });
+        _participantBitrate = meter.CreateHistogram<double>("voki.media.participant.bitrate", "bit/s",
+            "Per participant and second: RTP bitrate received from it (uplink) or sent to it (downlink)", advice: new InstrumentAdvice<double>
+            { HistogramBucketBoundaries = [16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 5_000_000] });
+        _participantRoundTrip = meter.CreateHistogram<double>("voki.media.participant.round_trip", "s",
+            "Per participant and second: round-trip time from its receiver reports", advice: new InstrumentAdvice<double>
+            { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 1, 2] });
+        media.QualitySampled += Record;
         meter.CreateObservableCounter("voki.media.srtp.failures", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref counters.SrtpAuthenticationFailures), new KeyValuePair<string, object?>("reason", "authentication")),
@@ -75,6 +93,17 @@ public sealed class VokiMetrics
             "Webhook delivery attempts by outcome (delivered, retrying, failed) and event");
         _webhookDuration = meter.CreateHistogram<double>("voki.webhook.delivery.duration", "s",
             "Time from sending a webhook to its answer (or timeout), by outcome");
+    }
+
+    private void Record(QualitySample sample)
+    {
+        if (sample.UplinkLoss is { } upLoss) _participantLoss.Record(upLoss, Uplink);
+        if (sample.DownlinkLoss is { } downLoss) _participantLoss.Record(downLoss, Downlink);
+        if (sample.UplinkJitterSeconds is { } upJitter) _participantJitter.Record(upJitter, Uplink);
+        if (sample.DownlinkJitterSeconds is { } downJitter) _participantJitter.Record(downJitter, Downlink);
+        _participantBitrate.Record(sample.UplinkBitrate, Uplink);
+        _participantBitrate.Record(sample.DownlinkBitrate, Downlink);
+        if (sample.RoundTripSeconds is { } roundTrip) _participantRoundTrip.Record(roundTrip);
     }
 
     /// <summary>One delivery attempt: "delivered", "retrying" (another attempt is scheduled) or "failed" (given up).</summary>

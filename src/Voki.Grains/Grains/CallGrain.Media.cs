@@ -46,6 +46,7 @@ public sealed partial class CallGrain
         var session = Session(node);
         await CaptureIfRecorded(session);
         _mediaParticipants[participant.Id] = participant;
+        _qualityParticipants[participant.Id] = participant;
         try
         {
             switch (type)
@@ -134,6 +135,7 @@ public sealed partial class CallGrain
     private async Task EndMedia()
     {
         var left = _mediaParticipants.Values.ToList();
+        await KeepQuality();
         StopMedia();
         foreach (var participant in left) await AnnounceLeft(participant, "call_ended");
     }
@@ -149,9 +151,9 @@ public sealed partial class CallGrain
         _keepAlive = null;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        await KeepQuality();
         StopMedia();
-        return Task.CompletedTask;
     }
 }

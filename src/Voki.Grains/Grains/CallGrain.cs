@@ -11,6 +11,7 @@ namespace Voki.Grains.Grains;
 /// </summary>
 public sealed partial class CallGrain(
     [PersistentState("call", "Default")] IPersistentState<Call> state,
+    [PersistentState("quality", "Default")] IPersistentState<CallQualityReport> quality,
     CallRows rows, DepartmentRows departments, PlanCatalog plans, ILogger<CallGrain> logger)
     : Grain, ICallGrain, IRemindable
 {

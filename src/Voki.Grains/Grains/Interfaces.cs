@@ -100,6 +100,8 @@ public interface ICallGrain : IGrainWithStringKey
     [OneWay] Task RecordingChanged(string recordingStatus);
     /// <summary>The SFU session reports from its own threads through this, so events leave in the grain's order.</summary>
     [OneWay] Task MediaEvent(string participantId, string kind, string? sdp);
+    /// <summary>Each participant's call quality: live from the SFU session while the call has media, then the summary kept when it ended; null for no call.</summary>
+    Task<CallQualityReport?> Quality();
 }
 
 /// <summary>Key "{tenant}/{callId}": the call's WebM, from composition to its purge by retention.</summary>

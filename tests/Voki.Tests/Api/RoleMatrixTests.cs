@@ -123,6 +123,9 @@ public sealed class RoleMatrixTests(VokiApp app)
         // The recording's audit trail (decisions.md "Recording audit trail"): manager, for any call of the tenant.
         new("GET /api/v1/calls/{id:guid}/recording/audit", Role.Manager,
             async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.World.Client(Role.Attendant))}/recording/audit"), 200),
+        // Call quality (issue 13): supervisor, for any call of the tenant; a call without media has no participants yet.
+        new("GET /api/v1/calls/{id:guid}/quality", Role.Supervisor,
+            async c => new Request($"/api/v1/calls/{await c.World.HandledCall(c.World.Client(Role.Attendant))}/quality"), 200),
         new("DELETE /api/v1/calls/{id:guid}/recording", Role.Attendant,
             async c => new Request($"/api/v1/calls/{await c.World.QueuedCall()}/recording"), 405, "Recordings cannot be deleted"),
         new("GET /api/v1/calls/{id:guid}/transcript", Role.Attendant,

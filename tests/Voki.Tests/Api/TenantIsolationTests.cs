@@ -140,6 +140,7 @@ public sealed class TenantIsolationTests(VokiApp app)
         new("GET /api/v1/calls/{id:guid}/recording", t => $"/api/v1/calls/{t.Foreign.Call}/recording", 404, Detail: "Recording not found"),
         new("GET /api/v1/calls/{id:guid}/recording/download", t => $"/api/v1/calls/{t.Foreign.Call}/recording/download", 404, Detail: "Recording not found"),
         new("GET /api/v1/calls/{id:guid}/recording/audit", t => $"/api/v1/calls/{t.Foreign.Call}/recording/audit", 404, Detail: "Recording not found"),
+        new("GET /api/v1/calls/{id:guid}/quality", t => $"/api/v1/calls/{t.Foreign.Call}/quality", 404, Detail: "Call not found"),
         new("GET /api/v1/calls/{id:guid}/transcript", t => $"/api/v1/calls/{t.Foreign.Call}/transcript", 404, Detail: "Transcript not found"),
         new("GET /api/v1/calls/{id:guid}/transcript.vtt", t => $"/api/v1/calls/{t.Foreign.Call}/transcript.vtt", 404, Detail: "Transcript not found"),
         // Recordings are never deleted one by one (decisions.md): 405 for every ID, A's included.
