@@ -61,6 +61,7 @@ public static class SiloSetup
         services.AddSingleton(recordings);
         services.AddSingleton<RecordingRows>();
         services.AddSingleton<IRecordingComposer, FfmpegRecordingComposer>();
+        services.AddSingleton<CompositionSlots>();
         services.AddPlacementDirector<NodeOfKeyPlacement, NodeOfKeyPlacementDirector>();
         services.AddHostedService<MediaNodeStarter>();
         return services;

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using Voki.Media.Recording;
 
 namespace Voki.Transcription;
 
@@ -29,7 +30,8 @@ public static class PcmDecoder
             start.ArgumentList.Add(argument);
 
         using var process = new Process { StartInfo = start };
-        try { process.Start(); }
+        // Below live media, as the Whisper threads it feeds (WhisperCallTranscriber).
+        try { BelowNormalPriority.Run(process.Start); }
         catch (Win32Exception e)
         {
             throw new InvalidOperationException($"FFmpeg could not be started ({ffmpeg}: {e.Message}); install it (Debian: apt-get install ffmpeg) or set Transcription:FfmpegPath");

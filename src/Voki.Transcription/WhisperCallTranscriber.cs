@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Voki.Media.Recording;
 using Voki.Grains.Grains;
 using Voki.Grains.Model;
 using Whisper.net;
@@ -78,7 +79,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
             total += current - track.Duration; // the decoded length is the true one
             if (samples.Length >= PcmDecoder.SampleRate / 10) // under 100 ms there is nothing to hear
             {
-                await foreach (var s in processor.ProcessAsync(samples, cancellation))
+                await foreach (var s in BelowNormal(processor.ProcessAsync(samples, cancellation), cancellation))
                 {
                     var text = s.Text.Trim();
                     if (text.Length == 0 || NonSpeech().IsMatch(text)) continue;
@@ -107,6 +108,23 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
             ? LanguageTags.FromWhisper(heard.Count == 0 ? null : heard.MaxBy(h => h.Value).Key)
             : locale;
         return new CallTranscript(reported, TranscriptText.InTimeOrder(segments), done);
+    }
+
+    /// <summary>
+    /// Whisper's segments, with Whisper itself below live media: Whisper.net starts the thread that runs whisper_full
+    /// (a LongRunning task: a new thread) within the first MoveNextAsync, and whisper.cpp's worker threads are created by
+    /// that one, so that first step is taken on a thread at <see cref="BelowNormalPriority.Nice"/> and all of them inherit it.
+    /// </summary>
+    private static async IAsyncEnumerable<SegmentData> BelowNormal(IAsyncEnumerable<SegmentData> segments,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        await using var enumerator = segments.GetAsyncEnumerator(cancellation);
+        var next = BelowNormalPriority.Run(enumerator.MoveNextAsync);
+        while (await next)
+        {
+            yield return enumerator.Current;
+            next = enumerator.MoveNextAsync();
+        }
     }
 
     /// <summary>Whisper's annotations for what is not speech: [BLANK_AUDIO], (music), [ Silence ]…</summary>

@@ -25,7 +25,7 @@ public sealed class VokiMetrics
     private int _compositionsRunning;
     private static readonly KeyValuePair<string, object?> Uplink = new("direction", "uplink"), Downlink = new("direction", "downlink");
 
-    public VokiMetrics(IMeterFactory meters, MediaNode media, NodeCalls calls, TranscriptionSlots transcriptions)
+    public VokiMetrics(IMeterFactory meters, MediaNode media, NodeCalls calls, CompositionSlots compositions, TranscriptionSlots transcriptions)
     {
         var meter = meters.Create(MeterName);
         var counters = media.Counters;
@@ -78,6 +78,10 @@ public sealed class VokiMetrics
 
         meter.CreateObservableGauge("voki.compositions.running", () => Volatile.Read(ref _compositionsRunning), "{composition}",
             "Recordings being composed (FFmpeg) on this node");
+        meter.CreateObservableGauge("voki.compositions.waiting", () => compositions.Waiting, "{composition}",
+            "Recordings waiting for a composition slot on this node (the queue; they stay processing)");
+        meter.CreateObservableGauge("voki.compositions.capacity", () => compositions.Capacity, "{composition}",
+            "Compositions this node runs at once (Recordings:CompositionSlots)");
         _compositionDuration = meter.CreateHistogram<double>("voki.composition.duration", "s",
             "Time to compose one recording, by outcome");
         meter.CreateObservableGauge("voki.transcriptions.running", () => transcriptions.Running, "{job}",

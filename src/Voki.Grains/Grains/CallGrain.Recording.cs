@@ -19,6 +19,15 @@ public sealed class RecordingOptions
     /// longer recorded, so a client toggling forever cannot grow the file or the composition's work.
     /// </summary>
     public int MaxTimelineLines { get; set; } = 1000;
+    /// <summary>
+    /// Compositions (FFmpeg) that run at once on this node; the others wait, still <c>processing</c>. 0: half the cores,
+    /// at least one. A composition keeps one core busy (libvpx with one thread, FFmpeg's decoders and filters bounded to
+    /// the same), so half the cores leaves the other half to live media and transcription however many calls end together;
+    /// more slots add no speed on a node whose cores are already taken, they only make every composition take longer.
+    /// </summary>
+    public int CompositionSlots { get; set; }
+
+    public int EffectiveCompositionSlots => CompositionSlots > 0 ? CompositionSlots : Math.Max(1, Environment.ProcessorCount / 2);
 }
 
 /// <summary>The call's side of recording: capture while the media runs, hand over to the RecordingGrain at completion.</summary>

@@ -44,31 +44,3 @@ public sealed class TranscriptionOptions
 
     public int EffectiveThreads => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / 2);
 }
-
-/// <summary>
-/// The node's transcription slots: at most <see cref="TranscriptionOptions.MaxConcurrentJobs"/> jobs at once,
-/// so transcription never takes the CPU that live calls need. One per node (a DI singleton).
-/// </summary>
-public sealed class TranscriptionSlots(TranscriptionOptions options)
-{
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.MaxConcurrentJobs));
-    private int _waiting;
-
-    public int Capacity { get; } = Math.Max(1, options.MaxConcurrentJobs);
-    public int Running => Capacity - _slots.CurrentCount;
-    public int Waiting => Volatile.Read(ref _waiting);
-
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellation)
-    {
-        Interlocked.Increment(ref _waiting);
-        try { await _slots.WaitAsync(cancellation); }
-        finally { Interlocked.Decrement(ref _waiting); }
-        return new Slot(_slots);
-    }
-
-    private sealed class Slot(SemaphoreSlim slots) : IDisposable
-    {
-        private int _released;
-        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release(); }
-    }
-}

@@ -43,6 +43,9 @@ public sealed partial class RecordingGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellation)
     {
+        // A composition waiting for its slot or running stops without spending its attempt.
+        _stopComposition?.Cancel();
+        if (_composition is { IsCompleted: false } composing) await Task.WhenAny(composing, Task.Delay(Timeout.Infinite, cancellation));
         if (_transcription is not { IsCompleted: false } job) return;
         _stopTranscription?.Cancel();
         // The job writes "pending" back and ends; the reminder starts it again wherever the grain lives next.
@@ -131,7 +134,7 @@ public sealed partial class RecordingGrain
         var stop = _stopTranscription.Token;
 
         IDisposable? slot = null;
-        try { if (slots is not null) slot = await slots.EnterAsync(stop); }
+        try { if (slots is not null) slot = await slots.EnterAsync(this.GetPrimaryKeyString(), stop); }
         catch (OperationCanceledException) { return; }
         using var held = slot;
         if (state.State is not { Status: RecordingStatus.Ready, Transcription: { Active: true } pending }) return;

@@ -24,6 +24,8 @@ public sealed partial class RecordingGrain(
     /// <summary>How soon a purge that could not reach the files' node tries again.</summary>
     public static readonly TimeSpan PurgeRetry = TimeSpan.FromMinutes(10);
     private Task? _composition;
+    private CancellationTokenSource? _stopComposition;
+    private static readonly TimeSpan KeepAliveTick = TimeSpan.FromMinutes(1);
 
     private string Tenant => TenantKey.TenantOf(this.GetPrimaryKeyString());
 
@@ -61,15 +63,40 @@ public sealed partial class RecordingGrain(
         else if (reminderName == TranscribeReminder) await TranscriptionReminder();
     }
 
+    /// <summary>
+    /// One composition attempt: it waits for one of the node's <see cref="CompositionSlots"/> first (the recording stays
+    /// <c>processing</c>, its place in the queue on /api/operator/work), and only a composer that ran and failed spends an
+    /// attempt; the composer's time limit starts with FFmpeg. While it waits or runs, a timer keeps the activation alive
+    /// (an idle grain would otherwise be collected under it); a deactivation stops it without spending the attempt.
+    /// </summary>
     private async Task Compose()
     {
+        var job = this.GetPrimaryKeyString();
+        if (_stopComposition is null || _stopComposition.IsCancellationRequested) _stopComposition = new CancellationTokenSource();
+        var stop = _stopComposition.Token;
+        using var keepAlive = this.RegisterGrainTimer(() => Task.CompletedTask,
+            new GrainTimerCreationOptions(KeepAliveTick, KeepAliveTick) { KeepAlive = true, Interleave = true });
+        IDisposable? slot = null;
+        try
+        {
+            if (ServiceProvider.GetService<CompositionSlots>() is { } slots)
+            {
+                var entering = slots.EnterAsync(job, stop);
+                if (!entering.IsCompleted)
+                    logger.LogInformation("Recording of {Call} waits for a composition slot, place {Place} of {Waiting}", job, slots.PlaceOf(job), slots.Waiting);
+                slot = await entering;
+            }
+        }
+        catch (OperationCanceledException) { return; }
+        using var held = slot;
+        if (state.State.Status != RecordingStatus.Processing) return;
         var recording = state.State;
         try
         {
             var composer = ServiceProvider.GetService<IRecordingComposer>() ?? throw new InvalidOperationException("this node has no recording composer");
             if (!Directory.Exists(recording.CaptureDirectory))
                 throw new DirectoryNotFoundException($"the capture is not on this node ({recording.CaptureDirectory})");
-            var (duration, size) = await composer.ComposeAsync(recording.CaptureDirectory, recording.OutputPath, CancellationToken.None);
+            var (duration, size) = await composer.ComposeAsync(recording.CaptureDirectory, recording.OutputPath, stop);
             var transcription = await TranscriptionToRequest();
             var created = Clock.Now();
             state.State = state.State with
@@ -88,6 +115,11 @@ public sealed partial class RecordingGrain(
             if (state.State.ExpiresAt is { } expiry) await ScheduleRetention(expiry);
             logger.LogInformation("Recording of {Call} ready: {Duration} s, {Size} bytes", this.GetPrimaryKeyString(), duration, size);
             if (transcription is not null) ScheduleAttempt(TimeSpan.Zero); // the transcription starts on its own turn
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The node is stopping or the grain going: this attempt does not count, the reminder starts it again.
+            logger.LogInformation("Composition of {Call} stopped before it finished; it starts again later", job);
         }
         catch (Exception e)
         {

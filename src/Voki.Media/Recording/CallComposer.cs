@@ -48,7 +48,7 @@ public static class CallComposer
             foreach (var (path, text) in command.TextFiles) await File.WriteAllTextAsync(path, text, ct);
 
             double seconds = plan.FrameCount / (double)plan.FrameRate;
-            var timeout = options.Timeout ?? TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(3 * seconds);
+            var timeout = options.TimeLimit(seconds);
             Action<string>? progress = options.Progress is { } report
                 ? line =>
                 {

@@ -20,15 +20,29 @@ public sealed record CompositionOptions
     /// <summary>A key frame at least this often, for seeking.</summary>
     public int KeyFrameIntervalSeconds { get; init; } = 5;
 
-    /// <summary>libvpx encoder threads. One: VP8's threaded encoder waits by spinning, and on a busy 2-core machine two
-    /// threads cost ~70 % more CPU and were no faster (bench/recording).</summary>
+    /// <summary>Threads of FFmpeg's encoder, and of each of its decoders and its filter graph: the composition's CPU
+    /// budget in cores. One: VP8's threaded encoder waits by spinning, and on a busy 2-core machine two threads cost
+    /// ~70 % more CPU and were no faster (bench/recording); unbounded, FFmpeg gives every input and the filter graph as
+    /// many threads as the machine has cores.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>Run FFmpeg below normal priority so that it does not take CPU from live calls on the same machine.</summary>
+    /// <summary>Run FFmpeg below normal priority (nice <see cref="BelowNormalPriority.Nice"/>, every thread of it from
+    /// the start) so that it does not take CPU from live calls on the same machine.</summary>
     public bool LowPriority { get; init; } = true;
 
-    /// <summary>FFmpeg is stopped after this long; null: 2 minutes plus 3 × the recording's duration.</summary>
+    /// <summary>FFmpeg is stopped after it has run this long; null: <see cref="MinimumTimeout"/> plus
+    /// <see cref="TimeoutPerRecordedSecond"/> × the recording's duration. Counted from FFmpeg's start: a composition
+    /// waiting for a slot has not started.</summary>
     public TimeSpan? Timeout { get; init; }
+
+    public TimeSpan MinimumTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Seconds FFmpeg may run per second recorded, beyond <see cref="MinimumTimeout"/>. Alone on a core it
+    /// needs about 0.25-0.4 (bench/recording): 3 leaves room for a node whose cores live calls take.</summary>
+    public double TimeoutPerRecordedSecond { get; init; } = 3;
+
+    /// <summary>How long FFmpeg may run for a recording of <paramref name="seconds"/>.</summary>
+    public TimeSpan TimeLimit(double seconds) => Timeout ?? MinimumTimeout + TimeSpan.FromSeconds(TimeoutPerRecordedSecond * seconds);
 
     /// <summary>
     /// Video tracks FFmpeg decodes for one recording (each is an input and an overlay); beyond, the longest are kept.
@@ -70,6 +84,8 @@ public sealed record CompositionOptions
         if (Threads is < 1 or > 64) throw new ArgumentException($"threads {Threads}");
         if (MaxVideoInputs is < 1 or > 64 || MaxAudioInputs is < 1 or > 64) throw new ArgumentException($"inputs: {MaxVideoInputs} video, {MaxAudioInputs} audio (1 to 64)");
         if (KeyFrameIntervalSeconds is < 1 or > 60) throw new ArgumentException($"key frame interval {KeyFrameIntervalSeconds} s");
+        if (MinimumTimeout <= TimeSpan.Zero || TimeoutPerRecordedSecond is < 0 or > 1000 || Timeout <= TimeSpan.Zero)
+            throw new ArgumentException($"time limit: {Timeout?.ToString() ?? $"{MinimumTimeout} + {TimeoutPerRecordedSecond} s per recorded second"}");
     }
 
     /// <summary>The font file to draw names with, or null when none is installed.</summary>

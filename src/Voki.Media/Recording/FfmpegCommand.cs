@@ -33,7 +33,10 @@ public sealed record FfmpegCommand
 
     public static FfmpegCommand Build(CompositionPlan plan, CompositionOptions options, string fontFile, string workDirectory, string filterScriptPath, string outputPath)
     {
-        var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "level+info", "-nostats", "-benchmark", "-copyts" };
+        var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "level+info", "-nostats", "-benchmark", "-copyts",
+            "-filter_complex_threads", Int(options.Threads) };
+        // Every input's decoder is bounded too (-threads before -i): the composition's threads are its CPU budget.
+        string[] decoderThreads = ["-threads", Int(options.Threads)];
         var graph = new StringBuilder();
         var textFiles = new Dictionary<string, string>();
         int fps = plan.FrameRate;
@@ -45,13 +48,13 @@ public sealed record FfmpegCommand
         foreach (var track in plan.VideoTracks)
         {
             videoInput[track] = videoInput.Count;
-            args.AddRange(["-reinit_filter", "0", "-f", "ivf", "-i", InputUrl(track)]);
+            args.AddRange([.. decoderThreads, "-reinit_filter", "0", "-f", "ivf", "-i", InputUrl(track)]);
         }
         var audioInputs = new List<(CapturedTrack Track, int Input)>();
         foreach (var track in plan.AudioTracks)
         {
             audioInputs.Add((track, videoInput.Count + audioInputs.Count));
-            args.AddRange(["-f", "ogg", "-i", InputUrl(track)]);
+            args.AddRange([.. decoderThreads, "-f", "ogg", "-i", InputUrl(track)]);
         }
 
         // One canvas for the whole recording: name tiles drawn where and when they show.

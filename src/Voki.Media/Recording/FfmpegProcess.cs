@@ -33,7 +33,8 @@ public sealed partial class FfmpegProcess
     public string Reason => string.Join("\n", (Errors.Count > 0 ? Errors : StderrTail.TakeLast(12)).TakeLast(12));
 
     /// <summary>
-    /// Runs <paramref name="executable"/>; throws <see cref="TimeoutException"/> past <paramref name="timeout"/>,
+    /// Runs <paramref name="executable"/>, with every thread of it below normal priority when <paramref name="lowPriority"/>
+    /// (<see cref="BelowNormalPriority"/>); throws <see cref="TimeoutException"/> past <paramref name="timeout"/>,
     /// <see cref="OperationCanceledException"/> when cancelled, <see cref="CompositionException"/> when it cannot start.
     /// </summary>
     public static async Task<FfmpegProcess> RunAsync(string executable, IReadOnlyList<string> arguments, TimeSpan timeout,
@@ -47,13 +48,9 @@ public sealed partial class FfmpegProcess
         foreach (var a in arguments) start.ArgumentList.Add(a);
 
         using var process = new Process { StartInfo = start };
-        try { process.Start(); }
+        try { _ = lowPriority ? BelowNormalPriority.Run(process.Start) : process.Start(); }
         catch (Win32Exception e) { throw new CompositionException($"cannot run {executable}: {e.Message} (install the Debian package ffmpeg)", e); }
         process.StandardInput.Close();
-        if (lowPriority)
-        {
-            try { process.PriorityClass = ProcessPriorityClass.BelowNormal; } catch (Exception) { /* not permitted here: run at normal priority */ }
-        }
 
         var tail = new Queue<string>();
         var errors = new Queue<string>();

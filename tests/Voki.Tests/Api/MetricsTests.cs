@@ -15,6 +15,7 @@ public sealed class MetricsNode : IAsyncLifetime
 {
     public const string Token = "test-metrics-token-0123456789-0123456789";
     public const int TranscriptionSlots = 3;
+    public const int CompositionSlots = 2;
 
     private TestDatabase? _database;
     private Voki.Tests.Cluster.NodeProcess? _node;
@@ -36,6 +37,7 @@ public sealed class MetricsNode : IAsyncLifetime
             ["Recordings:Root"] = _recordings,
             ["Metrics:Token"] = Token,
             ["Transcription:MaxConcurrentJobs"] = TranscriptionSlots.ToString(),
+            ["Recordings:CompositionSlots"] = CompositionSlots.ToString(),
             ["Metrics:OtlpEndpoint"] = Collector.Url("/v1/metrics"),
             ["Metrics:OtlpProtocol"] = "HttpProtobuf",
             ["Metrics:OtlpIntervalSeconds"] = "1",
@@ -106,6 +108,8 @@ public sealed class MetricsTests(MetricsNode node) : IClassFixture<MetricsNode>
                                      && m.Labels.Contains("http_response_status_code=\"200\""));
         Assert.Equal(MetricsNode.TranscriptionSlots, Value(samples, "voki_transcriptions_capacity"));
         Assert.Equal(0, Value(samples, "voki_transcriptions_waiting"));
+        Assert.Equal(MetricsNode.CompositionSlots, Value(samples, "voki_compositions_capacity"));
+        Assert.Equal(0, Value(samples, "voki_compositions_waiting"));
         foreach (var name in new[]
                  {
                      "voki_calls_active", "voki_participants_active", "voki_compositions_running", "voki_transcriptions_running",

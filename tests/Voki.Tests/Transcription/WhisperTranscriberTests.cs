@@ -209,6 +209,53 @@ public sealed partial class WhisperTranscriberTests : IDisposable
     }
 
     /// <summary>
+    /// Issue 12 item 2: Whisper runs below live media. Every thread that did Whisper's work (the one running
+    /// whisper_full and the workers it creates) is at nice 10, and the thread pool is left at normal priority. This
+    /// collection runs alone: the threads that appear and burn CPU while the job runs are the job's.
+    /// </summary>
+    [SkippableFact]
+    public async Task Whisper_threads_run_below_normal_priority_and_the_pool_keeps_its_own()
+    {
+        var model = TranscriptionFixtures.SyntheticModel();
+        var capture = new CaptureBuilder(Path.Combine(_root, "niced")).Audio("customer", 0, "-i", TranscriptionFixtures.Jfk, "-t", "4").Write();
+        var before = Threads().Select(t => t.Tid).ToHashSet();
+
+        var transcription = Transcriber(model, o => { o.TemperatureFallback = false; o.Threads = 2; })
+            .TranscribeAsync(capture, "en-US", Progress, CancellationToken.None);
+        var seen = new Dictionary<int, (string Name, int Nice, long CpuTicks)>();
+        while (!transcription.IsCompleted)
+        {
+            foreach (var thread in Threads().Where(t => !before.Contains(t.Tid))) seen[thread.Tid] = (thread.Name, thread.Nice, thread.CpuTicks);
+            await Task.Delay(5);
+        }
+        await transcription;
+
+        // A tenth of a second of CPU or more (clock ticks are 10 ms): the threads that did the work.
+        var working = seen.Where(t => t.Value.CpuTicks >= 10).ToList();
+        var described = string.Join("; ", seen.Select(t => $"{t.Key} '{t.Value.Name}' nice {t.Value.Nice}, {t.Value.CpuTicks} ticks"));
+        Assert.True(working.Count >= 2, $"fewer than two threads did Whisper's work: {described}");
+        Assert.True(working.All(t => t.Value.Nice == Voki.Media.Recording.BelowNormalPriority.Nice), $"a working thread is not below normal: {described}");
+        Assert.Equal(0, await Task.Run(Voki.Media.Recording.BelowNormalPriority.CurrentThreadNice));
+
+        static List<(int Tid, string Name, int Nice, long CpuTicks)> Threads()
+        {
+            var threads = new List<(int, string, int, long)>();
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is field 3 of the line
+                    threads.Add((int.Parse(Path.GetFileName(task)), File.ReadAllText(Path.Combine(task, "comm")).Trim(),
+                        int.Parse(fields[16]), long.Parse(fields[11]) + long.Parse(fields[12])));
+                }
+                catch (IOException) { } // the thread ended
+            }
+            return threads;
+        }
+    }
+
+    /// <summary>
     /// Runs only with a real model: VOKI_WHISPER_MODEL=/path/to/ggml-base.bin (README "Transcription"). jfk.wav goes
     /// through the whole path (Ogg Opus capture, FFmpeg, Whisper) and must come back as its reference, WER ≤ 10 %.
     /// </summary>

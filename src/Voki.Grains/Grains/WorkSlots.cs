@@ -1,0 +1,128 @@
+namespace Voki.Grains.Grains;
+
+/// <summary>
+/// A node's slots for one kind of heavy work (composition, transcription): at most <see cref="Capacity"/> jobs run at
+/// once, the others wait in the order they came, and anyone can see who runs and who waits where (the operator's
+/// /api/operator/work, the metrics gauges). One per kind and node (DI singletons); a job is named by its recording's
+/// grain key. Waiting is free: the job's time limit and its attempts start only once it holds a slot.
+/// </summary>
+public abstract class WorkSlots
+{
+    private readonly object _lock = new();
+    private readonly LinkedList<Waiter> _waiting = new();
+    private readonly List<Holder> _running = [];
+
+    protected WorkSlots(int capacity) => Capacity = Math.Max(1, capacity);
+
+    public int Capacity { get; }
+    public int Running { get { lock (_lock) return _running.Count; } }
+    public int Waiting { get { lock (_lock) return _waiting.Count; } }
+
+    /// <summary>Waits for a slot in arrival order; the slot is held until the returned handle is disposed.</summary>
+    public async Task<IDisposable> EnterAsync(string job, CancellationToken cancellation)
+    {
+        Waiter waiter;
+        lock (_lock)
+        {
+            if (_running.Count < Capacity && _waiting.Count == 0) return Hold(job);
+            waiter = new Waiter(job, DateTime.UtcNow);
+            waiter.Node = _waiting.AddLast(waiter);
+        }
+        await using var cancel = cancellation.Register(() =>
+        {
+            lock (_lock)
+            {
+                if (waiter.Node.List is null) return; // already given its slot
+                _waiting.Remove(waiter.Node);
+            }
+            waiter.Granted.TrySetCanceled(cancellation);
+        });
+        return await waiter.Granted.Task;
+    }
+
+    /// <summary>1-based place of a waiting job in the queue; 0 while it runs; null when it neither waits nor runs here.</summary>
+    public int? PlaceOf(string job)
+    {
+        lock (_lock)
+        {
+            if (_running.Any(h => h.Job == job)) return 0;
+            var place = 1;
+            for (var node = _waiting.First; node is not null; node = node.Next, place++)
+                if (node.Value.Job == job) return place;
+            return null;
+        }
+    }
+
+    public WorkSlotsView View()
+    {
+        lock (_lock)
+        {
+            var place = 1;
+            return new WorkSlotsView(Capacity,
+                _running.Select(h => new RunningJob(h.Job, h.Since)).ToList(),
+                _waiting.Select(w => new WaitingJob(w.Job, place++, w.Since)).ToList());
+        }
+    }
+
+    private Holder Hold(string job)
+    {
+        var holder = new Holder(this, job, DateTime.UtcNow);
+        _running.Add(holder);
+        return holder;
+    }
+
+    private void Release(Holder holder)
+    {
+        Waiter? next = null;
+        Holder? handed = null;
+        lock (_lock)
+        {
+            if (!_running.Remove(holder)) return;
+            if (_waiting.First is { } first)
+            {
+                next = first.Value;
+                _waiting.RemoveFirst();
+                handed = Hold(next.Job);
+            }
+        }
+        // Outside the lock: the waiter's continuation runs asynchronously anyway (RunContinuationsAsynchronously).
+        if (next is not null && !next.Granted.TrySetResult(handed!)) Release(handed!);
+    }
+
+    private sealed class Waiter(string job, DateTime since)
+    {
+        public string Job { get; } = job;
+        public DateTime Since { get; } = since;
+        public LinkedListNode<Waiter> Node { get; set; } = null!;
+        public TaskCompletionSource<IDisposable> Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Holder(WorkSlots slots, string job, DateTime since) : IDisposable
+    {
+        private int _released;
+        public string Job { get; } = job;
+        public DateTime Since { get; } = since;
+        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release(this); }
+    }
+}
+
+/// <summary>What one kind of heavy work looks like on a node at one instant.</summary>
+public sealed record WorkSlotsView(int Capacity, IReadOnlyList<RunningJob> Running, IReadOnlyList<WaitingJob> Waiting);
+
+/// <summary>A job holding a slot since <paramref name="Since"/> (UTC); <paramref name="Job"/> is its recording's grain key.</summary>
+public sealed record RunningJob(string Job, DateTime Since);
+
+/// <summary>A job waiting at <paramref name="Place"/> (1 = next) since <paramref name="Since"/> (UTC).</summary>
+public sealed record WaitingJob(string Job, int Place, DateTime Since);
+
+/// <summary>
+/// The node's composition slots (<see cref="RecordingOptions.CompositionSlots"/>): a recording waits here, still
+/// <c>processing</c>, before its FFmpeg starts, so a burst of completed calls never starts more FFmpegs than the node has room for.
+/// </summary>
+public sealed class CompositionSlots(RecordingOptions options) : WorkSlots(options.EffectiveCompositionSlots);
+
+/// <summary>
+/// The node's transcription slots: at most <see cref="TranscriptionOptions.MaxConcurrentJobs"/> jobs at once,
+/// so transcription never takes the CPU that live calls need; a job waits here, pending.
+/// </summary>
+public sealed class TranscriptionSlots(TranscriptionOptions options) : WorkSlots(options.MaxConcurrentJobs);
