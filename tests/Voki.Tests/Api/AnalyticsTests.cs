@@ -51,6 +51,14 @@ public sealed class AnalyticsTests(VokiApp app)
             total: 2, completed: 2, missed: 0, cancelled: 0, avgDuration: 150, avgWait: 35, avgRating: 3.5, customers: 2, newCustomers: 0,
             completionRate: 100.0, satisfactionRate: 50.0);
 
+        // X called on D−35 and at D 14:05, so X's calls span both of these: D 09:00–09:30 holds X's c1, D 09:15–09:45 only Y's c2.
+        AssertOverview(await Overview(w, $"?date_from={w.D.AddHours(9):yyyy-MM-dd'T'HH:mm:ss'Z'}&date_to={w.D.AddMinutes(570):yyyy-MM-dd'T'HH:mm:ss'Z'}"),
+            total: 1, completed: 1, missed: 0, cancelled: 0, avgDuration: 300, avgWait: 20, avgRating: 5.0, customers: 1, newCustomers: 0,
+            completionRate: 100.0, satisfactionRate: 100.0);
+        AssertOverview(await Overview(w, $"?date_from={w.D.AddMinutes(555):yyyy-MM-dd'T'HH:mm:ss'Z'}&date_to={w.D.AddMinutes(585):yyyy-MM-dd'T'HH:mm:ss'Z'}"),
+            total: 1, completed: 1, missed: 0, cancelled: 0, avgDuration: 100, avgWait: 40, avgRating: 3.0, customers: 1, newCustomers: 0,
+            completionRate: 100.0, satisfactionRate: 0.0);
+
         // With c7 (D − 35 days): its customer X is old, its rating 1 is the only one below 3.
         AssertOverview(await Overview(w, $"?date_from={w.D.AddDays(-36):yyyy-MM-dd}&date_to={w.D.AddDays(1):yyyy-MM-dd}"),
             total: 7, completed: 5, missed: 1, cancelled: 1, avgDuration: 210 /* 1050/5 */, avgWait: 32 /* 160/5 */, avgRating: 3.4 /* 17/5 */,
@@ -170,7 +178,8 @@ public sealed class AnalyticsTests(VokiApp app)
         var refreshed = await w.Owner.Post("/api/v1/analytics/refresh-views");
         Assert.Equal(HttpStatusCode.OK, refreshed.Status);
         Assert.True(refreshed.Data["refreshed"]!.GetValue<bool>());
-        Assert.Equal(["analytics_calls_hourly", "analytics_agents_daily"], refreshed.Data["views"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal(["analytics_calls_hourly", "analytics_agents_daily", "analytics_customer_spans", "analytics_department_customer_spans"],
+            refreshed.Data["views"]!.AsArray().Select(v => v!.GetValue<string>()));
         // The views hold the calls created before the start of the UTC day (of five minutes ago).
         Assert.Equal($"{DateTime.UtcNow.AddMinutes(-5).Date:yyyy-MM-dd}T00:00:00Z", refreshed.Data["covers_until"]!.GetValue<string>());
         var range = $"?date_from={w.D:yyyy-MM-dd}&date_to={w.D:yyyy-MM-dd}";
