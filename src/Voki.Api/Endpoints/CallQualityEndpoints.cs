@@ -22,8 +22,10 @@ public static class CallQualityEndpoints
         "of its audio, of its video when it sends no audio), bitrate (bit/s received), bytes, freezes and frozen_seconds (a freeze: more than " +
         "500 ms between two complete frames of its camera while its packets kept coming; a simulcast camera is frozen only while none of its layers " +
         "completes frames; a frame is complete when all its packets are in and nothing it depends on was lost; a camera that stops sending is off, " +
-        "not frozen), frozen (now). downlink (what it receives from us): loss and jitter_ms from its own RTCP receiver reports about our streams " +
-        "(the fraction lost it reports per interval; packets_lost its cumulative count, loss_total of packets_sent), round_trip_ms (from those " +
+        "not frozen), frozen (now). downlink (what it receives from us): loss from its own RTCP receiver reports about our streams, less the " +
+        "gaps already in what we forwarded (what a publisher's uplink lost is that publisher's loss, not this participant's): per interval " +
+        "between two reports, packets_lost over the call, loss_total of packets_sent; jitter_ms as it reports it (it includes the publisher's " +
+        "path: we forward as we receive); round_trip_ms (from those " +
         "reports, RFC 3550 §6.4.1), bitrate (bit/s sent), bytes, keyframe_requests (PLI/FIR it sent: its decoder lost the picture), " +
         "layers [{publisher_id, rid, layer, layers}] (the simulcast layer of each camera it receives now, lowest 0). " +
         "quality: the worst of loss (either way), jitter (either way) and round trip: good below 2 % loss, 30 ms jitter and 200 ms round trip, " +

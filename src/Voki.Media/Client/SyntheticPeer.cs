@@ -66,6 +66,8 @@ public sealed class SyntheticPeer : IDisposable
     public double UplinkVideoLoss { get; init; }
     /// <summary>Resend what NACKs ask for (a browser does); false makes a sender that never does.</summary>
     public bool AnswerNacks { get; init; } = true;
+    /// <summary>Whether it answers the SFU's sender reports with a report block of its own (LSR, no loss): off for a test that sends its own.</summary>
+    public bool AnswerSenderReports { get; init; } = true;
     /// <summary>Seeds the uplink loss, so a test loses the same packets every run.</summary>
     public int LossSeed { get; init; } = 1;
     public long VideoPacketsDropped, NacksReceived, PacketsResent;
@@ -663,7 +665,7 @@ public sealed class SyntheticPeer : IDisposable
                             Interlocked.Increment(ref NacksReceived);
                             if (AnswerNacks) Resend(NackedSequences(rtcp));
                         }
-                        else if (rtcp[1] == RtcpType.SenderReport && size >= 28) AnswerSenderReport(rtcp);
+                        else if (rtcp[1] == RtcpType.SenderReport && size >= 28) { if (AnswerSenderReports) AnswerSenderReport(rtcp); }
                         else if (rtcp[1] == RtcpType.ReceiverReport && ReportBlockReceived is { } reported)
                             foreach (var block in ReportBlock.Parse(rtcp)) reported(block);
                     }

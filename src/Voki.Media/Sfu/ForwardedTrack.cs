@@ -41,6 +41,12 @@ public sealed class ForwardedTrack
     internal uint PacketsSent, OctetsSent;
     /// <summary>The subscriber's latest report block about this stream (its loss and jitter, RFC 3550 §6.4.1).</summary>
     internal volatile ReportedReception? Reported;
+    /// <summary>
+    /// What we sent in our sequence space, counted as a receiver counts it (RFC 3550 §A.3): its losses are the gaps we
+    /// forwarded (the publisher's uplink lost them), which the subscriber's reports count lost too.
+    /// </summary>
+    internal readonly ReceptionLoss Sent = new();
+    private readonly SequenceUnwrapper _sentSequences = new();
     /// <summary>Keyframe requests (PLI, FIR) the subscriber sent about this stream: its decoder lost the picture.</summary>
     internal long KeyframeRequestsReceived;
 
@@ -133,6 +139,7 @@ public sealed class ForwardedTrack
             if (ids != Vp8PictureIds.None) Vp8Payload.WriteIds(payload, ids = _munger.TranslateIds(ids));
         }
         _munger.Sent(sequence, timestamp, ids);
+        Sent.OnPacket(_sentSequences.Unwrap(sequence));
         if (_cache is not null)
         {
             var slot = sequence % CacheSize;

@@ -506,7 +506,7 @@ public sealed class MediaNode : IDisposable
         {
             if (!peer.Forwarded.TryGetValue(block.Ssrc, out var forwarded)) continue;
             peer.RoundTrip.OnReport(block.LastSenderReport, block.DelaySinceLastSenderReport, now);
-            forwarded.Reported = new ReportedReception(block, Now);
+            forwarded.Reported = new ReportedReception(block, Now, forwarded.Sent.Lost);
         }
     }
 

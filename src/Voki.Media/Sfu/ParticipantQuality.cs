@@ -77,17 +77,22 @@ public sealed class ParticipantQuality(string participantId)
             if (forwarded.Simulcast is { } simulcast && forwarded.Active && forwarded.CurrentLayer is var layer and >= 0)
                 layers.Add(new ReceivedLayer(simulcast.Publisher.ParticipantId, simulcast.Rids[layer], layer, simulcast.Layers.Length));
             if (forwarded.Reported is not { } reported) continue;
-            reportedLost += Math.Max(0, reported.Block.CumulativeLost);
+            reportedLost += reported.OwnLost;
             var jitter = InterarrivalJitter.ToTime(reported.Block.Jitter, forwarded.Source.ClockRate).TotalMilliseconds;
             if (forwarded.Source.Kind == "audio") downAudioJitter = Math.Max(downAudioJitter ?? 0, jitter);
             else downVideoJitter = Math.Max(downVideoJitter ?? 0, jitter);
-            // A report counts towards this second's loss once: receivers report every second or so, audio less often.
+            // A report counts towards this second's loss once (receivers report every second or so, audio less often), as
+            // the loss between it and the previous one of the same stream, less the gaps we forwarded meanwhile.
+            ReportedReception? previous;
             lock (_gate)
             {
-                if (_reportsTaken.TryGetValue(forwarded, out var taken) && ReferenceEquals(taken, reported)) continue;
+                if (_reportsTaken.TryGetValue(forwarded, out previous) && ReferenceEquals(previous, reported)) continue;
                 _reportsTaken[forwarded] = reported;
             }
-            downLossSum += reported.Block.FractionLost / 256.0;
+            if (previous is null) continue;
+            var expectedBetween = unchecked((int)(reported.Block.ExtendedHighestSequence - previous.Block.ExtendedHighestSequence));
+            if (expectedBetween <= 0) continue;
+            downLossSum += Math.Clamp((double)(reported.OwnLost - previous.OwnLost) / expectedBetween, 0, 1);
             downLossReports++;
         }
 
@@ -157,5 +162,12 @@ public sealed class ParticipantQuality(string participantId)
     }
 }
 
-/// <summary>A subscriber's latest report block about one of our streams (RFC 3550 §6.4.1), as received.</summary>
-public sealed record ReportedReception(ReportBlock Block, TimeSpan At);
+/// <summary>
+/// A subscriber's latest report block about one of our streams (RFC 3550 §6.4.1), as received, with the gaps our stream
+/// had when it came (<see cref="ForwardedTrack.Sent"/>): the report's loss less those is the subscriber's own link's.
+/// </summary>
+public sealed record ReportedReception(ReportBlock Block, TimeSpan At, long GapsForwarded)
+{
+    /// <summary>What the subscriber's own link lost: its cumulative count less what never left us.</summary>
+    public long OwnLost => Math.Max(0, Block.CumulativeLost - GapsForwarded);
+}

@@ -11,7 +11,10 @@ public sealed record QualityFigure(double? Current, double? Average, double? P95
 public sealed record UplinkQuality(QualityFigure Loss, QualityFigure JitterMs, QualityFigure Bitrate,
     long PacketsExpected, long PacketsLost, long PacketsUnrecovered, long Bytes, int Freezes, double FrozenSeconds, bool Frozen);
 
-/// <summary>What the participant receives from the SFU, from its own receiver reports about our streams and what we sent.</summary>
+/// <summary>
+/// What the participant receives from the SFU, from its own receiver reports about our streams and what we sent: its loss
+/// is what the reports count lost less the gaps already in what we forwarded (a publisher's uplink loss is the publisher's).
+/// </summary>
 /// <param name="KeyframeRequests">Keyframe requests (PLI, FIR) it sent about the video it receives: its decoder lost the picture.</param>
 public sealed record DownlinkQuality(QualityFigure Loss, QualityFigure JitterMs, QualityFigure RoundTripMs, QualityFigure Bitrate,
     long PacketsSent, long PacketsLost, long Bytes, long KeyframeRequests, IReadOnlyList<ReceivedLayer> Layers);

@@ -61,6 +61,16 @@ public sealed class NetworkImpairment : IAsyncDisposable
         if (_loss.From > 0) await DropRule("sport", _loss.From);
     }
 
+    /// <summary>Drops each packet that <paramref name="fromPort"/> sends to <see cref="Port"/> with probability <paramref name="toward"/>: one participant's uplink, the rest clean.</summary>
+    public async Task LossFrom(int fromPort, double toward)
+    {
+        await Run("nft", "flush", "chain", "inet", _table, "input");
+        _loss = (0, 0);
+        await Run("nft", "add", "rule", "inet", _table, "input", "udp", "dport", Port.ToString(CultureInfo.InvariantCulture),
+            "udp", "sport", fromPort.ToString(CultureInfo.InvariantCulture),
+            "numgen", "random", "mod", "1000", "<", PerMille(toward).ToString(CultureInfo.InvariantCulture), "drop");
+    }
+
     /// <summary>
     /// <paramref name="loss"/> both ways for <paramref name="duration"/> (a radio fade, a busy Wi-Fi), then back to the loss
     /// set before. Returns once the burst is over.

@@ -23,6 +23,8 @@ const state = {
   refreshTimer: null,
   queueTimer: null,
   pollTimer: null,
+  qualityTimer: null,
+  quality: null, // the latest GET …/quality answer while the call is on screen (supervisors and above)
   events: [],
   recording: null, // {callId, duration, urls: [blob: URLs]} of the recording on screen
 };
@@ -443,6 +445,66 @@ async function openCall(c) {
   const servers = await authorized((auth) => iceServers(auth)).catch(() => []);
   if (state.callChannel !== channel) return;
   state.media = startCallMedia(channel, local.stream, servers, remotes, joinMedia);
+  followQuality(c);
+}
+
+// ---- call quality: a badge per participant (supervisors and above) ------------------------------
+
+const QUALITY_POLL_MS = 3000;
+const QUALITY_WORDS = { good: "Good", fair: "Fair", poor: "Poor" };
+
+/**
+ * Polls GET /api/v1/calls/:id/quality while the call is on screen and shows each connected participant's badge. The
+ * API rates them from the last 5 s: good below 2 % loss, 30 ms jitter and 200 ms round trip; poor from 5 %, 60 ms or
+ * 400 ms; fair between (the worst of loss either way, jitter either way and round trip).
+ */
+function followQuality(c) {
+  stopQuality();
+  if (!atLeast("supervisor")) return;
+  $("call-quality-panel").hidden = false;
+  const poll = async () => {
+    if (state.call?.id !== c.id) { stopQuality(); return; }
+    try {
+      const { data } = await call("GET", `/api/v1/calls/${c.id}/quality`);
+      if (state.call?.id === c.id) renderQuality(data);
+    } catch { /* the next poll tries again */ }
+  };
+  poll();
+  state.qualityTimer = setInterval(poll, QUALITY_POLL_MS);
+}
+
+function stopQuality() {
+  clearInterval(state.qualityTimer);
+  state.qualityTimer = null;
+  state.quality = null;
+  $("call-quality").replaceChildren();
+  $("call-quality-panel").hidden = true;
+}
+
+const percent = (fraction) => (fraction == null ? "—" : `${(fraction * 100).toFixed(1)} %`);
+const millis = (ms) => (ms == null ? "—" : `${Math.round(ms)} ms`);
+
+function renderQuality(report) {
+  state.quality = report;
+  const items = report.participants.filter((p) => p.connected).map((p) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "quality-badge";
+    item.dataset.participantId = p.participant_id;
+    item.dataset.quality = p.quality ?? "measuring";
+    const name = p.participant_id === state.session.user.id ? "You" : p.name || state.names.get(p.participant_id) || p.role;
+    const badge = document.createElement("span");
+    badge.className = `badge badge-${p.quality ?? "measuring"}`;
+    badge.textContent = QUALITY_WORDS[p.quality] ?? "Measuring";
+    const jitter = Math.max(p.uplink.jitter_ms.current ?? 0, p.downlink.jitter_ms.current ?? 0);
+    const figures = document.createElement("span");
+    figures.className = "quality-figures";
+    figures.textContent = `loss ${percent(p.uplink.loss.current)} sent, ${percent(p.downlink.loss.current)} received · ` +
+      `jitter ${millis(p.uplink.jitter_ms.current == null && p.downlink.jitter_ms.current == null ? null : jitter)} · ` +
+      `round trip ${millis(p.downlink.round_trip_ms.current)}${p.uplink.frozen ? " · video frozen" : ""}`;
+    item.append(`${name} `, badge, " ", figures);
+    return item;
+  });
+  $("call-quality").replaceChildren(...items);
 }
 
 // ---- the call's customer: internal notes and earlier calls ---------------------------------------
@@ -550,6 +612,7 @@ async function onComplete(event) {
 }
 
 function stopCallMedia() {
+  stopQuality();
   state.media?.close();
   state.media = null;
   local.stop();
