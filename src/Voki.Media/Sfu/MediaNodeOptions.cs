@@ -45,11 +45,11 @@ public sealed class MediaNodeOptions
     public Recording.CaptureLimits Capture { get; set; } = new();
     /// <summary>
     /// Answers a publisher's transport-wide sequence numbers (transport-cc) with feedback, so its own send-side estimator
-    /// sees the uplink. Off by default: with it, Chromium's estimate stayed at 265–282 kbit/s for the first 15 s of a call
-    /// on this 2-core machine (ChromiumSfuTests.Publishers_follow_our_bandwidth_feedback), where REMB alone lets it rise
-    /// to our ceiling; the cause (arrival times taken in the receive loop, after the socket's queue?) is not found yet.
+    /// sees the uplink's delay and loss (issue 9 item 3). It was off while Chromium's estimate, started at its default
+    /// 300 kbit/s, stayed at 265–282 kbit/s for the first 15 s of a call on this machine; since our answers start it at
+    /// <see cref="Sdp.Codecs.PublisherStartKbps"/> it holds the layers' full rate from the first seconds.
     /// </summary>
-    public bool TransportWideFeedback { get; set; }
+    public bool TransportWideFeedback { get; set; } = true;
     /// <summary>The least we ask a publisher's video for, however thin its weakest subscriber's downlink.</summary>
     public long MinPublisherVideoBitrate { get; set; } = 150_000;
 }

@@ -68,6 +68,8 @@ public sealed class ChromiumSfuTests(Chromium chromium) : IClassFixture<Chromium
         }
         Assert.True(above ? estimate > threshold : estimate is > 0 && estimate <= threshold,
             $"ceiling {ceiling / 1000} kbps: the publisher's estimate is {estimate / 1000:F0} kbps; node: {node.Counters}");
+        // Its own estimator ran on our transport-wide feedback (issue 9 item 3), under the REMB ceiling.
+        Assert.True(node.Counters.TransportFeedbackSent > 0, $"no transport-wide feedback was sent; node: {node.Counters}");
     }
 
     [Fact]
