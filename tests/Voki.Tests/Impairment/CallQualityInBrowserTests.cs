@@ -91,6 +91,7 @@ public sealed class CallQualityInBrowserTests(ImpairedNetwork fixture, ITestOutp
         Assert.InRange(Figure(keptCustomer, "uplink", "loss", "p95")!.Value, 0.03, 0.15); // the lossy seconds
         Assert.InRange(keptCustomer["uplink"]!["loss_total"]!.GetValue<double>(), 0.01, 0.07); // clean seconds before and after
         Assert.InRange(Participant(kept, supervisorId)["uplink"]!["loss_total"]!.GetValue<double>(), 0, 0.005);
+        Assert.Empty(customer.Errors.Concat(supervisor.Errors));
     }
 
     private static async Task<JsonNode> Report(ApiClient client, string path)
