@@ -4,7 +4,7 @@
 # plan with 4 departments and 20 attendants through the API, writes a year of calls (1,000,000 by default) and their
 # customers straight into the read model with generate_series (seed-calls.sql), refreshes the views through
 # POST /api/v1/analytics/refresh-views (timed), then measures each analytics endpoint with wrk (p50/p95/p99).
-# Overrides: BENCH_CALLS (1000000), BENCH_CUSTOMERS (200000), BENCH_CONNECTIONS (4), BENCH_THREADS (2),
+# Overrides: BENCH_CALLS (1000000), BENCH_CUSTOMERS (200000), BENCH_CONNECTIONS ("1 4": each endpoint at each), BENCH_THREADS (2),
 #            BENCH_DURATION (20s), BENCH_WARMUP (5s), VOKI_BENCH_PG_PORT (55444), VOKI_BENCH_HTTP_PORT (5190), VOKI_SKIP_BUILD=1.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +12,7 @@ source "$BENCH_DIR/../../voki"
 
 CALLS="${BENCH_CALLS:-1000000}"
 CUSTOMERS="${BENCH_CUSTOMERS:-200000}"
-CONNECTIONS="${BENCH_CONNECTIONS:-4}"
+CONNECTIONS="${BENCH_CONNECTIONS:-1 4}"
 THREADS="${BENCH_THREADS:-2}"
 DURATION="${BENCH_DURATION:-20s}"
 WARMUP="${BENCH_WARMUP:-5s}"
@@ -127,13 +127,16 @@ say "  last 30 days: $(api GET /api/v1/analytics/overview "" "${AUTH[@]}" | jq -
 say "  agents: $(api GET /api/v1/analytics/agents "" "${AUTH[@]}" | jq -c '.data | length') rows; trends by month: $(api GET '/api/v1/analytics/trends?period=month' "" "${AUTH[@]}" | jq -c '[.data[].total]')"
 
 RESULTS=()
-measure() { # measure NAME PATH
-  local name="$1" path="$2"
-  local opts=(-t"$THREADS" -c"$CONNECTIONS" --timeout 30s -s "$BENCH_DIR/analytics.lua")
-  say "$name: warm-up $WARMUP, then wrk ${opts[*]} -d$DURATION --latency '$BASE$path'"
-  BENCH_NAME="$name" wrk "${opts[@]}" -d"$WARMUP" "$BASE$path" >/dev/null
-  BENCH_NAME="$name" wrk "${opts[@]}" -d"$DURATION" --latency "$BASE$path" > "$BENCH_DATA/analytics-$name.txt"
-  RESULTS+=("$(grep '^RESULT' "$BENCH_DATA/analytics-$name.txt")")
+measure() { # measure NAME PATH: at each of $CONNECTIONS concurrent connections
+  local name="$1" path="$2" c threads
+  for c in $CONNECTIONS; do
+    threads=$(( c < THREADS ? c : THREADS ))
+    local opts=(-t"$threads" -c"$c" --timeout 30s -s "$BENCH_DIR/analytics.lua")
+    say "$name: warm-up $WARMUP, then wrk ${opts[*]} -d$DURATION --latency '$BASE$path'"
+    BENCH_NAME="$name" wrk "${opts[@]}" -d"$WARMUP" "$BASE$path" >/dev/null
+    BENCH_NAME="$name" wrk "${opts[@]}" -d"$DURATION" --latency "$BASE$path" > "$BENCH_DATA/analytics-$name-c$c.txt"
+    RESULTS+=("$c $(grep '^RESULT' "$BENCH_DATA/analytics-$name-c$c.txt")")
+  done
 }
 
 measure overview "/api/v1/analytics/overview"
@@ -144,9 +147,9 @@ measure agents "/api/v1/analytics/agents"
 measure trends-day "/api/v1/analytics/trends"
 measure trends-month "/api/v1/analytics/trends?period=month"
 
-say "summary ($CALLS calls; wrk $THREADS threads, $CONNECTIONS connections, $DURATION after a $WARMUP warm-up; load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
-printf '%-14s %12s %9s %9s %9s %10s %8s %8s\n' target 'requests/s' 'p50 ms' 'p95 ms' 'p99 ms' requests non-2xx errors
+say "summary ($CALLS calls; wrk with up to $THREADS threads, $DURATION after a $WARMUP warm-up; load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
+printf '%-14s %6s %12s %9s %9s %9s %10s %8s %8s\n' target conns 'requests/s' 'p50 ms' 'p95 ms' 'p99 ms' requests non-2xx errors
 for line in "${RESULTS[@]}"; do
-  read -r _ name rps p50 p95 p99 total non2xx errors <<<"$line"
-  printf '%-14s %12s %9s %9s %9s %10s %8s %8s\n' "$name" "$rps" "$p50" "$p95" "$p99" "$total" "$non2xx" "$errors"
+  read -r c _ name rps p50 p95 p99 total non2xx errors <<<"$line"
+  printf '%-14s %6s %12s %9s %9s %9s %10s %8s %8s\n' "$name" "$c" "$rps" "$p50" "$p95" "$p99" "$total" "$non2xx" "$errors"
 done

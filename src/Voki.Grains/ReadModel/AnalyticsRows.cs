@@ -75,26 +75,30 @@ public sealed class AnalyticsRows(NpgsqlDataSource db)
             await using (var reader = await cmd.ExecuteReaderAsync())
                 calls = await reader.ReadAsync() ? Figures(reader) : CallFigures.None;
 
-            // The customers of the range: from the spans view those whose first or last call before the cut-off is in the
-            // range, or whose calls span it and who have one in it; then those of the calls since the cut-off.
+            // The customers of the range: from the spans view, those whose first or last call before the cut-off is in the
+            // range, or whose calls span it and who have one in it (each a row of its own, so counted as they are read);
+            // then those of the calls since the cut-off that the view's part has not counted already.
             var spans = range.DepartmentId is null ? "analytics_customer_spans" : "analytics_department_customer_spans";
+            string CalledInRange(string s) => $"""
+                {s}.tenant = @tenant{Department(range, s + ".department_id")} AND {s}.last_call_at >= @from AND {s}.first_call_at < @to
+                AND ({s}.first_call_at >= @from OR {s}.last_call_at < @to
+                     OR EXISTS (SELECT 1 FROM calls c WHERE c.tenant = @tenant AND c.customer_id = {s}.customer_id
+                                  AND c.inserted_at >= @from AND c.inserted_at < @to{Department(range, "c.department_id")}))
+                """;
             await using var customers = new NpgsqlCommand($"""
-                WITH spans AS (
-                    SELECT customer_id, first_call_at, last_call_at, created_at FROM {spans}
-                    WHERE tenant = @tenant{Department(range, "department_id")} AND last_call_at >= @from AND first_call_at < @to
+                WITH viewed AS (
+                    SELECT count(*) AS total, count(*) FILTER (WHERE s.created_at >= @from AND s.created_at < @to) AS new
+                    FROM {spans} s WHERE {CalledInRange("s")}
                 ),
-                ids AS (
-                    SELECT customer_id, created_at FROM spans
-                    WHERE first_call_at >= @from OR last_call_at < @to
-                       OR EXISTS (SELECT 1 FROM calls c WHERE c.tenant = @tenant AND c.customer_id = spans.customer_id
-                                    AND c.inserted_at >= @from AND c.inserted_at < @to{Department(range, "c.department_id")})
-                    UNION ALL
-                    SELECT c.customer_id, cu.inserted_at FROM calls c LEFT JOIN customers cu ON cu.tenant = c.tenant AND cu.id = c.customer_id
-                    WHERE c.tenant = @tenant{Department(range, "c.department_id")} AND c.customer_id IS NOT NULL
-                      AND c.inserted_at >= @live_from AND c.inserted_at < @to
+                later AS (
+                    SELECT count(*) AS total, count(*) FILTER (WHERE cu.inserted_at >= @from AND cu.inserted_at < @to) AS new
+                    FROM (SELECT DISTINCT customer_id FROM calls
+                          WHERE tenant = @tenant{Department(range, "department_id")} AND customer_id IS NOT NULL
+                            AND inserted_at >= @live_from AND inserted_at < @to) l
+                    LEFT JOIN customers cu ON cu.tenant = @tenant AND cu.id = l.customer_id
+                    WHERE NOT EXISTS (SELECT 1 FROM {spans} v WHERE v.customer_id = l.customer_id AND {CalledInRange("v")})
                 )
-                SELECT count(*), count(*) FILTER (WHERE created_at >= @from AND created_at < @to)
-                FROM (SELECT customer_id, max(created_at) AS created_at FROM ids GROUP BY customer_id) distinct_customers
+                SELECT viewed.total + later.total, viewed.new + later.new FROM viewed, later
                 """, connection, tx);
             customers.Parameters.AddWithValue("tenant", tenant);
             customers.Parameters.AddWithValue("from", range.From);

@@ -193,6 +193,13 @@ public sealed class AnalyticsTests(VokiApp app)
         Assert.Equal(4.7, after["avg_rating"]!.GetValue<double>()); // (5+5+4)/3
         Assert.Equal(100.0, after["satisfaction_rate"]!.GetValue<double>());
 
+        // Yara (Y, in the views since D) calls again today: a customer of both parts of the range is counted once.
+        var link = await w.Scenario.Link(w.Support);
+        var yara = await w.Scenario.Anonymous.Post($"/api/v1/call/{link["token"]}/join", new { name = "Yara", email = "YARA@example.com" });
+        Assert.Equal(HttpStatusCode.OK, yara.Status);
+        var sinceD = await Overview(w, $"?date_from={w.D:yyyy-MM-dd}");
+        Assert.Equal((9, 6, 4), (sinceD["total_calls"]!.GetValue<int>(), sinceD["total_customers"]!.GetValue<int>(), sinceD["new_customers"]!.GetValue<int>()));
+
         // Within the minimum interval another refresh returns the last one instead of reading every call again.
         var rows = app.Services.GetRequiredService<AnalyticsRows>();
         var last = await rows.StateAsync();
@@ -442,8 +449,8 @@ public sealed class AnalyticsTests(VokiApp app)
                 Seeded = seeded, Live = [],
             };
             foreach (var (id, name, created) in new[] { (x, "Xavier", Today.AddDays(-60)), (y, "Yara", d.AddHours(9)), (z, "Zeca", d.AddHours(14)), (wCustomer, "Wanda", Today.AddDays(-60)) })
-                await world.Sql("INSERT INTO customers (tenant, id, name, inserted_at, updated_at) VALUES (@tenant, @id, @name, @at, @at)",
-                    ("id", id), ("name", name), ("at", created));
+                await world.Sql("INSERT INTO customers (tenant, id, name, email, inserted_at, updated_at) VALUES (@tenant, @id, @name, @email, @at, @at)",
+                    ("id", id), ("name", name), ("email", $"{name.ToLowerInvariant()}@example.com"), ("at", created));
             foreach (var c in seeded)
                 await world.Sql("""
                     INSERT INTO calls (tenant, id, status, protocol, department_id, user_id, customer_name, customer_id, wait_time, duration, rating,
