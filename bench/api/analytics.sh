@@ -117,7 +117,7 @@ for run in 1 2 3; do
   api POST /api/v1/analytics/refresh-views "" "${AUTH[@]}" | jq -e '.data.refreshed == true' >/dev/null
   REFRESH_TIMES+=("$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')")
 done
-say "POST /api/v1/analytics/refresh-views (both views, $CALLS calls): ${REFRESH_TIMES[*]} s in three runs; analytics_calls_hourly now has \
+say "POST /api/v1/analytics/refresh-views (the four views, $CALLS calls): ${REFRESH_TIMES[*]} s in three runs; analytics_calls_hourly now has \
 $("${PSQL[@]}" -Atc 'SELECT count(*) FROM analytics_calls_hourly') rows, analytics_agents_daily $("${PSQL[@]}" -Atc 'SELECT count(*) FROM analytics_agents_daily')"
 
 TODAY="$(date -u +%Y-%m-%d)"
