@@ -9,7 +9,9 @@ namespace Voki.Media.Sfu;
 /// <item>a steady fill up to just under its estimate, so the estimate is free to keep rising;</item>
 /// <item>every few seconds a burst of <see cref="BurstLength"/> at the next layer's whole rate. Its estimator holds or
 /// cuts its estimate while it sees the burst queue up (overuse), and keeps raising it while the link carries the burst;
-/// a burst that the estimate rose through by <see cref="BurstGrowth"/>, with no NACK, proves the layer fits.</item>
+/// a burst that the estimate rose through by <see cref="BurstGrowth"/>, without more NACKs than the link sent before it
+/// (<see cref="NackAllowance"/>: a link that loses packets at random NACKs all the time, full or not), proves the layer
+/// fits.</item>
 /// </list>
 /// A probe fails when the estimate falls well below its peak (the link is full) or after <see cref="Longest"/>; the
 /// next is tried after <see cref="Backoff"/>. A failed burst waits twice as long as the last, up to
@@ -33,8 +35,8 @@ internal sealed class DownlinkProbe
     private readonly object _gate = new();
     private TimeSpan _startedAt, _notBefore, _lastPadding, _burstStartedAt, _burstNotBefore, _burstBackoff = FirstBurstBackoff;
     private bool _active, _bursting;
-    private long _rate, _peak, _burstFrom;
-    private double _credit;
+    private long _rate, _peak, _burstFrom, _nacksAtStart, _nacksAtBurst;
+    private double _credit, _baselineNacks;
 
     /// <summary>
     /// Starts a probe, or, while one runs, sets its padding and judges the estimate and any burst.
@@ -42,15 +44,15 @@ internal sealed class DownlinkProbe
     /// <param name="estimate">The subscriber's share of its downlink for this track.</param>
     /// <param name="current">The bit/s of the layer it receives now.</param>
     /// <param name="next">The bit/s of the next layer up.</param>
-    /// <param name="lastNackTicks">When the subscriber last NACKed (<see cref="TimeSpan.Ticks"/> of the media clock), 0 for never.</param>
-    public ProbeOutcome Run(long estimate, long current, long next, long lastNackTicks, TimeSpan now)
+    /// <param name="nacks">How many NACKs the subscriber has sent so far.</param>
+    public ProbeOutcome Run(long estimate, long current, long next, long nacks, TimeSpan now)
     {
         lock (_gate)
         {
             if (!_active)
             {
                 if (now < _notBefore) return ProbeOutcome.Waiting;
-                (_active, _startedAt, _lastPadding, _credit, _peak) = (true, now, now, 0, estimate);
+                (_active, _startedAt, _lastPadding, _credit, _peak, _nacksAtStart) = (true, now, now, 0, estimate, nacks);
                 _burstNotBefore = now + _burstBackoff;
             }
             _peak = Math.Max(_peak, estimate);
@@ -62,7 +64,7 @@ internal sealed class DownlinkProbe
             }
             if (_bursting)
             {
-                if (lastNackTicks > _burstStartedAt.Ticks) FailBurst(now);
+                if (!NackAllowance.Within(nacks - _nacksAtBurst, _baselineNacks, now - _burstStartedAt)) FailBurst(now);
                 else if (now - _burstStartedAt >= BurstLength)
                 {
                     if (estimate >= _burstFrom * BurstGrowth) return Prove(now);
@@ -70,7 +72,10 @@ internal sealed class DownlinkProbe
                 }
             }
             else if (now >= _burstNotBefore)
-                (_bursting, _burstStartedAt, _burstFrom) = (true, now, estimate);
+            {
+                (_bursting, _burstStartedAt, _burstFrom, _nacksAtBurst) = (true, now, estimate, nacks);
+                _baselineNacks = (nacks - _nacksAtStart) / Math.Max(1, (now - _startedAt).TotalSeconds);
+            }
             var fill = _bursting ? (long)(next * BurstMargin) : Math.Min(next, (long)(estimate * 0.95));
             _rate = Math.Max(0, fill - current);
             return ProbeOutcome.Running;
@@ -117,6 +122,9 @@ internal sealed class DownlinkProbe
     /// <summary>The padding rate of the running probe in bit/s, 0 when none runs.</summary>
     public long Rate { get { lock (_gate) return _active ? _rate : 0; } }
 
+    /// <summary>NACKs a second the subscriber sent before the last burst, on the layer it had: what its link loses anyway.</summary>
+    public double BaselineNacks { get { lock (_gate) return _baselineNacks; } }
+
     /// <summary>Whether a burst at the next layer's rate is under way.</summary>
     public bool Bursting { get { lock (_gate) return _bursting; } }
 
@@ -136,3 +144,12 @@ internal sealed class DownlinkProbe
 }
 
 internal enum ProbeOutcome { Waiting, Running, Failed, Proven }
+
+/// <summary>
+/// Whether a subscriber NACKed no more over a stretch than its link loses anyway: twice its rate before, and two NACKs
+/// more. A link that is full loses packets in runs once its queue overflows; one that loses at random keeps its rate.
+/// </summary>
+internal static class NackAllowance
+{
+    public static bool Within(long nacks, double baselinePerSecond, TimeSpan over) => nacks <= 2 * baselinePerSecond * over.TotalSeconds + 2;
+}

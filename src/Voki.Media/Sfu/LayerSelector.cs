@@ -63,18 +63,21 @@ internal static class LayerAllocation
         for (var i = 0; i < layers.Length; i++) bitrates[i] = layers[i].Ssrc == 0 ? 0 : layers[i].Bitrate.Current(now);
         var current = forwarded.CurrentLayer;
         var lastNack = Interlocked.Read(ref forwarded.Subscriber.LastNackReceivedTicks);
+        var nacks = Interlocked.Read(ref forwarded.Subscriber.NacksReceived);
         var target = LayerSelector.Choose(bitrates, share, current);
         if (target < 0) return null;
         if (forwarded.Proven is { } proven)
         {
-            if (target >= proven.Layer || bitrates[proven.Layer] <= 0 || !proven.Holds(share, lastNack, now)) forwarded.Proven = null;
+            if (target >= proven.Layer || bitrates[proven.Layer] <= 0 || !proven.Holds(share, nacks, now)) forwarded.Proven = null;
             else target = proven.Layer;
         }
         if (current >= 0 && target < current && !MustGoDown(forwarded, bitrates[current], share, lastNack, now)) target = current;
         else if (target >= current) forwarded.LowerWantedSince = TimeSpan.Zero;
-        if (Probe(forwarded, bitrates, share, current, target, lastNack, now) is { } up)
+        if (Probe(forwarded, bitrates, share, current, target, nacks, now) is { } up)
         {
-            forwarded.Proven = new ProvenLayer(up, share!.Value, now);
+            // The higher layer carries more packets, and so more of the link's random losses.
+            var baseline = forwarded.Probe.BaselineNacks * bitrates[up] / Math.Max(1, bitrates[current]);
+            forwarded.Proven = new ProvenLayer(up, share!.Value, now, nacks, baseline);
             target = up;
         }
         forwarded.TargetLayer = target;
@@ -103,23 +106,25 @@ internal static class LayerAllocation
     }
 
     /// <summary>Runs the probe for the next layer up while one is worth finding out; returns that layer once a burst proved it.</summary>
-    private static int? Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, long lastNack, TimeSpan now)
+    private static int? Probe(ForwardedTrack forwarded, ReadOnlySpan<long> bitrates, long? share, int current, int target, long nacks, TimeSpan now)
     {
         var probe = forwarded.Probe;
         if (current >= 0 && target > current) { probe.Succeed(now); return null; }
         var next = -1;
         for (var i = current + 1; current >= 0 && i < bitrates.Length; i++) if (bitrates[i] > 0) { next = i; break; }
         if (share is not { } budget || next < 0 || target < current) { probe.Stop(now); return null; }
-        return probe.Run(budget, bitrates[current], bitrates[next], lastNack, now) == ProbeOutcome.Proven ? next : null;
+        return probe.Run(budget, bitrates[current], bitrates[next], nacks, now) == ProbeOutcome.Proven ? next : null;
     }
 }
 
 /// <summary>
 /// A layer a <see cref="DownlinkProbe"/> burst showed the subscriber's link carries, held while its estimate (which
-/// grows by at most about 8 % a second) catches up. It is let go at the first loss, once the estimate falls from its
-/// peak or stops rising (the estimator holds its estimate while it sees the link overused), and after <see cref="Longest"/>.
+/// grows by at most about 8 % a second) catches up. It is let go once the subscriber NACKs more than its link lost
+/// before (<see cref="NackAllowance"/>), once the estimate falls from its peak or stops rising (the estimator holds its
+/// estimate while it sees the link overused), and after <see cref="Longest"/>.
 /// </summary>
-internal sealed class ProvenLayer(int layer, long share, TimeSpan since)
+/// <param name="baselineNacks">NACKs a second the link would send on this layer as it lost packets before the probe.</param>
+internal sealed class ProvenLayer(int layer, long share, TimeSpan since, long nacksAtStart, double baselineNacks)
 {
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(15);
     /// <summary>How long the estimate may go without a new peak before the hold ends.</summary>
@@ -129,9 +134,9 @@ internal sealed class ProvenLayer(int layer, long share, TimeSpan since)
     private long _peak = share;
     private TimeSpan _peakAt = since;
 
-    public bool Holds(long? share, long lastNack, TimeSpan now)
+    public bool Holds(long? share, long nacks, TimeSpan now)
     {
-        if (share is not { } estimate || lastNack > since.Ticks || now - since > Longest) return false;
+        if (share is not { } estimate || now - since > Longest || !NackAllowance.Within(nacks - nacksAtStart, baselineNacks, now - since)) return false;
         if (estimate > _peak) (_peak, _peakAt) = (estimate, now);
         return estimate >= _peak * DownlinkProbe.FallToFail && now - _peakAt <= Stall;
     }

@@ -519,6 +519,7 @@ public sealed class MediaNode : IDisposable
     {
         if (peer.Outbound is not { } outbound || peer.Address is not { } address) return;
         Interlocked.Exchange(ref peer.LastNackReceivedTicks, Now.Ticks);
+        Interlocked.Increment(ref peer.NacksReceived);
         var request = GenericNack.Read(nack, _nacked);
         if (request.Refused > 0) Interlocked.Add(ref Counters.NackEntriesRefused, request.Refused);
         var now = Now;

@@ -64,6 +64,8 @@ public sealed class PeerConnection
     internal long LastRembSent;
     /// <summary>When this participant last NACKed what it receives (MediaNode.Now ticks, 0: never): its downlink loses packets.</summary>
     internal long LastNackReceivedTicks;
+    /// <summary>How many NACKs this subscriber has sent us: a probe compares their rate with what its link loses anyway.</summary>
+    internal long NacksReceived;
 
     /// <summary>What this participant publishes, by SSRC: read by the receive loop.</summary>
     internal readonly ConcurrentDictionary<uint, PublishedTrack> Published = new();

@@ -13,13 +13,13 @@ public sealed class DownlinkProbeTests
 
     /// <summary>Runs the probe from <paramref name="from"/> until <paramref name="until"/>; the estimate at each moment comes from <paramref name="estimate"/>.</summary>
     private static (ProbeOutcome Last, TimeSpan At, List<(TimeSpan At, long Rate, bool Burst)> Padding) Drive(
-        DownlinkProbe probe, TimeSpan from, TimeSpan until, Func<TimeSpan, long> estimate, long lastNackTicks = 0)
+        DownlinkProbe probe, TimeSpan from, TimeSpan until, Func<TimeSpan, long> estimate, Func<TimeSpan, long>? nacks = null)
     {
         var padding = new List<(TimeSpan, long, bool)>();
         var outcome = ProbeOutcome.Waiting;
         for (var now = from; now <= until; now += Tick)
         {
-            outcome = probe.Run(estimate(now), Half, Full, lastNackTicks, now);
+            outcome = probe.Run(estimate(now), Half, Full, nacks?.Invoke(now) ?? 0, now);
             padding.Add((now, probe.Rate, probe.Bursting));
             if (outcome == ProbeOutcome.Proven) return (outcome, now, padding);
         }
@@ -56,22 +56,24 @@ public sealed class DownlinkProbeTests
     }
 
     [Fact]
-    public void A_nack_during_a_burst_fails_it_even_while_the_estimate_rises()
+    public void A_run_of_nacks_during_a_burst_fails_it_but_a_link_that_loses_at_random_is_still_proven()
     {
-        var probe = new DownlinkProbe();
         var start = TimeSpan.FromSeconds(10);
         Func<TimeSpan, long> rising = now => (long)(450_000 * Math.Pow(1.08, (now - start).TotalSeconds));
-        // The burst starts 2 s in; the subscriber NACKs 2.5 s in.
-        var nackAt = (start + TimeSpan.FromSeconds(2.5)).Ticks;
-        var (outcome, _, _) = Drive(probe, start, start + TimeSpan.FromSeconds(4.5), rising);
+        // 3 % random loss on the half layer: a NACK every half second before the burst and through it.
+        Func<TimeSpan, long> random = now => (long)((now - start).TotalSeconds * 2);
+        var (outcome, at, _) = Drive(new DownlinkProbe(), start, start + TimeSpan.FromSeconds(4.5), rising, random);
         Assert.Equal(ProbeOutcome.Proven, outcome);
+        Assert.Equal(3.0, (at - start).TotalSeconds);
 
-        var lossy = new DownlinkProbe();
+        // A link that fills: the same rate before, then a run of 8 NACKs within the burst's first half second.
+        Func<TimeSpan, long> overflowing = now => random(now) + (now - start >= TimeSpan.FromSeconds(2.5) ? 8 : 0);
+        var probe = new DownlinkProbe();
         var results = new List<ProbeOutcome>();
         for (var now = start; now <= start + TimeSpan.FromSeconds(4.25); now += Tick)
-            results.Add(lossy.Run(rising(now), Half, Full, now.Ticks >= nackAt ? nackAt : 0, now));
+            results.Add(probe.Run(rising(now), Half, Full, overflowing(now), now));
         Assert.DoesNotContain(ProbeOutcome.Proven, results);
-        Assert.False(lossy.Bursting);
+        Assert.False(probe.Bursting);
     }
 
     [Fact]
@@ -90,27 +92,32 @@ public sealed class DownlinkProbeTests
     public void A_proven_layer_is_held_while_the_estimate_climbs_and_let_go_when_it_stalls_falls_or_the_link_loses()
     {
         var since = TimeSpan.FromSeconds(200);
-        var climbing = new ProvenLayer(1, 450_000, since);
+        ProvenLayer Proven(long share = 450_000, double baseline = 0) => new(1, share, since, nacksAtStart: 100, baseline);
+        var climbing = Proven();
         for (var s = 0.5; s <= 5; s += 0.5)
-            Assert.True(climbing.Holds((long)(450_000 * Math.Pow(1.06, s)), 0, since + TimeSpan.FromSeconds(s)));
+            Assert.True(climbing.Holds((long)(450_000 * Math.Pow(1.06, s)), 100, since + TimeSpan.FromSeconds(s)));
 
-        var stalled = new ProvenLayer(1, 450_000, since);
-        Assert.True(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(0.5)));
-        Assert.True(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(2.5)));
-        Assert.False(stalled.Holds(470_000, 0, since + TimeSpan.FromSeconds(2.75)));
+        var stalled = Proven();
+        Assert.True(stalled.Holds(470_000, 100, since + TimeSpan.FromSeconds(0.5)));
+        Assert.True(stalled.Holds(470_000, 100, since + TimeSpan.FromSeconds(2.5)));
+        Assert.False(stalled.Holds(470_000, 100, since + TimeSpan.FromSeconds(2.75)));
 
-        var falling = new ProvenLayer(1, 450_000, since);
-        Assert.True(falling.Holds(500_000, 0, since + TimeSpan.FromSeconds(1)));
-        Assert.False(falling.Holds(420_000, 0, since + TimeSpan.FromSeconds(1.25)));
+        var falling = Proven();
+        Assert.True(falling.Holds(500_000, 100, since + TimeSpan.FromSeconds(1)));
+        Assert.False(falling.Holds(420_000, 100, since + TimeSpan.FromSeconds(1.25)));
 
-        var lossy = new ProvenLayer(1, 450_000, since);
-        Assert.True(lossy.Holds(480_000, (since - TimeSpan.FromSeconds(1)).Ticks, since + TimeSpan.FromSeconds(1)));
-        Assert.False(lossy.Holds(500_000, (since + TimeSpan.FromSeconds(1.1)).Ticks, since + TimeSpan.FromSeconds(1.25)));
+        // A clean link: two NACKs are let pass, a third within the first second is a link that fills.
+        var clean = Proven();
+        Assert.True(clean.Holds(480_000, 102, since + TimeSpan.FromSeconds(0.5)));
+        Assert.False(clean.Holds(500_000, 103, since + TimeSpan.FromSeconds(0.75)));
+        // A link that lost 3 a second before keeps its layer at that rate, not at twice it and more.
+        var lossy = Proven(baseline: 3);
+        Assert.True(lossy.Holds(480_000, 100 + 12, since + TimeSpan.FromSeconds(2)));
+        Assert.False(lossy.Holds(500_000, 100 + 30, since + TimeSpan.FromSeconds(2.5)));
 
-        var stale = new ProvenLayer(1, 450_000, since);
-        Assert.False(stale.Holds(null, 0, since + TimeSpan.FromSeconds(1)));
-        var old = new ProvenLayer(1, 100_000, since);
-        for (var s = 0.5; s < ProvenLayer.Longest.TotalSeconds; s += 0.5) old.Holds(100_000 + (long)(s * 10_000), 0, since + TimeSpan.FromSeconds(s));
-        Assert.False(old.Holds(400_000, 0, since + ProvenLayer.Longest + TimeSpan.FromSeconds(0.5)));
+        Assert.False(Proven().Holds(null, 100, since + TimeSpan.FromSeconds(1)));
+        var old = Proven(share: 100_000);
+        for (var s = 0.5; s < ProvenLayer.Longest.TotalSeconds; s += 0.5) old.Holds(100_000 + (long)(s * 10_000), 100, since + TimeSpan.FromSeconds(s));
+        Assert.False(old.Holds(400_000, 100, since + ProvenLayer.Longest + TimeSpan.FromSeconds(0.5)));
     }
 }
