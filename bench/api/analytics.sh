@@ -8,7 +8,9 @@
 #            BENCH_DURATION (20s), BENCH_WARMUP (5s), VOKI_BENCH_PG_PORT (55444), VOKI_BENCH_HTTP_PORT (5190), VOKI_SKIP_BUILD=1.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export BENCH_DIR
 source "$BENCH_DIR/../../voki"
+source "$BENCH_DIR/node.sh"
 
 CALLS="${BENCH_CALLS:-1000000}"
 CUSTOMERS="${BENCH_CUSTOMERS:-200000}"
@@ -26,76 +28,15 @@ export BENCH_TENANT=bench-analytics BENCH_PASSWORD=bench-password-1
 OPERATOR_TOKEN="bench-operator-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d voki -v ON_ERROR_STOP=1 -q)
 
-command -v wrk >/dev/null || apt_install wrk
-command -v jq >/dev/null || apt_install jq
-for p in "$HTTP_PORT" "$SILO_PORT" "$GATEWAY_PORT"; do
-  if port_busy "$p"; then echo "port $p is already in use on 127.0.0.1 (another benchmark?)" >&2; exit 1; fi
-done
-mkdir -p "$BENCH_DATA"
-
-NODE_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    say "stopping the benchmark node"
-    kill -TERM "$NODE_PID" 2>/dev/null || true
-    wait "$NODE_PID" 2>/dev/null || true
-  fi
-  pg_stop "$PG_DIR"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
-say "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the figures)"
-say "tools: .NET SDK $(dotnet --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
-
-pg_start "$PG_DIR" "$PG_PORT" "" || true
-say "fresh database voki on 127.0.0.1:$PG_PORT (default settings)"
-PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'DROP DATABASE IF EXISTS voki WITH (FORCE)' >/dev/null
-ensure_database "$PG_PORT" voki
-[ "${VOKI_SKIP_BUILD:-0}" = 1 ] || build Release
-
-say "starting the node: Production environment, HTTP $BASE, log in ${BENCH_DATA#$ROOT/}/analytics-node.log"
-(
-  export ConnectionStrings__Voki="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=voki;Maximum Pool Size=100"
-  export ASPNETCORE_URLS="$BASE" ASPNETCORE_ENVIRONMENT=Production
-  export Node__SiloPort="$SILO_PORT" Node__GatewayPort="$GATEWAY_PORT"
-  export Auth__SigningKey="bench-signing-key-$(head -c 24 /dev/urandom | base64)"
-  export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000
-  # The seeding takes minutes; the one refresh the benchmark asks for must not be taken for a repeat of the node's start.
-  export Analytics__MinRefreshInterval=00:00:00
-  export Operator__Token="$OPERATOR_TOKEN" Recordings__Root="$BENCH_DATA/recordings"
-  exec dotnet "$ROOT/src/Voki.Api/bin/Release/net10.0/Voki.Api.dll" --contentRoot "$ROOT/src/Voki.Api"
-) > "$BENCH_DATA/analytics-node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 1 120); do
-  curl -sf "$BASE/readyz" >/dev/null && break
-  kill -0 "$NODE_PID" 2>/dev/null || { tail -20 "$BENCH_DATA/analytics-node.log" >&2; echo "the node exited" >&2; exit 1; }
-  sleep 0.5
-done
-curl -sf "$BASE/readyz" >/dev/null || { echo "the node did not become ready" >&2; exit 1; }
-
-# api METHOD PATH [BODY] [curl args...]: prints the response body; fails on a status other than 2xx.
-api() {
-  local method="$1" path="$2" body="${3:-}" out status
-  shift $(( $# < 3 ? $# : 3 ))
-  local args=(-sS -X "$method" "$BASE$path" -H 'Content-Type: application/json' -w '\n%{http_code}')
-  [ -z "$body" ] || args+=(--data "$body")
-  out="$(curl "${args[@]}" "$@")"
-  status="${out##*$'\n'}"
-  out="${out%$'\n'*}"
-  case "$status" in 2??) printf '%s' "$out" ;; *) echo "$method $path -> $status: $out" >&2; return 1 ;; esac
-}
+bench_preflight
+bench_stop_on_exit
+bench_banner
+bench_fresh_database "(default settings)"
+# The seeding takes minutes; the one refresh the benchmark asks for must not be taken for a repeat of the node's start.
+bench_start_node analytics-node.log "$OPERATOR_TOKEN" Analytics__MinRefreshInterval=00:00:00
 
 say "setting up: tenant '$BENCH_TENANT' (enterprise plan), 4 departments, 20 attendants"
-api POST /api/signup/register "{\"company\":{\"name\":\"Analytics benchmark\",\"slug\":\"$BENCH_TENANT\"},
-  \"user\":{\"name\":\"Owner\",\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\"}}" >/dev/null
-api PUT "/api/operator/tenants/$BENCH_TENANT/plan" '{"plan":"enterprise"}' -H "Authorization: Bearer $OPERATOR_TOKEN" >/dev/null
-TOKEN="$(api POST /api/auth/login "{\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\",\"tenant\":\"$BENCH_TENANT\"}" | jq -r .data.access_token)"
-AUTH=(-H "Authorization: Bearer $TOKEN" -H "X-Tenant: $BENCH_TENANT")
+bench_enterprise_tenant "Analytics benchmark" "$OPERATOR_TOKEN"
 DEPARTMENTS=()
 for d in Vendas Suporte Financeiro Ouvidoria; do
   DEPARTMENTS+=("$(api POST /api/v1/departments "{\"department\":{\"name\":\"$d\"}}" "${AUTH[@]}" | jq -r .data.id)")

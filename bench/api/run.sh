@@ -12,8 +12,9 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export BENCH_DIR
 # The voki script's functions (say, pg_start, pg_stop, ensure_database, build, port_busy); sourcing it
-# does not run a command.
+# does not run a command. node.sh: the preflight, node and cleanup this script shares with analytics.sh.
 source "$BENCH_DIR/../../voki"
+source "$BENCH_DIR/node.sh"
 
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
@@ -28,75 +29,15 @@ BASE="http://127.0.0.1:$HTTP_PORT"
 export BENCH_TENANT=bench BENCH_PASSWORD=bench-password-1 BENCH_USERS=16
 BENCH_OPERATOR_TOKEN="bench-operator-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 
-command -v wrk >/dev/null || apt_install wrk
-command -v jq >/dev/null || apt_install jq
-for p in "$HTTP_PORT" "$SILO_PORT" "$GATEWAY_PORT"; do
-  if port_busy "$p"; then echo "port $p is already in use on 127.0.0.1 (another benchmark?)" >&2; exit 1; fi
-done
-mkdir -p "$BENCH_DATA"
-
-NODE_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    say "stopping the benchmark node"
-    kill -TERM "$NODE_PID" 2>/dev/null || true
-    wait "$NODE_PID" 2>/dev/null || true
-  fi
-  pg_stop "$PG_DIR"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
-say "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the figures)"
-say "tools: .NET SDK $(dotnet --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
-
-pg_start "$PG_DIR" "$PG_PORT" "" || true
-say "fresh database voki on 127.0.0.1:$PG_PORT"
-PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'DROP DATABASE IF EXISTS voki WITH (FORCE)' >/dev/null
-ensure_database "$PG_PORT" voki
-[ "${VOKI_SKIP_BUILD:-0}" = 1 ] || build Release
-
-say "starting the node: Production environment, HTTP $BASE, log in ${BENCH_DATA#$ROOT/}/node.log"
+bench_preflight
+bench_stop_on_exit
+bench_banner
+bench_fresh_database
 say "rate limits raised (RateLimits__AuthPerMinute and RateLimits__PublicPerMinute = 100000000) so the per-IP limiter does not distort the load"
-(
-  export ConnectionStrings__Voki="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=voki;Maximum Pool Size=100"
-  export ASPNETCORE_URLS="$BASE" ASPNETCORE_ENVIRONMENT=Production
-  export Node__SiloPort="$SILO_PORT" Node__GatewayPort="$GATEWAY_PORT"
-  export Auth__SigningKey="bench-signing-key-$(head -c 24 /dev/urandom | base64)"
-  export RateLimits__AuthPerMinute=100000000 RateLimits__PublicPerMinute=100000000
-  export Operator__Token="$BENCH_OPERATOR_TOKEN" Recordings__Root="$BENCH_DATA/recordings"
-  exec dotnet "$ROOT/src/Voki.Api/bin/Release/net10.0/Voki.Api.dll" --contentRoot "$ROOT/src/Voki.Api"
-) > "$BENCH_DATA/node.log" 2>&1 &
-NODE_PID=$!
-for _ in $(seq 1 120); do
-  curl -sf "$BASE/readyz" >/dev/null && break
-  kill -0 "$NODE_PID" 2>/dev/null || { tail -20 "$BENCH_DATA/node.log" >&2; echo "the node exited" >&2; exit 1; }
-  sleep 0.5
-done
-curl -sf "$BASE/readyz" >/dev/null || { echo "the node did not become ready" >&2; exit 1; }
-
-# api METHOD PATH [BODY] [curl args...]: prints the response body; fails on a status other than 2xx.
-api() {
-  local method="$1" path="$2" body="${3:-}" out status
-  shift $(( $# < 3 ? $# : 3 ))
-  local args=(-sS -X "$method" "$BASE$path" -H 'Content-Type: application/json' -w '\n%{http_code}')
-  [ -z "$body" ] || args+=(--data "$body")
-  out="$(curl "${args[@]}" "$@")"
-  status="${out##*$'\n'}"
-  out="${out%$'\n'*}"
-  case "$status" in 2??) printf '%s' "$out" ;; *) echo "$method $path -> $status: $out" >&2; return 1 ;; esac
-}
+bench_start_node node.log "$BENCH_OPERATOR_TOKEN"
 
 say "setting up: tenant '$BENCH_TENANT' (enterprise plan), department, $BENCH_USERS users, access link, call"
-api POST /api/signup/register "{\"company\":{\"name\":\"Benchmark\",\"slug\":\"$BENCH_TENANT\"},
-  \"user\":{\"name\":\"Owner\",\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\"}}" >/dev/null
-api PUT "/api/operator/tenants/$BENCH_TENANT/plan" '{"plan":"enterprise"}' -H "Authorization: Bearer $BENCH_OPERATOR_TOKEN" >/dev/null
-TOKEN="$(api POST /api/auth/login "{\"email\":\"owner@bench.example\",\"password\":\"$BENCH_PASSWORD\",\"tenant\":\"$BENCH_TENANT\"}" | jq -r .data.access_token)"
-AUTH=(-H "Authorization: Bearer $TOKEN" -H "X-Tenant: $BENCH_TENANT")
+bench_enterprise_tenant Benchmark "$BENCH_OPERATOR_TOKEN"
 DEPARTMENT="$(api POST /api/v1/departments '{"department":{"name":"Benchmark"}}' "${AUTH[@]}" | jq -r .data.id)"
 for i in $(seq 1 "$BENCH_USERS"); do
   api POST /api/v1/users "{\"user\":{\"name\":\"User $i\",\"email\":\"bench-user-$i@bench.example\",\"password\":\"$BENCH_PASSWORD\",\"role\":\"attendant\"}}" "${AUTH[@]}" >/dev/null
@@ -123,7 +64,7 @@ measure() { # measure NAME SCRIPT PATH
   t1="$(node_cpu_ticks)" w1="$(date +%s.%N)"
   line="$(grep '^RESULT' "$BENCH_DATA/$name.txt")"
   # append: node CPU ms per request, CPU cores the node used on average
-  RESULTS+=("$line $(awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" -v n="$(echo "$line" | awk '{print $6}')" -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" \
+  RESULTS+=("$line $(awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" -v n="$(echo "$line" | awk '{print $7}')" -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN {print b - a}')" \
     'BEGIN {printf "%.3f %.2f", t / hz * 1000 / (n > 0 ? n : 1), t / hz / w}')")
 }
 
@@ -147,12 +88,12 @@ measure login login.lua /api/auth/login
 say "summary ($THREADS threads, $CONNECTIONS connections, $DURATION after a $WARMUP warm-up; load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
 printf '%-8s %12s %10s %10s %10s %8s %8s %14s %10s\n' target 'requests/s' 'p50 ms' 'p99 ms' requests non-2xx errors 'node CPU ms/req' 'node cores'
 for line in "${RESULTS[@]}"; do
-  read -r _ name rps p50 p99 total non2xx errors cpu cores <<<"$line"
+  read -r _ name rps p50 _ p99 total non2xx errors cpu cores <<<"$line"
   printf '%-8s %12s %10s %10s %10s %8s %8s %14s %10s\n' "$name" "$rps" "$p50" "$p99" "$total" "$non2xx" "$errors" "$cpu" "$cores"
 done
 field_of() { printf '%s\n' "${RESULTS[@]}" | awk -v n="$1" -v f="$2" '$2 == n {print $f}'; }
-say "GET /api/v1/calls/:id vs /healthz: $(awk -v a="$(field_of call 3)" -v b="$(field_of healthz 3)" -v c="$(field_of call 9)" -v d="$(field_of healthz 9)" \
+say "GET /api/v1/calls/:id vs /healthz: $(awk -v a="$(field_of call 3)" -v b="$(field_of healthz 3)" -v c="$(field_of call 10)" -v d="$(field_of healthz 10)" \
   'BEGIN {printf "%.0f%% of the requests/s, %.1fx the node CPU per request", 100 * a / b, c / d}') (the cost of auth + grain)"
-say "login: $(awk -v a="$(field_of login 3)" -v c="$(field_of login 9)" -v n="$(nproc)" \
+say "login: $(awk -v a="$(field_of login 3)" -v c="$(field_of login 10)" -v n="$(nproc)" \
   'BEGIN {printf "%.1f/s on %d cores; %.1f ms of node CPU per login, so at most %.0f logins/s per core", a, n, c, 1000 / c}')$(
   [ -z "$PBKDF2_MS" ] || awk -v m="$PBKDF2_MS" 'BEGIN {printf " (PBKDF2 alone: %.1f ms, %.0f per core)", m, 1000 / m}')"

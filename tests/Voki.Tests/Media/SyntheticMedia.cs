@@ -35,16 +35,6 @@ public static class SyntheticMedia
     /// Joins <paramref name="peer"/> to <paramref name="session"/> as <paramref name="participant"/>, answering the SFU's
     /// offers to it, and collects every packet it receives by (SSRC, sequence).
     /// </summary>
-    public static async Task<ConcurrentDictionary<(uint, ushort), ReceivedPacket>> JoinAsync(SfuSession session, string participant, SyntheticPeer peer)
-    {
-        var got = new ConcurrentDictionary<(uint, ushort), ReceivedPacket>();
-        peer.PacketReceived += p => got[(p.Ssrc, p.Sequence)] = p;
-        session.OfferReady += (who, offer) =>
-        {
-            if (who == participant) session.AcceptAnswer(who, peer.CreateAnswer(offer));
-        };
-        var answer = session.AcceptOffer(participant, peer.CreateOffer());
-        await peer.ConnectAsync(answer, TimeSpan.FromSeconds(10));
-        return got;
-    }
+    public static async Task<ConcurrentDictionary<(uint, ushort), ReceivedPacket>> JoinAsync(SfuSession session, string participant, SyntheticPeer peer) =>
+        (await MediaCallHarness.JoinAsync(session, participant, peer, TimeSpan.FromSeconds(10))).Got;
 }
