@@ -485,7 +485,8 @@ public sealed class SyntheticPeer : IDisposable
     /// Sends one VP8 packet of simulcast layer <paramref name="layer"/> on its own SSRC and sequence numbers; with
     /// <paramref name="named"/> it carries the MID and RtpStreamId extensions (RFC 8852), as a browser's first packets do.
     /// </summary>
-    public void SendLayer(int layer, ReadOnlySpan<byte> payload, uint timestamp, bool marker, bool named = true, string? rid = null, uint? ssrc = null)
+    /// <param name="sequence">A sequence number from <see cref="ReserveLayerSequences"/>, to send packets out of order.</param>
+    public void SendLayer(int layer, ReadOnlySpan<byte> payload, uint timestamp, bool marker, bool named = true, string? rid = null, uint? ssrc = null, ushort? sequence = null)
     {
         if (_outbound is null || _server is null || SimulcastRids is not { } rids) return;
         lock (_sendGate)
@@ -493,7 +494,7 @@ public sealed class SyntheticPeer : IDisposable
             var packet = _sendBuffer.AsSpan();
             packet[0] = (byte)(0x80 | (named ? 0x10 : 0));
             packet[1] = (byte)((marker ? 0x80 : 0) | Vp8PayloadType);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[2..], _layerSequences[layer]++);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet[2..], sequence ?? _layerSequences[layer]++);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[4..], timestamp);
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(packet[8..], ssrc ?? LayerSsrcs[layer]);
             var length = RtpHeader.FixedLength;
@@ -512,6 +513,17 @@ public sealed class SyntheticPeer : IDisposable
             payload.CopyTo(packet[length..]);
             var sent = _outbound.ProtectRtp(_sendBuffer, length + payload.Length);
             Transmit(_sendBuffer.AsSpan(0, sent), _server);
+        }
+    }
+
+    /// <summary>Takes the next <paramref name="count"/> sequence numbers of a layer, returning the first, for <see cref="SendLayer"/> to send in any order.</summary>
+    public ushort ReserveLayerSequences(int layer, int count)
+    {
+        lock (_sendGate)
+        {
+            var first = _layerSequences[layer];
+            _layerSequences[layer] = (ushort)(first + count);
+            return first;
         }
     }
 

@@ -90,14 +90,17 @@ public sealed class ForwardedTrack
     /// <summary>
     /// Whether a packet of <paramref name="stream"/> goes to this subscriber: always for a single stream; for simulcast,
     /// the current layer's (from the keyframe it was switched at), and the target layer's from its next keyframe on,
-    /// which makes it the current one.
+    /// which makes it the current one. Only a keyframe start that arrives in order switches: one that comes late (recovered
+    /// from the publisher, or reordered) arrives after the rest of its picture, which this subscriber was not sent, so it
+    /// would get a keyframe it cannot decode; the switch waits for the next keyframe, which the allocation keeps asking for.
     /// </summary>
-    internal bool Admit(PublishedTrack stream, ReadOnlySpan<byte> packet, int headerLength)
+    /// <param name="inOrder">Whether the packet is the newest of its stream so far (<see cref="PacketArrival.New"/>).</param>
+    internal bool Admit(PublishedTrack stream, ReadOnlySpan<byte> packet, int headerLength, bool inOrder)
     {
         if (stream.Simulcast is null) return true;
         var sequence = RtpHeader.Sequence(packet);
         if (stream.Layer == CurrentLayer) return !_munger.BeforeSwitch(sequence);
-        if (stream.Layer != TargetLayer || !Vp8Payload.IsKeyframeStart(packet[headerLength..])) return false;
+        if (stream.Layer != TargetLayer || !inOrder || !Vp8Payload.IsKeyframeStart(packet[headerLength..])) return false;
         var timestamp = RtpHeader.Timestamp(packet);
         var continued = Current is { } previous && _munger.Started ? ContinuedTimestamp(previous, stream, timestamp) : TranslateTimestamp(timestamp);
         _munger.Rebase(sequence, timestamp, continued, Vp8Payload.ReadIds(packet[headerLength..]));

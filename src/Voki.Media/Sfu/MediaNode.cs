@@ -374,7 +374,7 @@ public sealed class MediaNode : IDisposable
         if (track.KeyframeWanted && track.Kind == "video" && Vp8Payload.IsKeyframeStart(packet[headerLength..])) track.KeyframeWanted = false;
         foreach (var forwarded in track.Subscribers)
         {
-            if (!forwarded.Active || !forwarded.Admit(track, packet, headerLength)) continue;
+            if (!forwarded.Active || !forwarded.Admit(track, packet, headerLength, arrival == PacketArrival.New)) continue;
             var subscriber = forwarded.Subscriber;
             if (subscriber.Outbound is not { } outbound || subscriber.Address is not { } address) continue;
             lock (subscriber.SendGate)

@@ -61,9 +61,12 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         (string, Func<Task<VideoStatsSample>>)[] sides = [("customer", Firefox), (tenant.Attendant.Id, () => RecordedCall.Sample(call.Attendant))];
         var steady = await RecordedCall.Steady(TimeSpan.FromSeconds(10), sides);
 
+        await using var trace = LayerTrace.Start(fixture.Node.Services.GetRequiredService<Voki.Media.Sfu.MediaNode>());
         await network.Loss(toward: 0.03, from: 0.03);
+        trace.Mark("3 % loss each way");
         var measured = await Stretch.Measure(Window, sides);
         await network.NoLoss();
+        output.WriteLine($"layer allocation per simulcast subscriber:\n{trace}");
 
         var (webm, capture) = await call.CompleteAndCompose(fixture.Node.RecordingsRoot);
         var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, measured.ToUnixMs);

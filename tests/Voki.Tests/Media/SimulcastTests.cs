@@ -78,6 +78,58 @@ public sealed class SimulcastTests : IDisposable
     }
 
     [Fact]
+    public async Task A_keyframe_start_that_arrives_after_the_rest_of_its_picture_does_not_switch_the_subscriber()
+    {
+        var session = _node.Session("tenant/sim-late-keyframe");
+        var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
+        var lateKeyframes = 1;
+        using var publishing = new CancellationTokenSource();
+        var publisher = Task.Run(async () =>
+        {
+            for (var frame = 0; !publishing.IsCancellationRequested; frame++)
+            {
+                for (var layer = 0; layer < Rids.Length; layer++)
+                {
+                    var keyframe = (frame + 3 * layer) % 10 == 0;
+                    var (pictureId, timestamp) = (layer * 5000 + frame, (uint)(layer * 700_000_000 + frame * 1800));
+                    if (layer == 1 && keyframe && Volatile.Read(ref lateKeyframes) == 1)
+                    {
+                        // The half layer's keyframes in two packets, the start reordered behind the rest of its picture.
+                        var first = alice.ReserveLayerSequences(1, 2);
+                        var rest = Frame(1, pictureId, keyframe: true);
+                        rest[0] = 0x80; // X, not the start of the partition
+                        alice.SendLayer(1, rest, timestamp, marker: true, named: frame < 50, sequence: (ushort)(first + 1));
+                        alice.SendLayer(1, Frame(1, pictureId, keyframe: true), timestamp, marker: false, named: frame < 50, sequence: first);
+                        continue;
+                    }
+                    alice.SendLayer(layer, Frame(layer, pictureId, keyframe), timestamp, marker: true, named: frame < 50);
+                }
+                await Task.Delay(20, CancellationToken.None);
+            }
+        });
+        try
+        {
+            // The full layer until the estimate falls to the half layer's; its late keyframe starts must not switch.
+            await ReportUntilLayerAsync(bob, got, 5_000_000, 2, TimeSpan.FromSeconds(8));
+            var remb = new byte[64];
+            for (var i = 0; i < 20; i++)
+            {
+                bob.SendRtcp(remb.AsSpan(0, RtcpWriter.Remb(remb, 0x5E11D, 250_000, [0])));
+                await Task.Delay(100);
+            }
+            Assert.DoesNotContain(got, p => LayerOf(p) == 1);
+            // In order again, the next keyframe switches it.
+            Volatile.Write(ref lateKeyframes, 0);
+            await ReportUntilLayerAsync(bob, got, 250_000, 1, TimeSpan.FromSeconds(8));
+        }
+        finally
+        {
+            publishing.Cancel();
+            await publisher;
+        }
+    }
+
+    [Fact]
     public async Task The_recording_takes_the_top_two_layers_whatever_the_subscribers_get()
     {
         var session = _node.Session("tenant/sim-record");
