@@ -5,6 +5,7 @@ using Voki.Tests.Recording;
 // bench/recording: composes generated captures of 2- and 4-party calls with CallComposer and reports the speed
 // (× real time) and FFmpeg's CPU time per recorded minute.
 //   dotnet Voki.Bench.Recording.dll [--seconds 60] [--parties 2,4] [--size 1280x720] [--fps 30] [--kbps 1000] [--cpu-used 8] [--threads 1] [--runs 1] [--dir .data/bench-recording]
+//   --variants "default;cpu-used=16" [--ssim 1]: every capture with each variant, side by side, and each tile's SSIM against the frames sent
 //   --explain 1: print each capture's scenes and the FFmpeg command (graph in DIR/graph.txt) instead of composing
 var options = ParseArgs(args);
 int seconds = int.Parse(options.GetValueOrDefault("seconds", "60"), CultureInfo.InvariantCulture);
@@ -19,8 +20,14 @@ string root = Path.GetFullPath(options.GetValueOrDefault("dir", ".data/bench-rec
 Directory.CreateDirectory(root);
 
 var composition = new CompositionOptions { Width = size[0], Height = size[1], FrameRate = fps, VideoBitrateKbps = kbps, VpxCpuUsed = cpuUsed, Threads = threads, LowPriority = false };
-Console.WriteLine($"composition: {composition.Width}x{composition.Height} at {fps} fps, VP8 {kbps} kbit/s (libvpx -deadline realtime -cpu-used {composition.VpxCpuUsed}, {composition.Threads} threads), Opus {composition.AudioBitrateKbps} kbit/s mono");
-Console.WriteLine($"{"call",-34} {"media",7} {"wall",7} {"speed",8} {"CPU",8} {"CPU/min",9} {"cores",6} {"peak RSS",9} {"size",9}");
+// --variants "default;cpu-used=16": each capture composed with every variant in turn, run after run (side by side in
+// one run of the bench, on the same machine load); a variant overrides the settings above (cpu-used, kbps, size, threads).
+var variants = options.GetValueOrDefault("variants", "default").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+    .Select(v => (Name: v, Options: Variant(composition, v))).ToList();
+bool ssim = options.GetValueOrDefault("ssim", "0") == "1";
+foreach (var (name, o) in variants)
+    Console.WriteLine($"composition {name}: {o.Width}x{o.Height} at {o.FrameRate} fps, VP8 {o.VideoBitrateKbps} kbit/s (libvpx -deadline realtime -cpu-used {o.VpxCpuUsed}, {o.Threads} threads), Opus {o.AudioBitrateKbps} kbit/s mono");
+Console.WriteLine($"{"call",-34} {"variant",-14} {"media",7} {"wall",7} {"speed",8} {"CPU",8} {"CPU/min",9} {"cores",6} {"peak RSS",9} {"size",9}{(ssim ? "  SSIM per tile (All/Y) against the frames sent" : "")}");
 
 foreach (int parties in partyCounts)
 {
@@ -45,14 +52,43 @@ foreach (int parties in partyCounts)
         continue;
     }
     for (int run = 0; run < runs; run++)
-    {
-        string output = Path.Combine(root, $"recording-{parties}p.webm");
-        var result = await CallComposer.ComposeAsync(capture, output, composition);
-        double media = result.Duration.TotalSeconds, wall = result.Elapsed.TotalSeconds, cpu = result.CpuTime?.TotalSeconds ?? double.NaN;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Describe(parties),-34} {media,6:0.0}s {wall,6:0.0}s {media / wall,7:0.00}x {cpu,7:0.0}s {cpu / (media / 60),8:0.0}s {cpu / wall,6:0.00} {result.PeakMemoryBytes / 1048576.0,7:0}MiB {result.FileSizeBytes / 1048576.0,7:0.0}MiB"));
-    }
+        foreach (var (name, variant) in variants)
+        {
+            string output = Path.Combine(root, $"recording-{parties}p-{Slug(name)}.webm");
+            var result = await CallComposer.ComposeAsync(capture, output, variant);
+            double media = result.Duration.TotalSeconds, wall = result.Elapsed.TotalSeconds, cpu = result.CpuTime?.TotalSeconds ?? double.NaN;
+            string similarity = "";
+            if (ssim)
+            {
+                var plan = CompositionPlan.Build(CaptureReader.Read(capture), variant.Width, variant.Height, variant.FrameRate, variant.MaxVideoInputs, variant.MaxAudioInputs);
+                var tiles = await Voki.Bench.Recording.TileSimilarity.MeasureAsync(output, plan);
+                similarity = "  " + string.Join("  ", tiles.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Participant} {t.Picture}: {t.Ssim:0.0000}/{t.SsimY:0.0000} ({t.Frames} frames)")));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe(parties),-34} {name,-14} {media,6:0.0}s {wall,6:0.0}s {media / wall,7:0.00}x {cpu,7:0.0}s {cpu / (media / 60),8:0.0}s {cpu / wall,6:0.00} {result.PeakMemoryBytes / 1048576.0,7:0}MiB {result.FileSizeBytes / 1048576.0,7:0.0}MiB{similarity}"));
+        }
 }
+
+static CompositionOptions Variant(CompositionOptions baseline, string variant)
+{
+    if (variant == "default") return baseline;
+    var o = baseline;
+    foreach (var setting in variant.Split(',', StringSplitOptions.TrimEntries))
+    {
+        var (key, value) = (setting.Split('=')[0], setting.Split('=')[1]);
+        o = key switch
+        {
+            "cpu-used" => o with { VpxCpuUsed = int.Parse(value, CultureInfo.InvariantCulture) },
+            "kbps" => o with { VideoBitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) },
+            "threads" => o with { Threads = int.Parse(value, CultureInfo.InvariantCulture) },
+            "size" => o with { Width = int.Parse(value.Split('x')[0], CultureInfo.InvariantCulture), Height = int.Parse(value.Split('x')[1], CultureInfo.InvariantCulture) },
+            _ => throw new ArgumentException($"unknown setting {key} in variant {variant} (cpu-used, kbps, threads, size)"),
+        };
+    }
+    return o;
+}
+
+static string Slug(string variant) => string.Concat(variant.Select(c => char.IsLetterOrDigit(c) ? c : '-'));
 
 static string Describe(int parties) => parties switch
 {
