@@ -23,6 +23,14 @@ public static class MediaProbe
     }
 
     /// <summary>Every frame of the file's video as RGB24, in order (the recording is constant frame rate from t = 0).</summary>
+    /// <summary>How many video frames the file holds, decoded by ffprobe: for files whose frames would not fit in memory at full size.</summary>
+    public static async Task<int> FrameCountAsync(string file)
+    {
+        var run = await FfmpegProcess.RunAsync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", file], TimeSpan.FromMinutes(1), null, false, default);
+        Assert.True(run.ExitCode == 0, run.Reason);
+        return int.Parse(run.Stdout.Trim(), CultureInfo.InvariantCulture);
+    }
+
     public static async Task<List<byte[]>> FramesAsync(string file, int width, int height)
     {
         var path = Path.Combine(Path.GetDirectoryName(file)!, Path.GetFileNameWithoutExtension(file) + ".rgb");
