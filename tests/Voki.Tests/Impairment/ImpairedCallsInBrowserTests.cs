@@ -104,9 +104,10 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
     }
 
     // Before congestion control: 0.5 fps and 17.6 s frozen of 20 on the capped side. With the subscriber's REMB fitting
-    // the publisher (PublisherBitrateFit) and retransmissions held to a share of its downlink: 27.5–29.7 fps, 1.4–2.5 s
-    // frozen, all of it in the first seconds of the cap, before the publisher's encoder has come down to the link. The
-    // issue's target is 1 s; the bound here is what the product meets every time, said as such.
+    // the publisher (PublisherBitrateFit): 27.5–29.7 fps, 1.4–2.5 s frozen. With simulcast, the probe's bursts and the
+    // publishers' start bitrate (4 December): 28.5–29.6 fps and 0.00–0.83 s frozen in 11 runs of this test and the
+    // benchmark, within the 1 s; the bound stays at 3 s, what earlier versions met every time, until many more
+    // clean-clone runs show the 1 s holds there too.
     [Fact]
     public async Task A_subscriber_on_a_700_kbit_downlink_keeps_20_fps_and_nobody_else_suffers()
     {
