@@ -31,6 +31,12 @@ internal sealed class DownlinkProbe
     public const double BurstGrowth = 1.03;
     /// <summary>A burst sends this much more than the next layer's measured rate: a layer's rate varies with its pictures.</summary>
     public const double BurstMargin = 1.05;
+    /// <summary>
+    /// No burst to a next layer beyond this many times the subscriber's estimate: the layer's rate is what its publisher
+    /// sends, which a hostile one makes as large as it likes, and what a burst sends must stay tied to what the
+    /// subscriber's own link reports; a link that far below the layer climbs with the steady fill first.
+    /// </summary>
+    public const double BurstReach = 2.5;
 
     private readonly object _gate = new();
     private TimeSpan _startedAt, _notBefore, _lastPadding, _burstStartedAt, _burstNotBefore, _burstBackoff = FirstBurstBackoff;
@@ -71,7 +77,7 @@ internal sealed class DownlinkProbe
                     FailBurst(now);
                 }
             }
-            else if (now >= _burstNotBefore)
+            else if (now >= _burstNotBefore && next <= estimate * BurstReach)
             {
                 (_bursting, _burstStartedAt, _burstFrom, _nacksAtBurst) = (true, now, estimate, nacks);
                 _baselineNacks = (nacks - _nacksAtStart) / Math.Max(1, (now - _startedAt).TotalSeconds);

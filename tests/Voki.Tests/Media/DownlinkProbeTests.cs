@@ -77,6 +77,23 @@ public sealed class DownlinkProbeTests
     }
 
     [Fact]
+    public void No_burst_goes_beyond_two_and_a_half_times_the_subscribers_estimate_whatever_the_next_layer_sends()
+    {
+        var probe = new DownlinkProbe();
+        var start = TimeSpan.FromSeconds(40);
+        // A publisher whose "next layer" runs at 50 Mbit/s, for a subscriber whose link reports 600 kbit/s.
+        for (var now = start; now <= start + TimeSpan.FromSeconds(12); now += Tick)
+        {
+            Assert.Equal(ProbeOutcome.Running, probe.Run(600_000, Half, 50_000_000, 0, now));
+            Assert.False(probe.Bursting);
+            Assert.Equal((long)(600_000 * 0.95) - Half, probe.Rate);
+        }
+        // Once the next layer is within reach, the burst comes.
+        Assert.Equal(ProbeOutcome.Running, probe.Run(600_000, Half, Full, 0, start + TimeSpan.FromSeconds(12.25)));
+        Assert.True(probe.Bursting);
+    }
+
+    [Fact]
     public void An_estimate_that_falls_from_its_peak_ends_the_probe_and_it_waits_before_the_next()
     {
         var probe = new DownlinkProbe();
