@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/recording: composition speed and CPU of CallComposer (FFmpeg) for generated 2- and 4-party calls.
 # Usage: bench/recording/run.sh [seconds]   (default 60; the captures are generated once into .data/bench-recording)
-#   BENCH_VARIANTS="default;cpu-used=16" composes each capture with every variant side by side, run after run;
+#   BENCH_VARIANTS="previous;default;cpu-used=16" composes each capture with every variant side by side, run after run
+#   ("previous": the default before issue 12 item 4, 1280x720 at cpu-used 8 and 1 Mbit/s; a variant sets cpu-used, kbps, size, threads, fit=0|1);
 #   BENCH_SSIM=1 also measures each tile's SSIM against the frames its participant sent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -29,7 +29,7 @@ public static class CallComposer
         {
             throw new CompositionException($"cannot read the capture in {captureDirectory}: {e.Message}", e);
         }
-        var plan = CompositionPlan.Build(capture, options.Width, options.Height, options.FrameRate, options.MaxVideoInputs, options.MaxAudioInputs);
+        var plan = CompositionPlan.Build(capture, options);
         if (plan.FrameCount < 1 || plan.Scenes.Count == 0)
             throw new CompositionException($"the capture in {captureDirectory} lasts {capture.DurationMs} ms: nothing to compose");
         string font = options.ResolveFont()

@@ -1,21 +1,55 @@
 namespace Voki.Media.Recording;
 
-/// <summary>How <see cref="CallComposer"/> composes a recording. The defaults give 1280×720 at 30 fps, VP8 at 1 Mbit/s
-/// and mono Opus at 48 kbit/s, with libvpx in real-time mode so that a 2-core machine keeps up.</summary>
+/// <summary>libvpx's VP8 settings for one kind of layout: -cpu-used (0 slowest to 16 fastest, with -deadline realtime) and the bitrate.</summary>
+public sealed record VideoEncoding
+{
+    public int CpuUsed { get; init; }
+    public int BitrateKbps { get; init; }
+
+    public void Validate(string what)
+    {
+        if (CpuUsed is < -16 or > 16) throw new ArgumentException($"{what}: cpu-used {CpuUsed}");
+        if (BitrateKbps is < 50 or > 50_000) throw new ArgumentException($"{what}: video bitrate {BitrateKbps} kbit/s");
+    }
+}
+
+/// <summary>How <see cref="CallComposer"/> composes a recording. The defaults: a call that never shows more than two
+/// tiles at once gets a frame sized to its cameras within 1280×720 (1280×480 for two 4:3 cameras side by side), a
+/// larger one the 1280×720 grid; 30 fps, VP8 at cpu-used 16 and 1.5 Mbit/s, mono Opus at 48 kbit/s, with libvpx in
+/// real-time mode. Against the earlier 1280×720 at cpu-used 8 and 1 Mbit/s that is 2.4× less CPU per recorded
+/// minute for a 2-party call with every tile's SSIM against its source frames above 0.95 (docs/benchmarks.md).</summary>
 public sealed record CompositionOptions
 {
+    /// <summary>The frame with three or more tiles; with at most two (and <see cref="FrameToCameras"/>), the box the frame sized to the cameras fits in.</summary>
     public int Width { get; init; } = 1280;
     public int Height { get; init; } = 720;
     public int FrameRate { get; init; } = 30;
-    public int VideoBitrateKbps { get; init; } = 1000;
+
+    /// <summary>When no scene shows more than two tiles, size the frame to the cameras (their tiles side by side at the
+    /// tallest camera's aspect, within <see cref="Width"/>×<see cref="Height"/>) instead of letterboxing them in 16:9:
+    /// in a 1280×720 frame two 4:3 pictures leave a third of it black, and encoding costs per pixel.</summary>
+    public bool FrameToCameras { get; init; } = true;
+
+    /// <summary>VP8 settings of a frame sized to the cameras (one or two tiles). At 1280×480, cpu-used 16 alone lost
+    /// 0.01–0.02 SSIM (0.942/0.934); 1.5 Mbit/s wins it back (0.957/0.954) for little CPU (bench/recording).</summary>
+    public VideoEncoding CameraFrameEncoding { get; init; } = new() { CpuUsed = 16, BitrateKbps = 1500 };
+
+    /// <summary>VP8 settings of the <see cref="Width"/>×<see cref="Height"/> grid (three tiles or more, or
+    /// <see cref="FrameToCameras"/> off). cpu-used 16 costs about half of 8's CPU; at 1.5 Mbit/s every tile's SSIM is
+    /// at or above the earlier default's (cpu-used 8, 1 Mbit/s) in the 4-party bench (bench/recording).</summary>
+    public VideoEncoding GridEncoding { get; init; } = new() { CpuUsed = 16, BitrateKbps = 1500 };
+
     public int AudioBitrateKbps { get; init; } = 48;
 
     /// <summary>1 (mono, the voices of a call) or 2.</summary>
     public int AudioChannels { get; init; } = 1;
 
-    /// <summary>libvpx -cpu-used (VP8: 0 slowest to 16 fastest) with -deadline realtime. 16 costs about 2.3 times less
-    /// CPU than 8 for about 0.1 dB less PSNR at the same bitrate (bench/recording).</summary>
-    public int VpxCpuUsed { get; init; } = 8;
+    /// <summary>The VP8 settings for <paramref name="plan"/>'s layout.</summary>
+    public VideoEncoding EncodingFor(CompositionPlan plan) => plan.SizedToCameras ? CameraFrameEncoding : GridEncoding;
+
+    /// <summary>The same VP8 settings for every layout.</summary>
+    public CompositionOptions WithEncoding(int cpuUsed, int bitrateKbps) =>
+        this with { CameraFrameEncoding = new() { CpuUsed = cpuUsed, BitrateKbps = bitrateKbps }, GridEncoding = new() { CpuUsed = cpuUsed, BitrateKbps = bitrateKbps } };
 
     /// <summary>A key frame at least this often, for seeking.</summary>
     public int KeyFrameIntervalSeconds { get; init; } = 5;
@@ -77,10 +111,10 @@ public sealed record CompositionOptions
         if (Width is < 64 or > 4096 || Height is < 64 or > 4096 || Width % 2 != 0 || Height % 2 != 0)
             throw new ArgumentException($"the frame size must be even and between 64 and 4096: {Width}x{Height}");
         if (FrameRate is < 1 or > 60) throw new ArgumentException($"the frame rate must be 1 to 60: {FrameRate}");
-        if (VideoBitrateKbps is < 50 or > 50_000) throw new ArgumentException($"video bitrate {VideoBitrateKbps} kbit/s");
+        (CameraFrameEncoding ?? throw new ArgumentException("no camera frame encoding")).Validate(nameof(CameraFrameEncoding));
+        (GridEncoding ?? throw new ArgumentException("no grid encoding")).Validate(nameof(GridEncoding));
         if (AudioBitrateKbps is < 6 or > 510) throw new ArgumentException($"audio bitrate {AudioBitrateKbps} kbit/s");
         if (AudioChannels is not (1 or 2)) throw new ArgumentException($"audio channels {AudioChannels}");
-        if (VpxCpuUsed is < -16 or > 16) throw new ArgumentException($"cpu-used {VpxCpuUsed}");
         if (Threads is < 1 or > 64) throw new ArgumentException($"threads {Threads}");
         if (MaxVideoInputs is < 1 or > 64 || MaxAudioInputs is < 1 or > 64) throw new ArgumentException($"inputs: {MaxVideoInputs} video, {MaxAudioInputs} audio (1 to 64)");
         if (KeyFrameIntervalSeconds is < 1 or > 60) throw new ArgumentException($"key frame interval {KeyFrameIntervalSeconds} s");

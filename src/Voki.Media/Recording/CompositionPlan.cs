@@ -26,9 +26,30 @@ public sealed record CompositionPlan
     public required IReadOnlyList<Scene> Scenes { get; init; }
     public required IReadOnlyList<CapturedTrack> AudioTracks { get; init; }
 
+    /// <summary>The frame was sized to the cameras (<see cref="LayoutEngine.Frame"/>), not the options' grid frame.</summary>
+    public bool SizedToCameras { get; init; }
+
     /// <summary>The video tracks shown in at least one scene, in order of first use.</summary>
     public IReadOnlyList<CapturedTrack> VideoTracks =>
         Scenes.SelectMany(s => s.Tiles).Select(t => t.Video).OfType<CapturedTrack>().Distinct().ToList();
+
+    /// <summary>
+    /// The plan <see cref="CallComposer"/> composes: at most two tiles at once (and <see cref="CompositionOptions.FrameToCameras"/>)
+    /// give a frame sized to the cameras shown, within the options' frame; more keep the options' frame.
+    /// </summary>
+    public static CompositionPlan Build(CaptureModel capture, CompositionOptions options)
+    {
+        var (width, height) = (options.Width, options.Height);
+        bool sized = false;
+        if (options.FrameToCameras)
+        {
+            int most = LayoutEngine.Plan(capture.Participants, capture.DurationMs, width, height).Select(s => s.Tiles.Count).DefaultIfEmpty(0).Max();
+            var cameras = Longest(capture, TrackKind.Video, options.MaxVideoInputs).Select(t => (t.Width, t.Height)).Where(c => c.Width > 0 && c.Height > 0).ToList();
+            sized = most <= 2 && cameras.Count > 0;
+            (width, height) = LayoutEngine.Frame(most, cameras, width, height);
+        }
+        return Build(capture, width, height, options.FrameRate, options.MaxVideoInputs, options.MaxAudioInputs) with { SizedToCameras = sized };
+    }
 
     /// <param name="maxVideoInputs">Video tracks the plan may show; beyond, the longest within the recording are kept.</param>
     /// <param name="maxAudioInputs">Audio tracks it may mix; beyond, likewise.</param>
@@ -36,11 +57,8 @@ public sealed record CompositionPlan
     {
         long Frame(long ms) => (long)Math.Round(ms * (double)frameRate / 1000.0, MidpointRounding.AwayFromZero);
         long frames = Frame(capture.DurationMs);
-        long Within(CapturedTrack t) => t.Range.Clip(0, capture.DurationMs) is var r && !r.IsEmpty ? r.LengthMs : 0;
-        HashSet<CapturedTrack> Longest(TrackKind kind, int max) =>
-            capture.Tracks.Where(t => t.Kind == kind && Within(t) > 0).OrderByDescending(Within).ThenBy(t => t.StartMs).Take(max).ToHashSet();
-        var shown = Longest(TrackKind.Video, maxVideoInputs);
-        var mixed = Longest(TrackKind.Audio, maxAudioInputs);
+        var shown = Longest(capture, TrackKind.Video, maxVideoInputs);
+        var mixed = Longest(capture, TrackKind.Audio, maxAudioInputs);
         var byId = capture.Participants.ToDictionary(p => p.Id);
         var scenes = new List<Scene>();
 
@@ -85,5 +103,12 @@ public sealed record CompositionPlan
             Scenes = scenes,
             AudioTracks = capture.Tracks.Where(mixed.Contains).ToList(),
         };
+    }
+
+    /// <summary>The tracks of a kind within the recording, at most <paramref name="max"/>: the longest there.</summary>
+    private static HashSet<CapturedTrack> Longest(CaptureModel capture, TrackKind kind, int max)
+    {
+        long Within(CapturedTrack t) => t.Range.Clip(0, capture.DurationMs) is var r && !r.IsEmpty ? r.LengthMs : 0;
+        return capture.Tracks.Where(t => t.Kind == kind && Within(t) > 0).OrderByDescending(Within).ThenBy(t => t.StartMs).Take(max).ToHashSet();
     }
 }

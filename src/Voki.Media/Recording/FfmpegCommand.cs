@@ -128,8 +128,9 @@ public sealed record FfmpegCommand
                  .Append($"amix=inputs={audioInputs.Count}:duration=longest:dropout_transition=0:normalize=0,{tail}\n");
 
         args.AddRange(["-filter_complex_script", filterScriptPath, "-map", "[vout]", "-map", "[aout]"]);
-        args.AddRange(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", Int(options.VpxCpuUsed),
-            "-b:v", $"{options.VideoBitrateKbps}k", "-g", Int(options.KeyFrameIntervalSeconds * fps), "-auto-alt-ref", "0", "-lag-in-frames", "0",
+        var encoding = options.EncodingFor(plan);
+        args.AddRange(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", Int(encoding.CpuUsed),
+            "-b:v", $"{encoding.BitrateKbps}k", "-g", Int(options.KeyFrameIntervalSeconds * fps), "-auto-alt-ref", "0", "-lag-in-frames", "0",
             "-threads", Int(options.Threads), "-r", Int(fps)]);
         args.AddRange(["-c:a", "libopus", "-b:a", $"{options.AudioBitrateKbps}k", "-application", "voip"]);
         args.AddRange(["-max_muxing_queue_size", "4096", "-progress", "pipe:1", "-f", "webm", "-y", outputPath]);

@@ -58,6 +58,26 @@ public static class LayoutEngine
         return tiles;
     }
 
+    /// <summary>
+    /// The output frame for a recording that shows at most <paramref name="mostTiles"/> tiles at once, within a
+    /// <paramref name="boxWidth"/>×<paramref name="boxHeight"/> box: with three or more, the box (the grid); with one
+    /// or two, the tiles side by side at the aspect of the tallest camera, as large as fits the box, so that no
+    /// encoded letterbox sits above and below the pictures (two 640×480 cameras in 1280×720 → 1280×480; one → 960×720).
+    /// A wider camera is letterboxed in its tile, a narrower one would have been cut. Without a camera, the box.
+    /// The width divides into even tiles; both sides are even and at least 64.
+    /// </summary>
+    public static (int Width, int Height) Frame(int mostTiles, IEnumerable<(int Width, int Height)> cameras, int boxWidth, int boxHeight)
+    {
+        if (mostTiles > 2) return (boxWidth, boxHeight);
+        var sizes = cameras.Where(c => c.Width > 0 && c.Height > 0).ToList();
+        if (sizes.Count == 0) return (boxWidth, boxHeight);
+        var tallest = sizes.MinBy(c => (double)c.Width / c.Height);
+        int columns = GridShape(Math.Max(1, mostTiles)).Columns;
+        var frame = Fit(tallest.Width * columns, tallest.Height, new Rect(0, 0, boxWidth, boxHeight));
+        int width = Math.Max(64, frame.Width - frame.Width % (2 * columns)), height = Math.Max(64, frame.Height);
+        return (Math.Min(width, boxWidth), Math.Min(height, boxHeight));
+    }
+
     /// <summary>The largest even-sized rectangle of the source's aspect ratio that fits the tile, centred in it.</summary>
     public static Rect Fit(int sourceWidth, int sourceHeight, Rect tile)
     {

@@ -37,8 +37,10 @@ public sealed class TwoPartyCapture : IAsyncLifetime
 
 public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper output) : IClassFixture<TwoPartyCapture>
 {
-    private const int W = 480, H = 270, Fps = 30;
-    private static readonly CompositionOptions Small = new() { Width = W, Height = H, FrameRate = Fps, VideoBitrateKbps = 400 };
+    // The box the frame fits in: 16:9, as a grid of three or more tiles fills it. Alice's 4:3 camera and Bob's name
+    // tile side by side make a frame sized to her camera, 480x180: two 240x180 tiles, no bars above and below.
+    private const int W = 480, H = 270, Fps = 30, TwoUpH = 180;
+    private static readonly CompositionOptions Small = new CompositionOptions { Width = W, Height = H, FrameRate = Fps }.WithEncoding(cpuUsed: 16, bitrateKbps: 400);
 
     private static bool Near((double R, double G, double B) c, int rgb, double tolerance = 30) =>
         Math.Abs(c.R - (rgb >> 16 & 0xff)) < tolerance && Math.Abs(c.G - (rgb >> 8 & 0xff)) < tolerance && Math.Abs(c.B - (rgb & 0xff)) < tolerance;
@@ -58,32 +60,34 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
         output.WriteLine($"duration {info.Duration:0.000} s, {result.FileSizeBytes} bytes, ffmpeg CPU {result.CpuTime?.TotalSeconds:0.00} s, elapsed {result.Elapsed.TotalSeconds:0.00} s");
         Assert.Contains("webm", info.FormatName);
         Assert.Equal([("video", "vp8"), ("audio", "opus")], info.Streams.Select(s => (s.Type, s.Codec)));
-        Assert.Equal((W, H), (info.Streams[0].Width, info.Streams[0].Height));
+        Assert.Equal((W, TwoUpH), (info.Streams[0].Width, info.Streams[0].Height));
         Assert.InRange(info.Duration, 5.5, 6.5);
         Assert.Equal(6, result.DurationSeconds);
         Assert.Equal(new FileInfo(file).Length, result.FileSizeBytes);
         Assert.False(File.Exists(file + ".part"));
 
-        var frames = await MediaProbe.FramesAsync(file, W, H);
+        var frames = await MediaProbe.FramesAsync(file, W, TwoUpH);
         Assert.InRange(frames.Count, 6 * Fps - 2, 6 * Fps + 2);
         const int aliceColor = 0x3060a0, bobColor = 0x2e7d5b;
-        var aliceCore = new Rect(80, 80, 120, 100); // inside her picture alone (60,0,360,270) and side by side (0,44,240,180)
+        var aliceCore = new Rect(130, 30, 90, 120); // inside her picture alone (120,0,240,180) and side by side (0,0,240,180)
 
-        // Alone (1.5 s, 5.0 s): Alice's 4:3 picture fills the height, pillarboxed.
+        // Alone (1.5 s, 5.0 s): Alice's 4:3 picture fills the height, pillarboxed in the frame of two tiles.
         foreach (var t in new[] { 1.5, 5.0 })
         {
             var f = frames[(int)(t * Fps)];
             Assert.True(Near(MediaProbe.Mean(f, W, aliceCore), aliceColor), $"{t} s: Alice {MediaProbe.Mean(f, W, aliceCore)}");
-            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, W, new Rect(0, 0, 50, H))) < 25, $"{t} s: left pillar");
-            Assert.True(Near(MediaProbe.Mean(f, W, new Rect(300, 20, 100, 100)), aliceColor), $"{t} s: right half shows Alice");
+            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, W, new Rect(0, 0, 110, TwoUpH))) < 25, $"{t} s: left pillar");
+            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, W, new Rect(370, 0, 110, TwoUpH))) < 25, $"{t} s: right pillar");
+            Assert.True(Near(MediaProbe.Mean(f, W, new Rect(250, 20, 100, 100)), aliceColor), $"{t} s: right half shows Alice");
         }
-        // Together (3.5 s): Alice left (letterboxed), Bob's name tile right.
+        // Together (3.5 s): Alice fills the left tile, top to bottom (the frame has the camera's height: no bars), Bob's name tile right.
         var both = frames[(int)(3.5 * Fps)];
         Assert.True(Near(MediaProbe.Mean(both, W, aliceCore), aliceColor), $"together: Alice {MediaProbe.Mean(both, W, aliceCore)}");
-        Assert.True(MediaProbe.Luma(MediaProbe.Mean(both, W, new Rect(20, 0, 200, 40))) < 25, "together: the bar above Alice");
-        Assert.True(Near(MediaProbe.Mean(both, W, new Rect(260, 20, 200, 50)), bobColor), $"together: Bob's tile {MediaProbe.Mean(both, W, new Rect(260, 20, 200, 50))}");
-        Assert.True(MediaProbe.MaxLuma(both, W, new Rect(250, 110, 220, 50)) > 180, "together: Bob's name is written");
-        Assert.True(Near(MediaProbe.Mean(frames[(int)(1.5 * Fps)], W, new Rect(260, 20, 100, 50)), aliceColor), "before Bob joins there is no tile of his");
+        foreach (var edge in new[] { new Rect(20, 2, 200, 16), new Rect(210, TwoUpH - 18, 26, 16) })
+            Assert.True(Near(MediaProbe.Mean(both, W, edge), aliceColor), $"together: Alice reaches the frame's edge at {edge}: {MediaProbe.Mean(both, W, edge)}");
+        Assert.True(Near(MediaProbe.Mean(both, W, new Rect(260, 10, 200, 40)), bobColor), $"together: Bob's tile {MediaProbe.Mean(both, W, new Rect(260, 10, 200, 40))}");
+        Assert.True(MediaProbe.MaxLuma(both, W, new Rect(250, 65, 220, 50)) > 180, "together: Bob's name is written");
+        Assert.True(Near(MediaProbe.Mean(frames[(int)(1.5 * Fps)], W, new Rect(260, 20, 90, 50)), aliceColor), "before Bob joins there is no tile of his");
 
         // Flashes (Alice's picture turns white) and beeps (audio onsets), both at 1.24, 2.24, ... 5.24 s (the first beep, at 0.24 s, is before her video).
         var flashes = frames.Select((f, i) => (T: i / (double)Fps, L: MediaProbe.Luma(MediaProbe.Mean(f, W, aliceCore)))).Where(x => x.L > 200).Select(x => x.T).ToList();
@@ -108,6 +112,45 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_four_party_call_keeps_the_16_by_9_grid_and_a_two_party_one_is_sized_to_its_cameras()
+    {
+        // Four at once (three cameras, one audio only): the 480x270 box is the frame, a 2x2 grid of 240x134/136 tiles.
+        string dir = Path.Combine(capture.Directory, "four");
+        SyntheticParty Camera(string id, int at, string color) => new()
+        {
+            Id = id, Name = id, Join = at * 0.1, Leave = 3.0, AudioStart = at * 0.1 + 0.1, VideoStart = at * 0.1 + 0.1, Flashes = false, Beeps = false, VideoColor = color,
+        };
+        await SyntheticCapture.WriteAsync(dir,
+        [
+            Camera("ann", 0, "0x3060a0"), Camera("ben", 1, "0xa03030"), Camera("cai", 2, "0x30a040"),
+            new SyntheticParty { Id = "dee", Name = "Dee", Join = 0.3, Leave = 3.0, AudioStart = 0.4, Beeps = false },
+        ], end: 3.0);
+        string file = Path.Combine(capture.Directory, "four.webm");
+        await CallComposer.ComposeAsync(dir, file, Small);
+        var info = await MediaProbe.InfoAsync(file);
+        Assert.Equal((W, H), (info.Streams[0].Width, info.Streams[0].Height));
+        var f = (await MediaProbe.FramesAsync(file, W, H))[(int)(2.0 * Fps)];
+        // Each 4:3 camera pillarboxed in its tile (180x134 at the tile's centre), the name tile in its join colour.
+        foreach (var (area, color) in new[]
+        {
+            (new Rect(50, 20, 140, 90), 0x3060a0), (new Rect(290, 20, 140, 90), 0xa03030), (new Rect(50, 155, 140, 90), 0x30a040),
+            (new Rect(250, 140, 40, 30), 0x6a3d8c),
+        })
+            Assert.True(Near(MediaProbe.Mean(f, W, area), color), $"{area}: {MediaProbe.Mean(f, W, area)}");
+        Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, W, new Rect(0, 10, 26, 110))) < 25, "the pillar left of Ann");
+
+        // The same three cameras two at a time would be sized to them: the first two alone make 480x180.
+        string pair = Path.Combine(capture.Directory, "pair");
+        await SyntheticCapture.WriteAsync(pair, [Camera("ann", 0, "0x3060a0"), Camera("ben", 1, "0xa03030")], end: 3.0);
+        await CallComposer.ComposeAsync(pair, Path.Combine(capture.Directory, "pair.webm"), Small);
+        var two = await MediaProbe.InfoAsync(Path.Combine(capture.Directory, "pair.webm"));
+        Assert.Equal((W, TwoUpH), (two.Streams[0].Width, two.Streams[0].Height));
+        var g = (await MediaProbe.FramesAsync(Path.Combine(capture.Directory, "pair.webm"), W, TwoUpH))[(int)(2.0 * Fps)];
+        Assert.True(Near(MediaProbe.Mean(g, W, new Rect(10, 4, 220, 172)), 0x3060a0), $"Ann fills the left tile: {MediaProbe.Mean(g, W, new Rect(10, 4, 220, 172))}");
+        Assert.True(Near(MediaProbe.Mean(g, W, new Rect(250, 4, 220, 172)), 0xa03030), $"Ben fills the right tile: {MediaProbe.Mean(g, W, new Rect(250, 4, 220, 172))}");
+    }
+
+    [Fact]
     public async Task A_sender_whose_audio_and_video_clocks_drift_apart_stays_in_sync_to_the_end()
     {
         // 0.5 % apart over 20 s is 100 ms by the end (a 0.1 % drift does that in 100 s, and 1.2 s in 20 minutes):
@@ -124,9 +167,9 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
 
         string file = Path.Combine(dir, "drift.webm");
         await CallComposer.ComposeAsync(Path.Combine(dir, "capture"), file, Small);
-        var frames = await MediaProbe.FramesAsync(file, W, H);
+        var frames = await MediaProbe.FramesAsync(file, 360, 270); // her 4:3 camera alone: the frame has its aspect
         var picture = new Rect(80, 80, 120, 100);
-        var flashes = frames.Select((f, i) => (T: i / (double)Fps, L: MediaProbe.Luma(MediaProbe.Mean(f, W, picture)))).Where(x => x.L > 200).Select(x => x.T).ToList();
+        var flashes = frames.Select((f, i) => (T: i / (double)Fps, L: MediaProbe.Luma(MediaProbe.Mean(f, 360, picture)))).Where(x => x.L > 200).Select(x => x.T).ToList();
         var beeps = MediaProbe.Onsets(await MediaProbe.AudioAsync(file), 0.15);
         var offsets = flashes.Where(f => f > 14).Select(f => beeps.MinBy(b => Math.Abs(b - f)) - f).ToList();
         output.WriteLine($"audio − video at the last flashes (ms): {string.Join(", ", offsets.Select(o => (o * 1000).ToString("0")))}");
@@ -146,11 +189,11 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
         string directory = Path.Combine(capture.Directory, "jitter");
         await SyntheticCapture.WriteAsync(directory, [party], end: 4.0);
         string file = Path.Combine(capture.Directory, "jitter.webm");
-        await CallComposer.ComposeAsync(directory, file, Small with { VideoBitrateKbps = 1500 });
+        await CallComposer.ComposeAsync(directory, file, Small.WithEncoding(cpuUsed: 16, bitrateKbps: 1500));
 
-        var frames = await MediaProbe.FramesAsync(file, W, H);
-        var core = new Rect(180, 100, 120, 70);
-        var lumas = frames.Skip(Fps / 2).Take(3 * Fps).Select(f => MediaProbe.Luma(MediaProbe.Mean(f, W, core))).ToList();
+        var frames = await MediaProbe.FramesAsync(file, 360, 270); // one 4:3 camera: a 4:3 frame
+        var core = new Rect(120, 100, 120, 70);
+        var lumas = frames.Skip(Fps / 2).Take(3 * Fps).Select(f => MediaProbe.Luma(MediaProbe.Mean(f, 360, core))).ToList();
         int white = lumas.Count(l => l > 128);
         output.WriteLine($"white frames {white} of {lumas.Count}: {string.Join(' ', lumas.Select(l => l > 128 ? 'W' : '.'))}");
         Assert.InRange(white, lumas.Count / 2 - 3, lumas.Count / 2 + 3);
@@ -184,15 +227,17 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
         Assert.InRange(info.Duration, model.DurationMs / 1000.0 - 0.5, model.DurationMs / 1000.0 + 0.5);
         Assert.Equal(3, result.DurationSeconds);
         Assert.Equal(2, result.Warnings.Count(w => w.Contains("torn")));
-        var frames = await MediaProbe.FramesAsync(file, 320, 180);
-        Assert.True(Near(MediaProbe.Mean(frames[^2], 320, new Rect(120, 60, 80, 60)), 0x3060a0), "Ann's last frames are there");
+        Assert.Equal((320, 120), (info.Streams[0].Width, info.Streams[0].Height)); // two tiles at Ann's 4:3
+        var frames = await MediaProbe.FramesAsync(file, 320, 120);
+        Assert.True(Near(MediaProbe.Mean(frames[^2], 320, new Rect(120, 30, 80, 60)), 0x3060a0), "Ann's last frames are there");
     }
 
     [Fact]
     public async Task A_video_that_changes_size_midway_keeps_filling_its_picture()
     {
         // 4:3 at 320x240, then 160x120 from 1 s (congestion), then 240x320 from 2 s (the phone turned): composed at
-        // the size of its first key frame, so the picture keeps its place (a turned picture is squeezed into it).
+        // the size of its first key frame, so the picture keeps its place (a turned picture is squeezed into it) and
+        // the frame, sized to that camera alone, is 4:3 (240x180 in the 320x180 box), without pillars.
         string dir = Path.Combine(capture.Directory, "resized");
         await SyntheticCapture.WriteAsync(dir,
         [
@@ -202,12 +247,14 @@ public sealed class CallComposerTests(TwoPartyCapture capture, ITestOutputHelper
         string file = Path.Combine(capture.Directory, "resized.webm");
         var result = await CallComposer.ComposeAsync(dir, file, Small with { Width = 320, Height = 180 });
         Assert.Equal(3, result.DurationSeconds);
-        var frames = await MediaProbe.FramesAsync(file, 320, 180);
+        var info = await MediaProbe.InfoAsync(file);
+        Assert.Equal((240, 180), (info.Streams[0].Width, info.Streams[0].Height));
+        var frames = await MediaProbe.FramesAsync(file, 240, 180);
         foreach (var t in new[] { 0.5, 1.5, 2.5 })
         {
             var f = frames[(int)(t * Fps)];
-            Assert.True(Near(MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150)), 0x3060a0), $"{t} s: {MediaProbe.Mean(f, 320, new Rect(50, 10, 220, 150))}");
-            Assert.True(MediaProbe.Luma(MediaProbe.Mean(f, 320, new Rect(0, 0, 36, 180))) < 25, $"{t} s: the pillar stays black");
+            foreach (var area in new[] { new Rect(30, 10, 180, 160), new Rect(2, 10, 16, 160), new Rect(222, 10, 16, 160) })
+                Assert.True(Near(MediaProbe.Mean(f, 240, area), 0x3060a0), $"{t} s: {area} {MediaProbe.Mean(f, 240, area)}: the picture fills the frame");
         }
     }
 

@@ -114,8 +114,73 @@ public sealed class CompositionPlanTests
         Assert.Contains("enable='between(t,0.483333,1.983333)'", command.FilterGraph);
         Assert.Contains("adelay=delays=28800S:all=1", command.FilterGraph);
         Assert.Equal("B", command.TextFiles["/tmp/w/name-1.txt"]);
-        Assert.Equal(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8"], command.Arguments.SkipWhile(a => a != "-c:v").Take(6));
+        // A frame given outright is the grid's: the grid's VP8 settings.
+        Assert.Equal(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "16", "-b:v", "1500k"], command.Arguments.SkipWhile(a => a != "-c:v").Take(8));
         Assert.Equal(@"a\\\'b\\:c\[d\]\;e", FfmpegCommand.EscapeValue("a'b:c[d];e")); // FFmpeg's "Notes on filtergraph escaping"
+    }
+
+    private static CapturedParticipant Camera(string id, int order, int width, int height, long duration = 3000) =>
+        P(id, order, new(0, duration), [Video(id, 0, duration, (uint)order + 1) with { Width = width, Height = height }]);
+
+    [Fact]
+    public void Up_to_two_tiles_get_a_frame_sized_to_their_cameras_and_more_keep_the_16_by_9_grid()
+    {
+        var options = new CompositionOptions();
+        // Two 4:3 cameras side by side: no bars above and below them, each picture fills its tile.
+        var two = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480)), options);
+        Assert.Equal((1280, 480), (two.Width, two.Height));
+        Assert.True(two.SizedToCameras);
+        Assert.Equal([new Rect(0, 0, 640, 480), new Rect(640, 0, 640, 480)], two.Scenes.Single().Tiles.Select(t => t.Area));
+        Assert.Equal([new Rect(0, 0, 640, 480), new Rect(640, 0, 640, 480)], two.Scenes.Single().Tiles.Select(t => t.Picture));
+        // The tallest camera sets the height; a wider one is letterboxed in its tile.
+        var mixed = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 360)), options);
+        Assert.Equal((1280, 480), (mixed.Width, mixed.Height));
+        Assert.Equal(new Rect(640, 60, 640, 360), mixed.Scenes.Single().Tiles[1].Picture);
+        Assert.Equal((1280, 360), (CompositionPlan.Build(Model(3000, Camera("a", 0, 1280, 720), Camera("b", 1, 1280, 720)), options) is var wide ? (wide.Width, wide.Height) : default));
+        // Portrait phones: as tall as the box allows, narrower than it.
+        var portrait = CompositionPlan.Build(Model(3000, Camera("a", 0, 480, 640), Camera("b", 1, 480, 640)), options);
+        Assert.Equal((1080, 720), (portrait.Width, portrait.Height));
+        Assert.Equal(new Rect(540, 0, 540, 720), portrait.Scenes.Single().Tiles[1].Picture);
+        // One camera alone: its own aspect, as large as fits 1280x720.
+        var alone = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480)), options);
+        Assert.Equal((960, 720), (alone.Width, alone.Height));
+        Assert.Equal(new Rect(0, 0, 960, 720), alone.Scenes.Single().Tiles.Single().Picture);
+        // A camera and a participant without one: the name tile is the camera's size.
+        var named = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), P("b", 1, new(0, 3000), [Audio("b", 0, 3000)])), options);
+        Assert.Equal((1280, 480), (named.Width, named.Height));
+        Assert.Equal(new Rect(640, 0, 640, 480), named.Scenes.Single().Tiles[1].Area);
+
+        // Three tiles at any moment (here a third person for one second): the 16:9 grid for the whole recording.
+        var three = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480),
+            P("c", 2, new(1000, 2000), [Audio("c", 1000, 2000)])), options);
+        Assert.Equal((1280, 720), (three.Width, three.Height));
+        Assert.False(three.SizedToCameras);
+        Assert.Equal(new Rect(0, 0, 640, 720), three.Scenes[0].Tiles[0].Area);
+        var four = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480), Camera("c", 2, 640, 480),
+            P("d", 3, new(0, 3000), [Audio("d", 0, 3000)])), options);
+        Assert.Equal((1280, 720), (four.Width, four.Height));
+        Assert.Equal([new Rect(0, 0, 640, 360), new Rect(640, 0, 640, 360), new Rect(0, 360, 640, 360), new Rect(640, 360, 640, 360)],
+            four.Scenes.Single().Tiles.Select(t => t.Area));
+        // Audio only: nothing to size the frame to. Turned off: the grid's frame.
+        Assert.Equal((1280, 720), (CompositionPlan.Build(Model(3000, P("a", 0, new(0, 3000), [Audio("a", 0, 3000)])), options) is var audio ? (audio.Width, audio.Height) : default));
+        var off = CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480)), options with { FrameToCameras = false });
+        Assert.Equal((1280, 720, false), (off.Width, off.Height, off.SizedToCameras));
+    }
+
+    [Fact]
+    public void Each_layout_is_encoded_with_its_own_vp8_settings()
+    {
+        var options = new CompositionOptions
+        {
+            CameraFrameEncoding = new() { CpuUsed = 15, BitrateKbps = 1400 },
+            GridEncoding = new() { CpuUsed = 12, BitrateKbps = 2100 },
+        };
+        string[] Encoder(CompositionPlan plan) =>
+            FfmpegCommand.Build(plan, options, "/f.ttf", "/tmp/w", "/tmp/w/g.txt", "/o.webm").Arguments.SkipWhile(a => a != "-cpu-used").Take(4).ToArray();
+        Assert.Equal(["-cpu-used", "15", "-b:v", "1400k"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480)), options)));
+        Assert.Equal(["-cpu-used", "12", "-b:v", "2100k"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480), Camera("c", 2, 640, 480)), options)));
+        Assert.Throws<ArgumentException>(() => (options with { GridEncoding = new() { CpuUsed = 17, BitrateKbps = 1000 } }).Validate());
+        Assert.Throws<ArgumentException>(() => (options with { CameraFrameEncoding = new() { CpuUsed = 16, BitrateKbps = 10 } }).Validate());
     }
 
     [Fact]

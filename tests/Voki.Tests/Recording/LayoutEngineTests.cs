@@ -88,4 +88,19 @@ public sealed class LayoutEngineTests
         Assert.Equal(Enumerable.Range(0, 9).Select(i => $"p{i}"), segments[0].Tiles.Select(t => t.ParticipantId));
         Assert.Equal(new[] { 0, 1, 2, 4, 5, 6, 7, 8, 9 }.Select(i => $"p{i}"), segments[1].Tiles.Select(t => t.ParticipantId));
     }
+
+    [Fact]
+    public void The_frame_of_one_or_two_tiles_is_sized_to_the_tallest_camera_and_of_more_is_the_box()
+    {
+        Assert.Equal((1280, 480), LayoutEngine.Frame(2, [(640, 480), (640, 360)], 1280, 720));
+        Assert.Equal((960, 720), LayoutEngine.Frame(1, [(320, 240)], 1280, 720));
+        Assert.Equal((1280, 720), LayoutEngine.Frame(1, [(1280, 720)], 1280, 720));
+        Assert.Equal((480, 180), LayoutEngine.Frame(2, [(320, 240)], 480, 270));
+        Assert.Equal((1280, 720), LayoutEngine.Frame(3, [(640, 480)], 1280, 720));
+        Assert.Equal((1280, 720), LayoutEngine.Frame(2, [], 1280, 720));
+        // Even, divisible into two even tiles, never below 64.
+        var (w, h) = LayoutEngine.Frame(2, [(333, 251)], 1280, 720);
+        Assert.Equal((0, 0), (w % 4, h % 2));
+        Assert.Equal((1280, 64), LayoutEngine.Frame(2, [(5000, 10)], 1280, 720));
+    }
 }

@@ -55,7 +55,7 @@ public sealed class RecordedBrowsersCollection : ICollectionFixture<RecordedBrow
 [Collection(RecordedBrowsersCollection.Name)]
 public sealed class RecordingEndToEndBrowserTests(RecordedBrowsers fixture, ITestOutputHelper output)
 {
-    private const int W = 160, H = 90; // the 1280×720 recording, scaled down for analysis
+    private const int W = 160, H = 90; // the recording (two cameras side by side: sized to them, 1280×480 for 4:3), scaled down for analysis
 
     [Fact]
     public async Task A_recorded_browser_call_with_a_late_joiner_is_composed_in_sync_and_downloadable()
