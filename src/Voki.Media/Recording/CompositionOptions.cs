@@ -16,7 +16,7 @@ public sealed record VideoEncoding
 /// <summary>How <see cref="CallComposer"/> composes a recording. The defaults: a call that never shows more than two
 /// tiles at once gets a frame sized to its cameras within 1280×720 (1280×480 for two 4:3 cameras side by side), a
 /// larger one the 1280×720 grid; 30 fps, VP8 at cpu-used 16 and 1.5 Mbit/s, mono Opus at 48 kbit/s, with libvpx in
-/// real-time mode. Against the earlier 1280×720 at cpu-used 8 and 1 Mbit/s that is 2.4× less CPU per recorded
+/// real-time mode. Against the earlier 1280×720 at cpu-used 8 and 1 Mbit/s that is 2.0–2.6× less CPU per recorded
 /// minute for a 2-party call with every tile's SSIM against its source frames above 0.95 (docs/benchmarks.md).</summary>
 public sealed record CompositionOptions
 {
