@@ -144,14 +144,15 @@ public sealed class RecordingEndToEndBrowserTests(RecordedBrowsers fixture, ITes
         (double R, double G, double B) At(double seconds, Rect region) => MediaProbe.Mean(frames[Math.Min(frames.Count - 1, (int)(seconds * 30))], W, region);
         bool Red((double R, double G, double B) c) => c.R > 100 && c.B < 80;
         bool Blue((double R, double G, double B) c) => c.B > 100 && c.R < 80;
-        Rect whole = new(0, 0, W, H), left = new(10, 20, 60, 50), right = new(90, 20, 60, 50);
-        // Before the late joiner the customer fills the frame (away from a flash); after, the two sit side by side.
-        var before = Enumerable.Range(0, 10).Select(i => lateJoin - 1.5 + i * 0.033).Select(s => At(s, whole)).ToList();
-        Assert.Contains(before, Red);
+        Rect middle = new(50, 20, 60, 50), leftBar = new(0, 10, 30, 70), left = new(10, 20, 60, 50), right = new(90, 20, 60, 50);
+        // The frame is sized for the call's two cameras side by side (CompositionPlan): before the late joiner the
+        // customer's tile sits in the middle of it, dark on either side (away from a flash); after, the two fill it.
+        var before = Enumerable.Range(0, 10).Select(i => lateJoin - 1.5 + i * 0.033).ToList();
+        Assert.Contains(before, s => Red(At(s, middle)) && MediaProbe.Luma(At(s, leftBar)) < 25);
         var after = Enumerable.Range(0, 10).Select(i => expected - 1.5 + i * 0.033).ToList();
         Assert.Contains(after, s => Red(At(s, left)) && Blue(At(s, right)));
 
-        var customerOffset = await Offset(file, frames, left with { X = 0, Width = W }, RecordedBrowsers.Customer.Hz, 0.3, lateJoin - 0.2);
+        var customerOffset = await Offset(file, frames, middle, RecordedBrowsers.Customer.Hz, 0.3, lateJoin - 0.2);
         var supervisorOffset = await Offset(file, frames, right, RecordedBrowsers.Supervisor.Hz, lateJoin + 1.0, expected - 0.2);
         output.WriteLine($"recording {info.Duration:F2} s for {expected:F2} s of media (Δ {info.Duration - expected:+0.00;-0.00} s), late join at {lateJoin:F2} s, " +
             $"composed {composedIn.TotalSeconds:F1} s after completion; beep − flash: customer {customerOffset * 1000:F0} ms, supervisor {supervisorOffset * 1000:F0} ms");
