@@ -12,6 +12,8 @@ public sealed class MediaCounters
     public long HandlerExceptions;
     /// <summary>Exceptions on the RTCP timer and NACK threads (a report or a track skipped until the next tick).</summary>
     public long BackgroundExceptions;
+    /// <summary>Exceptions the session's owner's handlers threw (OfferReady, ParticipantConnected, ParticipantDropped, QualitySampled): its bugs, which never end a peer's media.</summary>
+    public long OwnerHandlerExceptions;
     public long StunMalformed;
     public long StunIntegrityFailures;
     public long StunUnknownUser;

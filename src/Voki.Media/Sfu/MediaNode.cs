@@ -41,7 +41,9 @@ public sealed class MediaNode : IDisposable
     private volatile bool _running = true;
 
     public DtlsCertificate Certificate { get; } = DtlsCertificate.Generate();
-    public MediaCounters Counters { get; } = new();
+    public MediaCounters Counters { get; }
+    /// <summary>Bugs caught on the node's threads and in its owner's handlers; the host logs <see cref="MediaFaults.Caught"/>.</summary>
+    public MediaFaults Faults { get; }
     public MediaNodeOptions Options => _options;
     /// <summary>The bytes each tenant's open captures hold on this node, against <see cref="Recording.CaptureLimits.MaxTenantBytes"/>.</summary>
     public Recording.CaptureQuotas CaptureQuotas { get; } = new();
@@ -51,6 +53,8 @@ public sealed class MediaNode : IDisposable
     public MediaNode(MediaNodeOptions options)
     {
         _options = options;
+        Counters = new MediaCounters();
+        Faults = new MediaFaults(Counters);
         var bind = IPAddress.Parse(options.BindAddress);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _socket.ReceiveBufferSize = 4 << 20;
@@ -122,10 +126,10 @@ public sealed class MediaNode : IDisposable
                     default: Interlocked.Increment(ref Counters.UnknownDatagrams); break;
                 }
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // A bug, not bad input (that is refused and counted where it is found): the node keeps serving everyone else.
-                Interlocked.Increment(ref Counters.HandlerExceptions);
+                Faults.Record(MediaFaultSite.ReceiveThread, e);
             }
         }
     }
@@ -573,7 +577,7 @@ public sealed class MediaNode : IDisposable
                 if (peer.State != PeerState.Connected) continue;
                 if (feedbackDue && peer.TransportCcId != 0) SendTransportFeedback(peer, feedback);
                 try { SendProbePadding(peer, now); }
-                catch (Exception) { Interlocked.Increment(ref Counters.BackgroundExceptions); }
+                catch (Exception e) { Faults.Record(MediaFaultSite.BackgroundThread, e); }
                 foreach (var (_, track) in peer.Published)
                 {
                     try
@@ -594,10 +598,10 @@ public sealed class MediaNode : IDisposable
                         }
                         if (abandoned > 0 || track.Receiver.TakeKeyframeWish()) RequestKeyframe(track);
                     }
-                    catch (Exception)
+                    catch (Exception e)
                     {
                         // One track's trouble must not stop recovery for the others; the next tick tries again.
-                        Interlocked.Increment(ref Counters.BackgroundExceptions);
+                        Faults.Record(MediaFaultSite.BackgroundThread, e);
                     }
                 }
             }
@@ -674,10 +678,10 @@ public sealed class MediaNode : IDisposable
                         EnforceDtlsDeadline(session, peer, now);
                         if (peer.State == PeerState.Connected) SendReports(peer, now);
                     }
-                    catch (Exception)
+                    catch (Exception e)
                     {
                         // A report that fails to build is skipped; the next tick tries again.
-                        Interlocked.Increment(ref Counters.BackgroundExceptions);
+                        Faults.Record(MediaFaultSite.BackgroundThread, e);
                     }
                 }
         }
@@ -720,7 +724,7 @@ public sealed class MediaNode : IDisposable
             length += RtcpWriter.SenderReport(buffer[length..], forwarded.LocalSsrc, RtcpWriter.ToNtp(now), rtp, forwarded.PacketsSent, forwarded.OctetsSent);
         }
         if (length > 0) SendRtcp(peer, buffer[..length]);
-        if (peer.Quality?.Sample(peer, Now) is { } sample) QualitySampled?.Invoke(sample);
+        if (peer.Quality?.Sample(peer, Now) is { } sample) Faults.Notify(QualitySampled, sample);
     }
 
     /// <summary>Each connected participant's figures, once a second (on the RTCP timer: handlers must be quick).</summary>

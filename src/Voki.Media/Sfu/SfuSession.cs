@@ -226,13 +226,13 @@ public sealed class SfuSession
     {
         lock (_gate) { if (!_peers.TryGetValue(peer.ParticipantId, out var current) || current != peer) return; }
         Remove(peer.ParticipantId);
-        ParticipantDropped?.Invoke(peer.ParticipantId, reason);
+        Node.Faults.Notify(ParticipantDropped, peer.ParticipantId, reason);
     }
 
     internal void Connected(PeerConnection peer)
     {
         foreach (var forwarded in peer.Forwarded.Values.Where(f => f.Active && f.Source.Kind == "video")) Node.RequestKeyframe(forwarded.KeyframeSource);
-        ParticipantConnected?.Invoke(peer.ParticipantId);
+        Node.Faults.Notify(ParticipantConnected, peer.ParticipantId);
     }
 
     internal IEnumerable<PeerConnection> PeersSnapshot() { lock (_gate) return [.. _peers.Values]; }
@@ -424,8 +424,8 @@ public sealed class SfuSession
         foreach (var (participant, sdp) in offers)
         {
             // The participant that just offered must get our answer before our own offer.
-            if (participant == justAnswered) _ = Task.Delay(150).ContinueWith(_ => OfferReady?.Invoke(participant, sdp));
-            else OfferReady?.Invoke(participant, sdp);
+            if (participant == justAnswered) _ = Task.Delay(150).ContinueWith(_ => Node.Faults.Notify(OfferReady, participant, sdp), TaskScheduler.Default);
+            else Node.Faults.Notify(OfferReady, participant, sdp);
         }
     }
 }
