@@ -51,18 +51,7 @@ public sealed class HostilePeerTests : IDisposable
         await AllDroppedAfterTheTimeout([.. fromOneHost, .. intoOneCall]);
     }
 
-    private async Task HonestCallConnectsWithinASecond()
-    {
-        var session = _node.Session("hostile/honest");
-        var alice = Peer(LoopbackHost(0));
-        var bob = Peer(LoopbackHost(1));
-        var clock = Stopwatch.StartNew();
-        var joined = await Task.WhenAll(JoinAsync(session, "alice", alice, TimeSpan.FromSeconds(5)), JoinAsync(session, "bob", bob, TimeSpan.FromSeconds(5)));
-        var connectedIn = clock.Elapsed;
-        Console.WriteLine($"[hostile] honest call connected in {connectedIn.TotalMilliseconds:F0} ms; {_node.Counters}");
-        Assert.True(connectedIn < TimeSpan.FromSeconds(1), $"honest call took {connectedIn.TotalMilliseconds:F0} ms to connect");
-        Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(3)), "both get media");
-    }
+    private Task HonestCallConnectsWithinASecond() => HonestCall.ConnectsWithinASecondAsync(_node, "hostile/honest", _peers);
 
     private async Task<List<(SfuSession Session, string Participant, Task<string> Dropped)>> StallAsync(IEnumerable<(string Call, IPAddress Host)> stallers, bool expectHandshakes = true)
     {

@@ -7,8 +7,11 @@ namespace Voki.Tests.Media;
 /// <summary>What client-mode peers publish in tests: 20 ms Opus-sized frames and small VP8 keyframes.</summary>
 public static class SyntheticMedia
 {
-    /// <summary>Every peer sends audio every 20 ms and a one-packet VP8 keyframe every <paramref name="videoEvery"/> ticks.</summary>
-    public static async Task PublishAsync(IReadOnlyList<SyntheticPeer> peers, TimeSpan duration, int videoEvery = 2)
+    /// <summary>
+    /// Every peer sends audio every 20 ms and a one-packet VP8 keyframe every <paramref name="videoEvery"/> ticks; returns
+    /// the video frames each peer sent.
+    /// </summary>
+    public static async Task<int> PublishAsync(IReadOnlyList<SyntheticPeer> peers, TimeSpan duration, int videoEvery = 2)
     {
         var keyframe = new byte[300];
         keyframe[0] = 0x10; // VP8 descriptor: start of partition 0; frame tag bit 0 = keyframe
@@ -29,6 +32,7 @@ public static class SyntheticMedia
             tick++;
             await Task.Delay(20);
         }
+        return (int)((tick + videoEvery - 1) / videoEvery);
     }
 
     /// <summary>
