@@ -12,21 +12,13 @@ namespace Voki.Tests.Media;
 /// renegotiation after renegotiation under fresh mids. They are refused or recycled within the limits, while an
 /// honest call on the node, and an honest Chromium-shaped offer, go on working.
 /// </summary>
-public sealed class HostileOfferTests : IDisposable
+public sealed class HostileOfferTests : MediaNodeTest
 {
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public async Task An_offer_with_150_video_sections_is_refused_with_its_reason_and_costs_bounded_memory()
     {
-        var session = _node.Session("hostile/flood-offer");
+        var session = Node.Session("hostile/flood-offer");
         var witness = Peer(); // someone already in the call: every accepted track would be forwarded to them too
         await JoinAsync(session, "witness", witness, TimeSpan.FromSeconds(5));
         var before = HonestCall.HeapMiB();
@@ -41,20 +33,20 @@ public sealed class HostileOfferTests : IDisposable
         var three = Assert.ThrowsAny<SdpException>(() => session.AcceptOffer("mallory-3", Peer().CreateOfferWithVideoSections(3)));
         Assert.Contains("3 sending video sections, at most 2", three.Message);
         var after = HonestCall.HeapMiB();
-        Console.WriteLine($"[hostile] 21 refused offers: heap {before:F1} → {after:F1} MiB; refused {_node.Counters.OffersRefused}");
+        Console.WriteLine($"[hostile] 21 refused offers: heap {before:F1} → {after:F1} MiB; refused {Node.Counters.OffersRefused}");
 
         Assert.Equal(["witness"], session.Participants);
         Assert.Equal(2, session.Peer("witness")!.Lines.Count); // nothing was forwarded to the witness
-        Assert.Equal(21, _node.Counters.OffersRefused);
+        Assert.Equal(21, Node.Counters.OffersRefused);
         // The process's heap, other test classes running alongside: a sanity bound, the counts above are the measure.
         Assert.True(after - before < HonestCall.ProcessHeapSanityMiB, $"the refused offers kept {after - before:F1} MiB");
-        await HonestCall.ConnectsWithinASecondAsync(_node, "hostile/honest", _peers);
+        await HonestCall.ConnectsWithinASecondAsync(Node, "hostile/honest", Peers);
     }
 
     [Fact]
     public async Task Fifty_renegotiations_with_fresh_mids_leave_a_bounded_number_of_lines_and_tracks()
     {
-        var session = _node.Session("hostile/renegotiate");
+        var session = Node.Session("hostile/renegotiate");
         var offersTo = new ConcurrentDictionary<string, string>();
         session.OfferReady += (who, sdp) => offersTo[who] = sdp;
         var honest = new[] { await JoinAsync(session, "alice", Peer(), TimeSpan.FromSeconds(5)), await JoinAsync(session, "bob", Peer(), TimeSpan.FromSeconds(5)) };
@@ -68,10 +60,10 @@ public sealed class HostileOfferTests : IDisposable
             Assert.Equal([$"r{round}a", $"r{round}v"], answer.Media.Select(m => m.Mid!));
         }
         var after = HonestCall.HeapMiB();
-        var limit = _node.Options.Offers.MaxLinesPerPeer;
+        var limit = Node.Options.Offers.MaxLinesPerPeer;
         var lines = session.Participants.ToDictionary(p => p, p => session.Peer(p)!.Lines.Count);
         Console.WriteLine($"[hostile] after 50 renegotiations: lines {string.Join(", ", lines.Select(l => $"{l.Key}={l.Value}"))}; " +
-                          $"heap {before:F1} → {after:F1} MiB; recycled {_node.Counters.LinesRecycled}, refused {_node.Counters.SubscriptionsRefused}");
+                          $"heap {before:F1} → {after:F1} MiB; recycled {Node.Counters.LinesRecycled}, refused {Node.Counters.SubscriptionsRefused}");
 
         // Mallory keeps its two newest sections and those it receives on; each honest subscriber's lines stop at the
         // limit (the ended tracks' lines are recycled), never 2 per renegotiation.
@@ -79,7 +71,7 @@ public sealed class HostileOfferTests : IDisposable
         Assert.All(lines.Values, count => Assert.InRange(count, 1, limit));
         Assert.Equal(2, session.Peer("mallory")!.Published.Count);
         Assert.Equal(6, session.Participants.Sum(p => session.Peer(p)!.Published.Count));
-        Assert.True(_node.Counters.LinesRecycled > 0, _node.Counters.ToString());
+        Assert.True(Node.Counters.LinesRecycled > 0, Node.Counters.ToString());
         await Eventually.Holds(() => offersTo.TryGetValue("alice", out var sdp) && SessionDescription.Parse(sdp).Media.Count <= limit,
             TimeSpan.FromSeconds(5), "alice's latest offer within the line limit");
         Assert.True(after - before < HonestCall.ProcessHeapSanityMiB, $"the renegotiations kept {after - before:F1} MiB");
@@ -87,15 +79,15 @@ public sealed class HostileOfferTests : IDisposable
         // The call goes on: alice and bob still get each other's media, and mallory's newest tracks reach them.
         foreach (var joined in honest) joined.Got.Clear();
         Assert.True(await PublishUntilEveryoneReceivesAsync(honest, TimeSpan.FromSeconds(3)), "alice and bob get media");
-        await HonestCall.ConnectsWithinASecondAsync(_node, "hostile/honest-2", _peers, firstHost: 10);
+        await HonestCall.ConnectsWithinASecondAsync(Node, "hostile/honest-2", Peers, firstHost: 10);
     }
 
     [Fact]
     public async Task An_honest_chromium_shaped_offer_with_rtx_is_answered_and_its_media_flows()
     {
-        var session = _node.Session("hostile/chromium");
+        var session = Node.Session("hostile/chromium");
         var chromium = new SyntheticPeer(LoopbackHost(20)) { OfferRtx = true };
-        _peers.Add(chromium);
+        Peers.Add(chromium);
         var got = new ConcurrentDictionary<(uint, ushort), ReceivedPacket>();
         chromium.PacketReceived += p => got[(p.Ssrc, p.Sequence)] = p;
         session.OfferReady += (who, offer) => { if (who == "chromium") session.AcceptAnswer(who, chromium.CreateAnswer(offer)); };
@@ -109,7 +101,7 @@ public sealed class HostileOfferTests : IDisposable
         await chromium.ConnectAsync(answerSdp, TimeSpan.FromSeconds(5));
 
         var other = await JoinAsync(session, "other", new SyntheticPeer(LoopbackHost(21)), TimeSpan.FromSeconds(5));
-        _peers.Add(other.Peer);
+        Peers.Add(other.Peer);
         var joined = new[] { new Joined(chromium, got), other };
         Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(3)), "the Chromium-shaped peer and the other exchange media");
         Assert.Contains(other.Got.Values, p => p.PayloadType == SyntheticPeer.Vp8PayloadType);
@@ -118,8 +110,8 @@ public sealed class HostileOfferTests : IDisposable
 
     private SyntheticPeer Peer()
     {
-        var peer = new SyntheticPeer(LoopbackHost(30 + _peers.Count));
-        _peers.Add(peer);
+        var peer = new SyntheticPeer(LoopbackHost(30 + Peers.Count));
+        Peers.Add(peer);
         return peer;
     }
 }

@@ -11,20 +11,12 @@ namespace Voki.Tests.Media;
 /// Peers that pass ICE, send the first fragment of a ClientHello and then only keep consent alive
 /// (issue 10): they must neither delay anyone else's join nor stay on the node past the handshake timeout.
 /// </summary>
-public sealed class HostilePeerTests : IDisposable
+public sealed class HostilePeerTests() : MediaNodeTest(new MediaNodeOptions
+{
+    Port = 0, HandshakeTimeout = HandshakeTimeout, MaxHandshakesPerAddress = 4, MaxHandshakesPerCall = 4,
+})
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(3);
-    private readonly MediaNode _node = new(new MediaNodeOptions
-    {
-        Port = 0, HandshakeTimeout = HandshakeTimeout, MaxHandshakesPerAddress = 4, MaxHandshakesPerCall = 4,
-    });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public async Task Stalled_handshakes_from_many_hosts_do_not_delay_an_honest_call_and_are_dropped_after_the_timeout()
@@ -34,7 +26,7 @@ public sealed class HostilePeerTests : IDisposable
         var stalled = await StallAsync(Enumerable.Range(0, 12).Select(i => ($"hostile/stall-{i}", new IPAddress([127, 0, 9, (byte)(2 + i % 3)]))));
         await HonestCallConnectsWithinASecond();
         await AllDroppedAfterTheTimeout(stalled);
-        Assert.True(_node.Counters.DtlsDeadlineDrops + _node.Counters.DtlsHandshakeTimeouts >= 12, _node.Counters.ToString());
+        Assert.True(Node.Counters.DtlsDeadlineDrops + Node.Counters.DtlsHandshakeTimeouts >= 12, Node.Counters.ToString());
     }
 
     [Fact]
@@ -44,14 +36,14 @@ public sealed class HostilePeerTests : IDisposable
         var fromOneHost = await StallAsync(Enumerable.Range(0, 10).Select(i => ($"hostile/one-host-{i}", new IPAddress([127, 0, 9, 20]))), expectHandshakes: false);
         // Ten from different hosts in one call: only MaxHandshakesPerCall of them.
         var intoOneCall = await StallAsync(Enumerable.Range(0, 10).Select(i => ("hostile/one-call", new IPAddress([127, 0, 9, (byte)(30 + i)]))), expectHandshakes: false);
-        await Eventually.Holds(() => _node.Counters.DtlsHandshakesRefusedPerAddress > 0 && _node.Counters.DtlsHandshakesRefusedPerCall > 0, TimeSpan.FromSeconds(3), "refusals per host and per call");
-        Assert.True(CountConnecting(fromOneHost) <= 4, _node.Counters.ToString());
-        Assert.True(CountConnecting(intoOneCall) <= 4, _node.Counters.ToString());
+        await Eventually.Holds(() => Node.Counters.DtlsHandshakesRefusedPerAddress > 0 && Node.Counters.DtlsHandshakesRefusedPerCall > 0, TimeSpan.FromSeconds(3), "refusals per host and per call");
+        Assert.True(CountConnecting(fromOneHost) <= 4, Node.Counters.ToString());
+        Assert.True(CountConnecting(intoOneCall) <= 4, Node.Counters.ToString());
         await HonestCallConnectsWithinASecond();
         await AllDroppedAfterTheTimeout([.. fromOneHost, .. intoOneCall]);
     }
 
-    private Task HonestCallConnectsWithinASecond() => HonestCall.ConnectsWithinASecondAsync(_node, "hostile/honest", _peers);
+    private Task HonestCallConnectsWithinASecond() => HonestCall.ConnectsWithinASecondAsync(Node, "hostile/honest", Peers);
 
     private async Task<List<(SfuSession Session, string Participant, Task<string> Dropped)>> StallAsync(IEnumerable<(string Call, IPAddress Host)> stallers, bool expectHandshakes = true)
     {
@@ -59,7 +51,7 @@ public sealed class HostilePeerTests : IDisposable
         var index = 0;
         foreach (var (call, host) in stallers)
         {
-            var session = _node.Session(call);
+            var session = Node.Session(call);
             var participant = $"staller-{index++}";
             var dropped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             session.ParticipantDropped += (who, why) => { if (who == participant) dropped.TrySetResult(why); };
@@ -85,7 +77,7 @@ public sealed class HostilePeerTests : IDisposable
     private SyntheticPeer Peer(IPAddress host)
     {
         var peer = new SyntheticPeer(host);
-        _peers.Add(peer);
+        Peers.Add(peer);
         return peer;
     }
 }

@@ -15,27 +15,19 @@ namespace Voki.Tests.Media;
 /// Failures visible (issue 10 item 8): each kind of bad datagram moves its own counter, in the snapshot the metrics read,
 /// and none costs an exception on the node's receive thread.
 /// </summary>
-public sealed class MediaCountersTests(ITestOutputHelper output) : IDisposable
+public sealed class MediaCountersTests(ITestOutputHelper output) : MediaNodeTest
 {
     private const int Each = 5;
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public async Task Each_kind_of_bad_datagram_moves_its_own_counter_without_an_exception_on_the_receive_thread()
     {
-        var session = _node.Session("hostile/counters");
+        var session = Node.Session("hostile/counters");
         var sent = new ConcurrentQueue<byte[]>();
         var alice = new SyntheticPeer(LoopbackHost(0)) { DropOutgoing = d => { if (d.Length > 0 && d[0] >= 128) sent.Enqueue(d.ToArray()); return false; } };
-        _peers.Add(alice);
+        Peers.Add(alice);
         var bob = new SyntheticPeer(LoopbackHost(1));
-        _peers.Add(bob);
+        Peers.Add(bob);
         var joined = await Task.WhenAll(JoinAsync(session, "alice", alice, TimeSpan.FromSeconds(5)), JoinAsync(session, "bob", bob, TimeSpan.FromSeconds(5)));
         Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(3)), "both get media");
         var srtp = sent.Last(d => d[1] is not (>= 192 and <= 223));
@@ -49,8 +41,8 @@ public sealed class MediaCountersTests(ITestOutputHelper output) : IDisposable
         AppDomain.CurrentDomain.FirstChanceException += OnException;
         using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         stranger.Bind(new IPEndPoint(new IPAddress([127, 0, 66, 7]), 0));
-        var server = new IPEndPoint(IPAddress.Loopback, _node.Port);
-        var before = _node.Counters.Snapshot();
+        var server = new IPEndPoint(IPAddress.Loopback, Node.Port);
+        var before = Node.Counters.Snapshot();
         try
         {
             for (var i = 0; i < Each; i++)
@@ -70,11 +62,11 @@ public sealed class MediaCountersTests(ITestOutputHelper output) : IDisposable
                 stranger.SendTo([22, 0xFE, 0xFD, 0, 0], server); // DTLS from no one's path
             }
             await Eventually.Holds(() => Moved(before, "rtcpMalformed") >= Each && Moved(before, "dtlsUnknownSource") >= Each,
-                TimeSpan.FromSeconds(5), $"the last datagrams counted ({MediaCounters.Changes(_node.Counters.Snapshot(), before)})");
+                TimeSpan.FromSeconds(5), $"the last datagrams counted ({MediaCounters.Changes(Node.Counters.Snapshot(), before)})");
         }
         finally { AppDomain.CurrentDomain.FirstChanceException -= OnException; }
 
-        var changes = MediaCounters.Changes(_node.Counters.Snapshot(), before);
+        var changes = MediaCounters.Changes(Node.Counters.Snapshot(), before);
         output.WriteLine($"after {Each} of each: {changes}");
         foreach (var counter in new[] { "unknownDatagrams", "stunMalformed", "stunNotRequests", "stunUnknownUser", "stunIntegrityFailures",
                      "srtpAuthenticationFailures", "srtpReplays", "srtpMalformed", "rtcpMalformed", "mediaUnknownSource", "dtlsUnknownSource" })
@@ -83,5 +75,5 @@ public sealed class MediaCountersTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(thrown);
     }
 
-    private long Moved(IReadOnlyDictionary<string, long> before, string counter) => _node.Counters.Snapshot()[counter] - before[counter];
+    private long Moved(IReadOnlyDictionary<string, long> before, string counter) => Node.Counters.Snapshot()[counter] - before[counter];
 }

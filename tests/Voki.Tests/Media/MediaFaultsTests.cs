@@ -14,38 +14,30 @@ namespace Voki.Tests.Media;
 /// finished handshake as "DTLS handshake failed" and dropped the peer, and one out of OfferReady kept every handler after
 /// it from hearing of the offer, so the renegotiation that brings the other participant's tracks was never answered.
 /// </summary>
-public sealed class MediaFaultsTests(ITestOutputHelper output) : IDisposable
+public sealed class MediaFaultsTests(ITestOutputHelper output) : MediaNodeTest
 {
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public async Task An_owner_whose_handlers_throw_costs_no_one_their_media_and_each_throw_is_counted_and_reported()
     {
-        var session = _node.Session("faults/owner");
+        var session = Node.Session("faults/owner");
         var reported = new ConcurrentQueue<(MediaFaultSite Site, Exception Exception)>();
-        _node.Faults.Caught += (site, e) => reported.Enqueue((site, e));
+        Node.Faults.Caught += (site, e) => reported.Enqueue((site, e));
         // Registered first, as the owner's: each throws before the harness's own handlers (registered by JoinAsync) run.
         session.OfferReady += (_, _) => throw new InvalidOperationException("owner bug: offer");
         session.ParticipantConnected += _ => throw new InvalidOperationException("owner bug: connected");
         session.ParticipantDropped += (_, _) => throw new InvalidOperationException("owner bug: dropped");
-        _node.QualitySampled += _ => throw new InvalidOperationException("owner bug: quality");
+        Node.QualitySampled += _ => throw new InvalidOperationException("owner bug: quality");
         var dropped = new ConcurrentQueue<string>();
         session.ParticipantDropped += (who, _) => dropped.Enqueue(who);
-        var before = _node.Counters.Snapshot();
+        var before = Node.Counters.Snapshot();
 
         var alice = new SyntheticPeer(LoopbackHost(0));
         var bob = new SyntheticPeer(LoopbackHost(1));
-        _peers.AddRange([alice, bob]);
+        Peers.AddRange([alice, bob]);
         var joined = await Task.WhenAll(JoinAsync(session, "alice", alice, TimeSpan.FromSeconds(5)), JoinAsync(session, "bob", bob, TimeSpan.FromSeconds(5)));
         Assert.True(await PublishUntilEveryoneReceivesAsync(joined, TimeSpan.FromSeconds(5)),
-            $"each receives the other's media although every owner handler throws ({MediaCounters.Changes(_node.Counters.Snapshot(), before)})");
+            $"each receives the other's media although every owner handler throws ({MediaCounters.Changes(Node.Counters.Snapshot(), before)})");
         Assert.Equal(["alice", "bob"], session.Participants.Order());
         Assert.All(new[] { "alice", "bob" }, who => Assert.Equal(PeerState.Connected, session.Peer(who)!.State));
         // The timer's quality samples (once a second per peer) reach their throwing handler too.
@@ -56,7 +48,7 @@ public sealed class MediaFaultsTests(ITestOutputHelper output) : IDisposable
         await Eventually.Holds(() => dropped.Contains("alice"), TimeSpan.FromSeconds(5), "the handler after the throwing one hears of alice's drop");
         Assert.Equal(["bob"], session.Participants);
 
-        var changes = MediaCounters.Changes(_node.Counters.Snapshot(), before);
+        var changes = MediaCounters.Changes(Node.Counters.Snapshot(), before);
         output.WriteLine($"counters: {changes}");
         output.WriteLine($"reported to the host: {string.Join(", ", reported.Select(r => $"{r.Site}: {r.Exception.Message}"))}");
         Assert.Equal(0, Moved(before, "dtlsHandshakeFailures"));
@@ -93,5 +85,5 @@ public sealed class MediaFaultsTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([MediaFaultSite.ReceiveThread, MediaFaultSite.BackgroundThread, MediaFaultSite.OwnerHandler], reported.Order());
     }
 
-    private long Moved(IReadOnlyDictionary<string, long> before, string counter) => _node.Counters.Snapshot()[counter] - before[counter];
+    private long Moved(IReadOnlyDictionary<string, long> before, string counter) => Node.Counters.Snapshot()[counter] - before[counter];
 }

@@ -13,35 +13,23 @@ namespace Voki.Tests.Media;
 /// over. What the node retransmits to it stays within its budget, an honest call on the node keeps its media, and an
 /// honest subscriber of the same track still gets its losses resent.
 /// </summary>
-public sealed class NackStormTests : IDisposable
+public sealed class NackStormTests : MediaNodeTest
 {
     private const int StormFcis = 480;
     private readonly ITestOutputHelper _output;
-    private readonly MediaNodeOptions _options = new() { Port = 0 };
-    private readonly MediaNode _node;
-    private readonly List<SyntheticPeer> _peers = [];
+    private static readonly MediaNodeOptions Options = new() { Port = 0 };
 
-    public NackStormTests(ITestOutputHelper output)
-    {
-        _output = output;
-        _node = new MediaNode(_options);
-    }
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
+    public NackStormTests(ITestOutputHelper output) : base(Options) => _output = output;
 
     [Fact]
     public async Task A_nack_storm_gets_at_most_its_budget_while_an_honest_call_keeps_its_media_and_honest_nacks_are_answered()
     {
-        var attacked = _node.Session("hostile/nack-storm");
+        var attacked = Node.Session("hostile/nack-storm");
         var publisher = (await JoinAsync(attacked, "publisher", Peer(LoopbackHost(0)), TimeSpan.FromSeconds(5))).Peer;
         var attacker = (await JoinAsync(attacked, "attacker", Peer(LoopbackHost(1), offerRtx: true), TimeSpan.FromSeconds(5))).Peer;
         var lost = new ConcurrentDictionary<ushort, bool>();
         var viewer = (await JoinAsync(attacked, "viewer", Peer(LoopbackHost(2), dropVideo: (_, sequence) => sequence % 10 == 0 && lost.TryAdd(sequence, true)), TimeSpan.FromSeconds(5))).Peer;
-        var honest = _node.Session("hostile/nack-storm-honest");
+        var honest = Node.Session("hostile/nack-storm-honest");
         var alice = await JoinAsync(honest, "alice", Peer(LoopbackHost(3)), TimeSpan.FromSeconds(5));
         var bob = await JoinAsync(honest, "bob", Peer(LoopbackHost(4)), TimeSpan.FromSeconds(5));
         ForwardedTrack Video(SfuSession session, string who, string from) =>
@@ -82,7 +70,7 @@ public sealed class NackStormTests : IDisposable
         var publishing = SyntheticMedia.PublishAsync([publisher, alice.Peer, bob.Peer], TimeSpan.FromSeconds(4));
         // A call that starts during the storm connects as fast as ever.
         await Task.Delay(500);
-        var late = _node.Session("hostile/nack-storm-late");
+        var late = Node.Session("hostile/nack-storm-late");
         var joining = Stopwatch.StartNew();
         var carolAndDave = await Task.WhenAll(JoinAsync(late, "carol", Peer(LoopbackHost(5)), TimeSpan.FromSeconds(5)), JoinAsync(late, "dave", Peer(LoopbackHost(6)), TimeSpan.FromSeconds(5)));
         var joinedIn = joining.Elapsed;
@@ -100,11 +88,11 @@ public sealed class NackStormTests : IDisposable
         var elapsed = clock.Elapsed;
         var heapAfter = HonestCall.HeapMiB();
 
-        var c = _node.Counters;
+        var c = Node.Counters;
         var attackerTrack = Video(attacked, "attacker", "publisher");
         // Its budget: the burst, the floor for the time it stormed, and its share of what the track sent it; packets of 312 bytes.
-        var budget = (_options.RetransmissionBurstBytes + _options.RetransmissionFloorBytesPerSecond * elapsed.TotalSeconds
-            + _options.RetransmissionShare * (attackerTrack.OctetsSent + 12.0 * attackerTrack.PacketsSent)) / 312;
+        var budget = (Options.RetransmissionBurstBytes + Options.RetransmissionFloorBytesPerSecond * elapsed.TotalSeconds
+            + Options.RetransmissionShare * (attackerTrack.OctetsSent + 12.0 * attackerTrack.PacketsSent)) / 312;
         var (aliceSent, bobSent) = (alice.Peer.VideoPacketsSent - aliceSentBefore, bob.Peer.VideoPacketsSent - bobSentBefore);
         _output.WriteLine($"{nacksSent} storm NACKs of {StormFcis} full FCIs in {elapsed.TotalSeconds:F1} s: {Interlocked.Read(ref resentToAttacker)} retransmissions to the attacker " +
             $"(budget {budget:F0}; refused: {c.NackEntriesRefused} entries, {c.NackedPacketsNotCached} not cached, {c.RetransmissionsWithinRoundTrip} within the RTT, {c.RetransmissionBudgetExhausted} over budget); honest call got {aliceGot}/{bobSent} and {bobGot}/{aliceSent} video packets, a new one connected in {joinedIn.TotalMilliseconds:F0} ms; managed heap {heapBefore:F1} → {heapAfter:F1} MiB; {c}");
@@ -124,7 +112,7 @@ public sealed class NackStormTests : IDisposable
     private SyntheticPeer Peer(System.Net.IPAddress host, bool offerRtx = false, Func<uint, ushort, bool>? dropVideo = null)
     {
         var peer = new SyntheticPeer(host) { OfferRtx = offerRtx, DropIncomingVideo = dropVideo };
-        _peers.Add(peer);
+        Peers.Add(peer);
         return peer;
     }
 }

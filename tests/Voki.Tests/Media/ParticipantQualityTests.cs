@@ -5,21 +5,13 @@ using Voki.Tests.Infrastructure;
 namespace Voki.Tests.Media;
 
 /// <summary>A participant's call quality belongs to the call, not to one transport: a reload (a new RTCPeerConnection) continues it, and it outlives leaving.</summary>
-public sealed class ParticipantQualityTests : IDisposable
+public sealed class ParticipantQualityTests : MediaNodeTest
 {
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public async Task A_participant_who_reconnects_continues_its_figures_and_one_who_left_keeps_them()
     {
-        var session = _node.Session("tenant/reconnects");
+        var session = Node.Session("tenant/reconnects");
         var first = Peer(new SyntheticPeer { UplinkVideoLoss = 0.2, LossSeed = 9, AnswerNacks = false });
         await SyntheticMedia.JoinAsync(session, "customer", first);
         await SyntheticMedia.JoinAsync(session, "attendant", Peer(new SyntheticPeer()));
@@ -50,7 +42,7 @@ public sealed class ParticipantQualityTests : IDisposable
 
     private SyntheticPeer Peer(SyntheticPeer peer)
     {
-        _peers.Add(peer);
+        Peers.Add(peer);
         return peer;
     }
 

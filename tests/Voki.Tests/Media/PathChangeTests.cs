@@ -15,23 +15,20 @@ namespace Voki.Tests.Media;
 /// Where a participant's media goes (issue 10 item 6): a binding request from another address, replayed, forged or even
 /// genuinely authenticated, does not take it; a peer whose socket really moved gets it on the new path once its SRTP comes from there.
 /// </summary>
-public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
+public sealed class PathChangeTests(ITestOutputHelper output) : MediaNodeTest
 {
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
     private readonly List<Socket> _sockets = [];
 
-    public void Dispose()
+    public override void Dispose()
     {
-        foreach (var peer in _peers) peer.Dispose();
         foreach (var socket in _sockets) socket.Dispose();
-        _node.Dispose();
+        base.Dispose();
     }
 
     [Fact]
     public async Task Binding_requests_from_an_attackers_address_do_not_take_the_media()
     {
-        var session = _node.Session("hostile/stun-path");
+        var session = Node.Session("hostile/stun-path");
         var checks = new ConcurrentQueue<byte[]>();
         var alice = await JoinAsync(session, "alice", Peer(LoopbackHost(0), checks), TimeSpan.FromSeconds(5));
         var bob = await JoinAsync(session, "bob", Peer(LoopbackHost(1)), TimeSpan.FromSeconds(5));
@@ -49,7 +46,7 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
             try { while (true) { var n = attacker.Receive(buffer); if (n > 0) attackerGot.Add(buffer[0]); } }
             catch (SocketException) { } catch (ObjectDisposedException) { }
         });
-        var server = new IPEndPoint(IPAddress.Loopback, _node.Port);
+        var server = new IPEndPoint(IPAddress.Loopback, Node.Port);
         // Alice's nomination, replayed as captured; her consent check with USE-CANDIDATE put after MESSAGE-INTEGRITY and
         // FINGERPRINT made good (RFC 5389 §15.4); and a fresh check signed with her ICE password, as if it had leaked.
         var user = StunMessage.TryParse(nomination)!.Username!;
@@ -66,7 +63,7 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
         var aliceBefore = alice.Got.Count;
         await PublishUntilAsync([alice.Peer, bob.Peer], () => alice.Got.Count > aliceBefore + 20, TimeSpan.FromSeconds(10));
 
-        var c = _node.Counters;
+        var c = Node.Counters;
         output.WriteLine($"attacker got {attackerGot.Count} datagrams ({attackerGot.Count(b => b is >= 128 and <= 191)} SRTP); alice {aliceBefore} → {alice.Got.Count}; {c}");
         Assert.Equal(path, session.Peer("alice")!.RemoteEndPoint);
         Assert.Equal(0, attackerGot.Count(b => b is >= 128 and <= 191));
@@ -78,7 +75,7 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_peer_whose_socket_moves_gets_its_media_there_once_its_srtp_comes_from_the_new_path()
     {
-        var session = _node.Session("hostile/moving-peer");
+        var session = Node.Session("hostile/moving-peer");
         var alice = await JoinAsync(session, "alice", Peer(LoopbackHost(2)), TimeSpan.FromSeconds(5));
         var bob = await JoinAsync(session, "bob", Peer(LoopbackHost(3)), TimeSpan.FromSeconds(5));
         Assert.True(await PublishUntilEveryoneReceivesAsync([alice, bob], TimeSpan.FromSeconds(3)), "both get media");
@@ -88,13 +85,13 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
         // Checked, not yet moved: bob's media still goes to the old path until alice's SRTP comes from the new one.
         await SyntheticMedia.PublishAsync([bob.Peer], TimeSpan.FromMilliseconds(300));
         Assert.Equal(before, session.Peer("alice")!.RemoteEndPoint);
-        Assert.Equal(0, _node.Counters.PathChanges);
+        Assert.Equal(0, Node.Counters.PathChanges);
 
         var got = alice.Got.Count;
         await PublishUntilAsync([alice.Peer, bob.Peer], () => alice.Got.Count > got + 20, TimeSpan.FromSeconds(10));
-        output.WriteLine($"alice moved {before} → {alice.Peer.LocalEndPoint}; got {alice.Got.Count - got} packets there; {_node.Counters}");
+        output.WriteLine($"alice moved {before} → {alice.Peer.LocalEndPoint}; got {alice.Got.Count - got} packets there; {Node.Counters}");
         Assert.Equal(alice.Peer.LocalEndPoint, session.Peer("alice")!.RemoteEndPoint);
-        Assert.Equal(1, _node.Counters.PathChanges);
+        Assert.Equal(1, Node.Counters.PathChanges);
         Assert.True(alice.Got.Count > got + 20, $"alice got {alice.Got.Count - got} packets on the new path");
     }
 
@@ -106,7 +103,7 @@ public sealed class PathChangeTests(ITestOutputHelper output) : IDisposable
         {
             DropOutgoing = stunChecks is null ? null : d => { if (d.Length > 20 && d[0] == 0 && d[1] == 1) stunChecks.Enqueue(d.ToArray()); return false; },
         };
-        _peers.Add(peer);
+        Peers.Add(peer);
         return peer;
     }
 

@@ -11,24 +11,16 @@ namespace Voki.Tests.Media;
 /// Simulcast through the SFU with client-mode peers: a publisher sends three VP8 layers named by RtpStreamId (RFC 8852),
 /// each subscriber gets the layer its REMB says its link carries, as one continuous stream, and the recording takes the top layer.
 /// </summary>
-public sealed class SimulcastTests : IDisposable
+public sealed class SimulcastTests : MediaNodeTest
 {
     private static readonly string[] Rids = ["q", "h", "f"];
     // Payload bytes per 20 ms frame: about 50, 150 and 410 kbit/s with headers.
     private static readonly int[] LayerSizes = [100, 350, 1000];
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
-
-    public void Dispose()
-    {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
-    }
 
     [Fact]
     public void The_answer_receives_the_offered_layers_by_rid()
     {
-        var session = _node.Session("tenant/sim-answer");
+        var session = Node.Session("tenant/sim-answer");
         var alice = Peer(new SyntheticPeer { SimulcastRids = ["q", "h", "f", "x", "y"] });
         var answer = SessionDescription.Parse(session.AcceptOffer("alice", alice.CreateOffer()));
         var video = answer.Media.Single(m => m.Kind == "video");
@@ -42,7 +34,7 @@ public sealed class SimulcastTests : IDisposable
     [Fact]
     public async Task A_subscriber_gets_the_layer_its_downlink_carries_as_one_continuous_stream()
     {
-        var session = _node.Session("tenant/sim-switch");
+        var session = Node.Session("tenant/sim-switch");
         var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
 
         using var publishing = new CancellationTokenSource();
@@ -59,8 +51,8 @@ public sealed class SimulcastTests : IDisposable
             await publisher;
         }
 
-        Assert.Equal(3, _node.Counters.SimulcastStreamsBound);
-        Assert.True(_node.Counters.LayerSwitches >= 4, _node.Counters.ToString());
+        Assert.Equal(3, Node.Counters.SimulcastStreamsBound);
+        Assert.True(Node.Counters.LayerSwitches >= 4, Node.Counters.ToString());
         var packets = got.ToArray();
         Assert.Single(packets.Select(p => p.Ssrc).Distinct()); // one stream for the subscriber, whatever the layer
         // Every packet sent between the first and the last, in order: no gap, no repeat, where the layers changed too.
@@ -80,7 +72,7 @@ public sealed class SimulcastTests : IDisposable
     [Fact]
     public async Task A_keyframe_start_that_arrives_after_the_rest_of_its_picture_does_not_switch_the_subscriber()
     {
-        var session = _node.Session("tenant/sim-late-keyframe");
+        var session = Node.Session("tenant/sim-late-keyframe");
         var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
         var lateKeyframes = 1;
         using var publishing = new CancellationTokenSource();
@@ -132,7 +124,7 @@ public sealed class SimulcastTests : IDisposable
     [Fact]
     public async Task The_recording_takes_the_top_two_layers_whatever_the_subscribers_get()
     {
-        var session = _node.Session("tenant/sim-record");
+        var session = Node.Session("tenant/sim-record");
         var directory = Directory.CreateTempSubdirectory("voki-simulcast-").FullName;
         try
         {
@@ -155,13 +147,13 @@ public sealed class SimulcastTests : IDisposable
     [Fact]
     public async Task Packets_naming_an_unoffered_rid_or_a_bound_layer_under_another_ssrc_are_refused()
     {
-        var session = _node.Session("tenant/sim-hostile");
+        var session = Node.Session("tenant/sim-hostile");
         var (alice, bob, got) = await PublisherAndSubscriberAsync(session);
         using (var publishing = new CancellationTokenSource())
         {
             var publisher = PublishLayersAsync(alice, publishing.Token);
             await ReportUntilLayerAsync(bob, got, 5_000_000, 2, TimeSpan.FromSeconds(8));
-            var unknownBefore = _node.Counters.RtpUnknownSsrc;
+            var unknownBefore = Node.Counters.RtpUnknownSsrc;
             for (var i = 0; i < 20; i++)
             {
                 alice.SendLayer(2, Frame(2, 0x7000 + i, keyframe: true), 0, marker: true, rid: "zz", ssrc: 0x0BADF00D);
@@ -170,9 +162,9 @@ public sealed class SimulcastTests : IDisposable
             await Task.Delay(300);
             publishing.Cancel();
             await publisher;
-            Assert.True(_node.Counters.RtpUnknownSsrc - unknownBefore >= 40, _node.Counters.ToString());
+            Assert.True(Node.Counters.RtpUnknownSsrc - unknownBefore >= 40, Node.Counters.ToString());
         }
-        Assert.Equal(3, _node.Counters.SimulcastStreamsBound);
+        Assert.Equal(3, Node.Counters.SimulcastStreamsBound);
         Assert.DoesNotContain(got, p => PictureId(p) >= 0x7000);
     }
 
@@ -190,7 +182,7 @@ public sealed class SimulcastTests : IDisposable
 
     private SyntheticPeer Peer(SyntheticPeer peer)
     {
-        _peers.Add(peer);
+        Peers.Add(peer);
         return peer;
     }
 

@@ -14,17 +14,14 @@ namespace Voki.Tests.Media;
 /// Loss on the way to the SFU, end to end on loopback: a client-mode publisher whose uplink drops a share of its video
 /// packets and that answers NACKs like a browser; a subscriber on a clean link; the call recorded.
 /// </summary>
-public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
+public sealed class UplinkLossTests(ITestOutputHelper output) : MediaNodeTest
 {
     private const int FramesPerSecond = 30, KeyframeEvery = 60, PacketsPerDeltaFrame = 3, PacketsPerKeyframe = 8;
-    private readonly MediaNode _node = new(new MediaNodeOptions { Port = 0 });
-    private readonly List<SyntheticPeer> _peers = [];
     private readonly string _captureDirectory = Path.Combine(Path.GetTempPath(), "voki-uplink-" + Guid.NewGuid().ToString("N"));
 
-    public void Dispose()
+    public override void Dispose()
     {
-        foreach (var peer in _peers) peer.Dispose();
-        _node.Dispose();
+        base.Dispose();
         try { Directory.Delete(_captureDirectory, recursive: true); } catch (IOException) { }
     }
 
@@ -33,13 +30,13 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     [InlineData(true)]
     public async Task Five_percent_uplink_video_loss_is_recovered_for_the_subscriber_and_the_recording(bool rtx)
     {
-        var session = _node.Session($"tenant/uplink-{rtx}");
+        var session = Node.Session($"tenant/uplink-{rtx}");
         var capture = session.StartCapture(_captureDirectory);
         var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = rtx, UplinkVideoLoss = 0.05, LossSeed = 7 });
         var (_, got) = await Join(session, "subscriber", new SyntheticPeer { OfferRtx = rtx });
         await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
         var received = 0L;
-        var subscriber = _peers[^1];
+        var subscriber = Peers[^1];
         subscriber.PacketReceived += p => { if (p.PayloadType == SyntheticPeer.Vp8PayloadType) Interlocked.Increment(ref received); };
 
         var (frames, audioPackets) = await PublishAsync(publisher, TimeSpan.FromSeconds(4));
@@ -47,7 +44,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
         int Video() => got.Values.Count(p => p.PayloadType == SyntheticPeer.Vp8PayloadType);
         // The last losses need a round trip or two to be resent.
         await Eventually.Holds(() => Video() >= sent, TimeSpan.FromSeconds(3), "every video packet at the subscriber").ContinueWith(_ => { });
-        var c = _node.Counters;
+        var c = Node.Counters;
         output.WriteLine($"rtx={rtx}: sent {sent} video packets, {publisher.VideoPacketsDropped} lost on the uplink, {publisher.NacksReceived} NACKs answered " +
             $"with {publisher.PacketsResent} resends; subscriber got {Video()} distinct ({received} in all); {c}");
 
@@ -74,7 +71,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     [InlineData(true)]
     public async Task Receiver_reports_carry_the_uplinks_real_loss_and_the_calls_quality_its_loss_as_first_sent(bool answerNacks)
     {
-        var session = _node.Session($"tenant/reports-{answerNacks}");
+        var session = Node.Session($"tenant/reports-{answerNacks}");
         var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = true, UplinkVideoLoss = 0.05, LossSeed = 11, AnswerNacks = answerNacks });
         await Join(session, "subscriber", new SyntheticPeer { OfferRtx = true });
         await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
@@ -126,7 +123,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_subscribers_downlink_loss_is_what_its_reports_count_less_the_gaps_its_publishers_uplink_left()
     {
-        var session = _node.Session("tenant/downlink-own-loss");
+        var session = Node.Session("tenant/downlink-own-loss");
         var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { UplinkVideoLoss = 0.1, LossSeed = 13, AnswerNacks = false });
         var (subscriber, _) = await Join(session, "subscriber", new SyntheticPeer { AnswerSenderReports = false });
         await Eventually.Holds(() => session.Peer("subscriber")!.Forwarded.Values.Count(f => f.Active) == 2, TimeSpan.FromSeconds(5), "the subscriber's answer");
@@ -158,7 +155,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_publisher_that_never_resends_is_asked_for_a_keyframe_once_its_packets_are_given_up_and_the_recording_resumes_on_it()
     {
-        var session = _node.Session("tenant/no-resend");
+        var session = Node.Session("tenant/no-resend");
         session.StartCapture(_captureDirectory);
         var (publisher, _) = await Join(session, "publisher", new SyntheticPeer { OfferRtx = true, UplinkVideoLoss = 0.02, LossSeed = 3, AnswerNacks = false });
         await Join(session, "subscriber", new SyntheticPeer());
@@ -168,7 +165,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
         await Eventually.Holds(() => video.Missing == 0, TimeSpan.FromSeconds(5), "every request given up");
         session.Close();
 
-        var c = _node.Counters;
+        var c = Node.Counters;
         output.WriteLine($"{publisher.VideoPacketsDropped} lost, {publisher.NacksReceived} NACKs unanswered, {publisher.PliReceived} PLIs; {c}");
         Assert.True(c.NackGiveUps >= publisher.VideoPacketsDropped - 1, c.ToString()); // every loss but perhaps the very last
         Assert.True(publisher.NacksReceived >= c.NackGiveUps, "each packet was asked for before it was given up");
@@ -200,7 +197,7 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_subscriber_that_accepted_rtx_gets_its_retransmissions_as_rtx_and_one_that_did_not_gets_them_plain()
     {
-        var session = _node.Session("tenant/downlink-rtx");
+        var session = Node.Session("tenant/downlink-rtx");
         var offers = new ConcurrentDictionary<string, string>();
         session.OfferReady += (who, sdp) => offers[who] = sdp;
         // Each subscriber's downlink loses every tenth video packet the first time it comes.
@@ -234,16 +231,16 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
         await Eventually.Holds(() => resent.Count == 6, TimeSpan.FromSeconds(5), "six retransmissions");
         foreach (var s in askWithRtx) Assert.Equal((true, SyntheticPeer.Vp8PayloadType, video.FirstSsrc!.Value), (resent[("with-rtx", s)].Retransmitted, resent[("with-rtx", s)].PayloadType, resent[("with-rtx", s)].Ssrc));
         foreach (var s in askPlain) Assert.Equal((false, SyntheticPeer.Vp8PayloadType, plainVideo.FirstSsrc!.Value), (resent[("plain", s)].Retransmitted, resent[("plain", s)].PayloadType, resent[("plain", s)].Ssrc));
-        Assert.Equal(3, _node.Counters.RtxSent);
-        Assert.Equal(6, _node.Counters.Retransmissions);
+        Assert.Equal(3, Node.Counters.RtxSent);
+        Assert.Equal(6, Node.Counters.Retransmissions);
     }
 
     [Fact]
     public void A_publishers_rtx_is_answered_under_its_own_payload_types()
     {
-        var session = _node.Session("tenant/firefox-rtx");
+        var session = Node.Session("tenant/firefox-rtx");
         var firefox = new SyntheticPeer { OfferRtx = true };
-        _peers.Add(firefox);
+        Peers.Add(firefox);
         var offer = firefox.CreateOffer()
             .Replace($"SAVPF {SyntheticPeer.Vp8PayloadType} {SyntheticPeer.RtxPayloadType}\r\n", "SAVPF 120 124\r\n")
             .Replace($":{SyntheticPeer.Vp8PayloadType} ", ":120 ").Replace($":{SyntheticPeer.RtxPayloadType} ", ":124 ")
@@ -257,14 +254,14 @@ public sealed class UplinkLossTests(ITestOutputHelper output) : IDisposable
 
         // Without RTX in the offer, none in the answer.
         var chromiumWithout = new SyntheticPeer();
-        _peers.Add(chromiumWithout);
+        Peers.Add(chromiumWithout);
         var plain = SessionDescription.Parse(session.AcceptOffer("plain", chromiumWithout.CreateOffer())).Media.Single(m => m.Kind == "video");
         Assert.Equal([SyntheticPeer.Vp8PayloadType.ToString()], plain.Formats);
     }
 
     private async Task<(SyntheticPeer, ConcurrentDictionary<(uint, ushort), ReceivedPacket>)> Join(SfuSession session, string participant, SyntheticPeer peer)
     {
-        _peers.Add(peer);
+        Peers.Add(peer);
         return (peer, await SyntheticMedia.JoinAsync(session, participant, peer));
     }
 
