@@ -10,8 +10,11 @@ namespace Voki.Transcription;
 
 /// <summary>
 /// Transcribes a call the way decisions.md asks: each participant's captured audio on its own (so every segment
-/// knows its speaker), decoded by FFmpeg to 16 kHz mono and run through Whisper (whisper.cpp via Whisper.net, CPU),
-/// then shifted onto the call's timeline and merged by time. One attempt has a time limit that grows with the audio.
+/// knows its speaker), streamed from FFmpeg as 16 kHz mono, cut by the VAD into windows of speech
+/// (<see cref="SpeechWindows"/>: silence never reaches Whisper, and the work falls with the share of time a person
+/// talks), each window run through Whisper (whisper.cpp via Whisper.net, CPU), its segments shifted onto the call's
+/// timeline and merged by time. Every finished window is reported to the checkpoint, and a resumed job skips the
+/// windows an earlier attempt finished. One attempt has a time limit that grows with the audio.
 /// </summary>
 public sealed partial class WhisperCallTranscriber : ICallTranscriber
 {
@@ -32,7 +35,14 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
             });
     }
 
-    public async Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation)
+    /// <summary>
+    /// Without VAD every track goes to Whisper whole, in consecutive 30 s windows: only bench/transcription turns it off,
+    /// to measure what the VAD saves. A node always detects speech (and fails when the VAD model is missing).
+    /// </summary>
+    internal bool VoiceDetection { get; init; } = true;
+
+    public async Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation,
+        TranscriptionCheckpoint? checkpoint = null)
     {
         var (tracks, recordingSeconds) = CaptureAudio.Read(captureDirectory);
         var total = tracks.Sum(t => t.Duration);
@@ -42,7 +52,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
         progress(new TranscriptionProgress { TotalSeconds = total });
         try
         {
-            return await Transcribe(tracks, total, recordingSeconds, locale, progress, deadline.Token);
+            return await Transcribe(tracks, total, recordingSeconds, locale, checkpoint ?? TranscriptionCheckpoint.None, progress, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
@@ -51,18 +61,21 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
     }
 
     private async Task<CallTranscript> Transcribe(IReadOnlyList<AudioTrack> tracks, double total, double recordingSeconds, string locale,
-        Action<TranscriptionProgress> progress, CancellationToken cancellation)
+        TranscriptionCheckpoint checkpoint, Action<TranscriptionProgress> progress, CancellationToken cancellation)
     {
         var (factory, builder) = WhisperModelFile.Open(_options);
         using var _ = factory;
+        using var vad = VoiceDetection ? SileroVad.Open(_options.VadModelPath) : null;
         var language = LanguageTags.ToWhisper(locale);
         if (language is not null && !WhisperFactory.GetSupportedLanguages().Contains(language))
             throw new ArgumentException($"Whisper does not know the language of the locale {locale}");
-        double done = 0, current = 0;
+        double done = 0, windowStart = 0, windowSpan = 0;
         builder = builder.WithThreads(_options.EffectiveThreads)
+            // Each window on its own, as a resumed job sees it: the text of the window before is not the prompt of the next.
+            .WithNoContext()
             .WithProgressHandler(percent => progress(new TranscriptionProgress
             {
-                ProcessedSeconds = done + Math.Clamp(percent, 0, 100) / 100.0 * current,
+                ProcessedSeconds = done + windowStart + Math.Clamp(percent, 0, 100) / 100.0 * windowSpan,
                 TotalSeconds = total,
             }));
         builder = language is null ? builder.WithLanguageDetection() : builder.WithLanguage(language);
@@ -74,40 +87,77 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
         foreach (var track in tracks)
         {
             cancellation.ThrowIfCancellationRequested();
-            var samples = await PcmDecoder.DecodeAsync(_options.FfmpegPath, track.File, track.Duration, cancellation);
-            current = samples.Length / (double)PcmDecoder.SampleRate;
-            total += current - track.Duration; // the decoded length is the true one
-            if (samples.Length >= PcmDecoder.SampleRate / 10) // under 100 ms there is nothing to hear
+            var file = Path.GetFileName(track.File);
+            // What earlier attempts finished on this track stands; the windows before its end are not transcribed again.
+            var earlier = checkpoint.Finished.Where(w => w.Track == file).ToList();
+            var resumeAt = earlier.Count == 0 ? 0 : earlier.Max(w => w.End);
+            foreach (var w in earlier) Keep(w);
+
+            var windows = new TrackWindows(_options.FfmpegPath, track, vad, cancellation);
+            try
             {
-                await foreach (var s in BelowNormal(processor.ProcessAsync(samples, cancellation), cancellation))
+                await foreach (var window in windows.ReadAllAsync())
                 {
-                    var text = s.Text.Trim();
-                    if (text.Length == 0 || NonSpeech().IsMatch(text)) continue;
-                    // On the recording's timeline, within the recording (a track may begin before its first instant).
-                    var start = Math.Max(0, track.Offset + s.Start.TotalSeconds);
-                    var end = Math.Min(recordingSeconds, track.Offset + Math.Min(s.End.TotalSeconds, current));
-                    if (start >= recordingSeconds) continue;
-                    segments.Add(new TranscriptSegment
-                    {
-                        Start = Math.Round(start, 3),
-                        End = Math.Round(Math.Max(start, end), 3),
-                        Speaker = track.Role,
-                        SpeakerName = track.Name,
-                        Text = text,
-                    });
-                    if (s.Language is { Length: > 0 } code) heard[code] = heard.GetValueOrDefault(code) + (s.End - s.Start).TotalSeconds;
+                    if (window.Start < resumeAt) continue;
+                    windowStart = window.Start / (double)PcmDecoder.SampleRate;
+                    windowSpan = (window.End - window.Start) / (double)PcmDecoder.SampleRate;
+                    var finished = await TranscribeWindow(processor, track, file, window, recordingSeconds, cancellation);
+                    Keep(finished);
+                    checkpoint.WindowFinished(finished);
+                    progress(new TranscriptionProgress { ProcessedSeconds = done + window.End / (double)PcmDecoder.SampleRate, TotalSeconds = total });
                 }
             }
-            done += current;
-            current = 0;
+            finally { await windows.DisposeAsync(); }
+            var length = windows.Samples / (double)PcmDecoder.SampleRate;
+            total += length - track.Duration; // the decoded length is the true one
+            done += length;
+            windowStart = windowSpan = 0;
             progress(new TranscriptionProgress { ProcessedSeconds = done, TotalSeconds = total });
-            _logger.LogDebug("Transcribed {File}: {Seconds:F1} s at {Offset:F1} s ({Speaker})", Path.GetFileName(track.File), done, track.Offset, track.Role);
+            _logger.LogDebug("Transcribed {File}: {Seconds:F1} s at {Offset:F1} s ({Speaker})", file, length, track.Offset, track.Role);
         }
 
         var reported = language is null
             ? LanguageTags.FromWhisper(heard.Count == 0 ? null : heard.MaxBy(h => h.Value).Key)
             : locale;
         return new CallTranscript(reported, TranscriptText.InTimeOrder(segments), done);
+
+        void Keep(TranscribedWindow window)
+        {
+            segments.AddRange(window.Segments);
+            if (window.Language is { Length: > 0 } code) heard[code] = heard.GetValueOrDefault(code) + window.LanguageSeconds;
+        }
+    }
+
+    /// <summary>Whisper on one window; its segments placed on the recording's timeline, within the recording (a track may begin before its first instant).</summary>
+    private static async Task<TranscribedWindow> TranscribeWindow(WhisperProcessor processor, AudioTrack track, string file, SpeechWindow window,
+        double recordingSeconds, CancellationToken cancellation)
+    {
+        var segments = new List<TranscriptSegment>();
+        string? language = null;
+        double languageSeconds = 0;
+        var length = window.Samples.Length / (double)PcmDecoder.SampleRate;
+        await foreach (var s in BelowNormal(processor.ProcessAsync(window.Samples, cancellation), cancellation))
+        {
+            var text = s.Text.Trim();
+            if (text.Length == 0 || NonSpeech().IsMatch(text)) continue;
+            var start = Math.Max(0, track.Offset + window.TrackSeconds(s.Start.TotalSeconds, isEnd: false));
+            var end = Math.Min(recordingSeconds, track.Offset + window.TrackSeconds(Math.Min(s.End.TotalSeconds, length), isEnd: true));
+            if (start >= recordingSeconds) continue;
+            segments.Add(new TranscriptSegment
+            {
+                Start = Math.Round(start, 3),
+                End = Math.Round(Math.Max(start, end), 3),
+                Speaker = track.Role,
+                SpeakerName = track.Name,
+                Text = text,
+            });
+            if (s.Language is { Length: > 0 } code)
+            {
+                language = code;
+                languageSeconds += (s.End - s.Start).TotalSeconds;
+            }
+        }
+        return new TranscribedWindow { Track = file, Start = window.Start, End = window.End, Segments = [.. segments], Language = language, LanguageSeconds = languageSeconds };
     }
 
     /// <summary>

@@ -168,6 +168,7 @@ public sealed class MeteredRecordingComposer(IRecordingComposer inner, VokiMetri
 /// <summary>The node's transcriber, timed by outcome.</summary>
 public sealed class MeteredCallTranscriber(ICallTranscriber inner, VokiMetrics metrics) : ICallTranscriber
 {
-    public Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation) =>
-        metrics.Transcription(() => inner.TranscribeAsync(captureDirectory, locale, progress, cancellation));
+    public Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation,
+        TranscriptionCheckpoint? checkpoint = null) =>
+        metrics.Transcription(() => inner.TranscribeAsync(captureDirectory, locale, progress, cancellation, checkpoint));
 }

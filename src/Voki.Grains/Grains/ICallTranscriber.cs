@@ -9,8 +9,17 @@ public interface ICallTranscriber
     /// Transcribes each participant's audio on its own and returns the segments on the call's timeline, in time order.
     /// <paramref name="locale"/> is a BCP-47 tag or "detect". Reports progress from any thread; throws with a
     /// readable reason on failure (and <see cref="TimeoutException"/> past its time limit).
+    /// <paramref name="checkpoint"/> holds the windows earlier attempts finished (not done again) and takes each window
+    /// this one finishes, so that the caller can keep them (null: a job from the start whose windows nobody keeps).
     /// </summary>
-    Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation);
+    Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation,
+        TranscriptionCheckpoint? checkpoint = null);
+}
+
+/// <summary>The windows a job's earlier attempts finished, and where this attempt reports each one it finishes (from any thread).</summary>
+public sealed record TranscriptionCheckpoint(IReadOnlyList<TranscribedWindow> Finished, Action<TranscribedWindow> WindowFinished)
+{
+    public static TranscriptionCheckpoint None => new([], _ => { });
 }
 
 /// <summary>A finished transcription: the language as BCP-47 (null when detection heard nothing), the segments in time order, and the seconds of audio heard.</summary>
@@ -21,6 +30,11 @@ public sealed class TranscriptionOptions
 {
     /// <summary>A whisper.cpp ggml model file (README "Transcription"); relative paths are from the working directory.</summary>
     public string ModelPath { get; set; } = "models/ggml-base.bin";
+    /// <summary>
+    /// The Silero VAD model (ONNX) that finds the speech Whisper is given; by default the copy the build puts next to the
+    /// node's assemblies (from the npm package @ricky0123/vad-web). Without it transcriptions fail.
+    /// </summary>
+    public string VadModelPath { get; set; } = Path.Combine(AppContext.BaseDirectory, "models", "silero_vad_v6.onnx");
     /// <summary>Whisper threads per job; 0 = half the cores (at least one).</summary>
     public int Threads { get; set; }
     /// <summary>Jobs that run at once on this node; the others wait, pending.</summary>

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Voki.Grains.Model;
@@ -150,7 +151,11 @@ public sealed partial class RecordingGrain
             var transcriber = ServiceProvider.GetService<ICallTranscriber>() ?? throw new InvalidOperationException("this node has no transcriber");
             var capture = state.State.CaptureDirectory;
             if (!Directory.Exists(capture)) throw new DirectoryNotFoundException("the call's capture is not on this node");
-            var result = await Task.Run(() => transcriber.TranscribeAsync(capture, running.Locale, p => _progress = p, stop), CancellationToken.None);
+            var finished = Channel.CreateUnbounded<TranscribedWindow>(new UnboundedChannelOptions { SingleReader = true });
+            var checkpoint = new TranscriptionCheckpoint(running.FinishedWindows, w => finished.Writer.TryWrite(w));
+            var job = Task.Run(() => transcriber.TranscribeAsync(capture, running.Locale, p => _progress = p, stop, checkpoint), CancellationToken.None);
+            running = await KeepFinishedWindows(running, job, finished.Reader);
+            var result = await job;
             var segments = TranscriptText.InTimeOrder(result.Segments);
             await ServiceProvider.GetRequiredService<TranscriptRows>().ReplaceSegmentsAsync(Tenant, state.State.CallId, segments);
             await SaveTranscription(running with
@@ -162,6 +167,7 @@ public sealed partial class RecordingGrain
                 AudioSeconds = Math.Round(result.AudioSeconds, 3),
                 FailureReason = null,
                 CompletedAt = Clock.Now(),
+                FinishedWindows = [],
             }, segments);
             _transcribeReminderRegistered = false;
             await Forget(TranscribeReminder);
@@ -183,6 +189,7 @@ public sealed partial class RecordingGrain
                 Status = failed ? TranscriptionStatus.Failed : TranscriptionStatus.Pending,
                 FailureReason = Reason(e, state.State.CaptureDirectory),
                 NextAttemptAt = failed ? null : DateTime.UtcNow + options.RetryDelay,
+                FinishedWindows = failed ? [] : running.FinishedWindows,
             });
             if (failed)
             {
@@ -194,6 +201,27 @@ public sealed partial class RecordingGrain
         finally
         {
             _progress = null;
+        }
+    }
+
+    /// <summary>
+    /// Persists each window the job finishes as it finishes it (the grain's state only: the transcripts row has no use for
+    /// them), so that an attempt cut off by a crash, a shutdown or a failure resumes after them. Returns the job's state
+    /// with every window it finished, once it has ended.
+    /// </summary>
+    private async Task<Transcription> KeepFinishedWindows(Transcription running, Task job, ChannelReader<TranscribedWindow> finished)
+    {
+        while (true)
+        {
+            var more = finished.WaitToReadAsync().AsTask();
+            if (await Task.WhenAny(job, more) == job && !finished.TryPeek(out _)) return running;
+            var windows = new List<TranscribedWindow>();
+            while (finished.TryRead(out var window)) windows.Add(window);
+            if (windows.Count == 0) continue;
+            running = running with { FinishedWindows = [.. running.FinishedWindows, .. windows] };
+            if (state.State is not { Status: RecordingStatus.Ready, Transcription: not null }) continue; // purged meanwhile
+            state.State = state.State with { Transcription = running };
+            await state.WriteStateAsync();
         }
     }
 

@@ -36,8 +36,24 @@ public sealed record Transcription
     public DateTime RequestedAt { get; init; }
     public DateTime? StartedAt { get; init; }
     public DateTime? CompletedAt { get; init; }
+    /// <summary>
+    /// The windows an unfinished job has transcribed so far, with their segments: a job cut off resumes after them
+    /// instead of from zero. Emptied once the job has its outcome (the segments then live in transcript_segments).
+    /// </summary>
+    /// (An array: grain storage writes the type of a list, and refuses to read the one a collection expression makes.)
+    [JsonIgnore] public TranscribedWindow[] FinishedWindows { get; init; } = [];
 
     [JsonIgnore] public bool Active => Status is TranscriptionStatus.Pending or TranscriptionStatus.Processing;
+
+    /// <summary>Equal when every field is, the finished windows compared one by one (not as array references).</summary>
+    public bool Equals(Transcription? other) =>
+        other is not null
+        && (Status, Locale, Language, Text, SegmentCount, AudioSeconds, Attempts, FailureReason, NextAttemptAt, RequestedAt, StartedAt, CompletedAt)
+        == (other.Status, other.Locale, other.Language, other.Text, other.SegmentCount, other.AudioSeconds, other.Attempts, other.FailureReason,
+            other.NextAttemptAt, other.RequestedAt, other.StartedAt, other.CompletedAt)
+        && FinishedWindows.SequenceEqual(other.FinishedWindows);
+
+    public override int GetHashCode() => HashCode.Combine(Status, Locale, Attempts, RequestedAt, FinishedWindows.Length);
 }
 
 /// <summary>One stretch of one participant's speech, in seconds on the call's timeline.</summary>
@@ -50,6 +66,31 @@ public sealed record TranscriptSegment
     public string Speaker { get; init; } = "";
     public string SpeakerName { get; init; } = "";
     public string Text { get; init; } = "";
+}
+
+/// <summary>
+/// One window of one participant's track that Whisper has transcribed (WhisperCallTranscriber: the speech regions of up to
+/// 30 s of speech). Known by the track's file and the window's first sample; its segments are on the call's timeline.
+/// </summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record TranscribedWindow
+{
+    /// <summary>The track's file name in the capture directory.</summary>
+    public string Track { get; init; } = "";
+    /// <summary>The window's first and last-plus-one samples in the track (16 kHz).</summary>
+    public long Start { get; init; }
+    public long End { get; init; }
+    public TranscriptSegment[] Segments { get; init; } = [];
+    /// <summary>The language Whisper heard in it (detection only) and the seconds of speech it heard it in.</summary>
+    public string? Language { get; init; }
+    public double LanguageSeconds { get; init; }
+
+    /// <summary>Equal when every field is, the segments compared one by one.</summary>
+    public bool Equals(TranscribedWindow? other) =>
+        other is not null && (Track, Start, End, Language, LanguageSeconds) == (other.Track, other.Start, other.End, other.Language, other.LanguageSeconds)
+        && Segments.SequenceEqual(other.Segments);
+
+    public override int GetHashCode() => HashCode.Combine(Track, Start, End);
 }
 
 /// <summary>How far a running transcription is: seconds of participant audio done out of the total.</summary>

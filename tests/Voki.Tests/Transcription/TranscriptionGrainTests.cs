@@ -364,4 +364,68 @@ public sealed class TranscriptionGrainTests(TranscriptionClusterFixture fixture)
         Assert.Equal(2, done.Transcription.Attempts);
         Assert.Equal(2, ScriptedTranscriber.CallsFor(capture));
     }
+    /// <summary>
+    /// Issue 12 item 6: each window the job finishes is in the grain's persisted state as soon as it is done, so a silo
+    /// that dies after the first of two windows leaves a job that the next silo resumes from the second: the first is
+    /// not transcribed again, and the stored transcript is the one an uninterrupted job gives.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_job_cut_off_by_a_crash_resumes_on_the_next_silo_after_its_last_finished_window()
+    {
+        var model = TranscriptionFixtures.SyntheticModel();
+        var options = new TranscriptionOptions { ModelPath = model, Threads = 2, TemperatureFallback = false };
+        var slug = await Company(locale: "en-US");
+        var dir = Path.Combine(fixture.Root, Guid.NewGuid().ToString("N"));
+        var capture = new CaptureBuilder(Path.Combine(dir, "capture"))
+            .Join("u-1", "Ana Souza", "attendant", 0.1)
+            .Join("customer", "Carlos Ferreira", "customer", 0.2)
+            .Audio("u-1", 0.5, "-i", TranscriptionFixtures.Jfk, "-t", "6")
+            .Audio("customer", 4.0, "-i", TranscriptionFixtures.Jfk)
+            .Write();
+        var uninterrupted = await new WhisperCallTranscriber(options, NullLogger<WhisperCallTranscriber>.Instance)
+            .TranscribeAsync(capture, "en-US", _ => { }, CancellationToken.None);
+
+        var firstDone = new TaskCompletionSource<TranscribedWindow>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new Gate();
+        TranscriptionCheckpoint? resumedWith = null;
+        var transcribedAgain = new List<TranscribedWindow>();
+        ScriptedTranscriber.Script(capture, async job =>
+        {
+            var whisper = new WhisperCallTranscriber(options, job.Logger);
+            if (job.Call > 1)
+            {
+                resumedWith = job.Checkpoint;
+                return await whisper.TranscribeAsync(job.Directory, job.Locale, job.Progress, job.Cancellation,
+                    job.Checkpoint! with { WindowFinished = w => { lock (transcribedAgain) transcribedAgain.Add(w); job.Checkpoint.WindowFinished(w); } });
+            }
+            return await whisper.TranscribeAsync(job.Directory, job.Locale, job.Progress, job.Cancellation, job.Checkpoint! with
+            {
+                WindowFinished = w =>
+                {
+                    job.Checkpoint.WindowFinished(w);
+                    firstDone.TrySetResult(w);
+                    gate.Hold(CancellationToken.None).Wait(); // a crash comes next: nothing stops this attempt, nothing more is written
+                },
+            });
+        });
+        var callId = Guid.NewGuid();
+        var grain = await Record(slug, capture, callId);
+        var first = await firstDone.Task.WaitAsync(Patience);
+        Assert.StartsWith("u-1-audio", first.Track);
+        await Until(grain, v => v.Transcription.FinishedWindows.Length == 1, "the first window in the grain's state");
+
+        await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos[0]);
+        await fixture.Cluster.StartAdditionalSiloAsync();
+
+        grain = fixture.Grains.GetGrain<IRecordingGrain>(TenantKey.For(slug, callId));
+        var done = await Until(grain, v => v.Transcription.Status == TranscriptionStatus.Completed, "completion on the new silo");
+        Assert.Equal(2, ScriptedTranscriber.CallsFor(capture));
+        Assert.Equal([(first.Track, first.Start, first.End)], resumedWith!.Finished.Select(w => (w.Track, w.Start, w.End)));
+        Assert.Equal(first.Segments, resumedWith.Finished[0].Segments);
+        Assert.All(transcribedAgain, w => Assert.StartsWith("customer-audio", w.Track)); // the attendant's window was not done again
+        Assert.Single(transcribedAgain);
+        Assert.Equal(uninterrupted.Segments, await fixture.Rows.SegmentsAsync(slug, callId));
+        Assert.Equal((uninterrupted.Segments.Count, 2), (done.Transcription.SegmentCount, done.Transcription.Attempts));
+        Assert.Empty(done.Transcription.FinishedWindows); // the segments live in transcript_segments now
+    }
 }

@@ -53,7 +53,7 @@ public sealed class InstantComposer : IRecordingComposer
 
 /// <summary>One call of the transcriber, as a script sees it.</summary>
 public sealed record TranscriptionJob(ICallTranscriber Whisper, string Directory, string Locale, Action<TranscriptionProgress> Progress,
-    CancellationToken Cancellation, int Call, TranscriptionOptions Options, ILogger<WhisperCallTranscriber> Logger);
+    CancellationToken Cancellation, int Call, TranscriptionOptions Options, ILogger<WhisperCallTranscriber> Logger, TranscriptionCheckpoint? Checkpoint);
 
 /// <summary>Runs the node's Whisper transcriber, unless the test registered a script for the capture directory.</summary>
 public sealed class ScriptedTranscriber(TranscriptionOptions options, ILogger<WhisperCallTranscriber> logger) : ICallTranscriber
@@ -66,12 +66,13 @@ public sealed class ScriptedTranscriber(TranscriptionOptions options, ILogger<Wh
 
     public static int CallsFor(string directory) => Calls.GetValueOrDefault(directory);
 
-    public Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation)
+    public Task<CallTranscript> TranscribeAsync(string captureDirectory, string locale, Action<TranscriptionProgress> progress, CancellationToken cancellation,
+        TranscriptionCheckpoint? checkpoint = null)
     {
         var call = Calls.AddOrUpdate(captureDirectory, 1, (_, n) => n + 1);
         return Scripts.TryGetValue(captureDirectory, out var script)
-            ? script(new TranscriptionJob(_whisper, captureDirectory, locale, progress, cancellation, call, options, logger))
-            : _whisper.TranscribeAsync(captureDirectory, locale, progress, cancellation);
+            ? script(new TranscriptionJob(_whisper, captureDirectory, locale, progress, cancellation, call, options, logger, checkpoint))
+            : _whisper.TranscribeAsync(captureDirectory, locale, progress, cancellation, checkpoint);
     }
 }
 
