@@ -24,6 +24,8 @@ public sealed partial class ClusterNode
     public string LogPath { get; }
     public bool Killed { get; private set; }
     public bool HasExited => _process.HasExited;
+    /// <summary>The node's process, whose CPU time and peak memory bench/calls reads from /proc.</summary>
+    public int ProcessId => _process.Id;
     public DateTime StartedAt { get; } = DateTime.UtcNow;
 
     private ClusterNode(string name, Process process, Uri baseAddress, int siloPort, string logPath, StreamWriter log)
@@ -62,6 +64,7 @@ public sealed partial class ClusterNode
             ["RateLimits__PublicPerMinute"] = "100000000",
             ["Operator__Token"] = OperatorToken,
             ["Recordings__Root"] = Path.Combine(Path.GetDirectoryName(logPath)!, "recordings-" + name),
+            ["Recordings__NodeUrl"] = $"http://127.0.0.1:{http}",
             ["Logging__LogLevel__Default"] = "Warning",
             // Probes missed, votes, evictions, suppressed votes and local-health complaints are logged here.
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information",

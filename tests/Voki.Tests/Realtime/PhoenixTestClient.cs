@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Voki.Tests.Infrastructure;
 
 namespace Voki.Tests.Realtime;
 
@@ -21,7 +20,7 @@ public sealed record Frame(string? JoinRef, string? Ref, string Topic, string Ev
 /// in-process server: it numbers refs like the official client and keeps every frame it has not yet
 /// been asked for, so tests can wait for one event while others arrive.
 /// </summary>
-public sealed class PhoenixTestClient : IAsyncDisposable
+public sealed partial class PhoenixTestClient : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(15);
 
@@ -40,12 +39,6 @@ public sealed class PhoenixTestClient : IAsyncDisposable
 
     public static Uri SocketUri(string? token, string vsn = "2.0.0") =>
         new($"ws://localhost/socket/websocket?vsn={vsn}" + (token is null ? "" : $"&token={Uri.EscapeDataString(token)}"));
-
-    public static async Task<PhoenixTestClient> Connect(VokiApp app, string token)
-    {
-        var ws = await app.Server.CreateWebSocketClient().ConnectAsync(SocketUri(token), CancellationToken.None);
-        return new PhoenixTestClient(ws);
-    }
 
     /// <summary>Over a real connection to a node listening on <paramref name="baseUrl"/> (it sees the client's address).</summary>
     public static async Task<PhoenixTestClient> Connect(string baseUrl, string token)

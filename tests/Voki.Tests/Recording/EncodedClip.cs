@@ -16,13 +16,18 @@ public sealed class EncodedClip
     public required List<byte[][]> VideoFrames { get; init; }
     public required List<byte[]> OpusPackets { get; init; }
 
-    public static async Task<EncodedClip> GenerateAsync(string directory, string color, double seconds)
+    /// <param name="color">The picture's colour, or an FFmpeg test pattern such as <c>testsrc2</c>.</param>
+    /// <param name="size">The picture's size; bench/calls sends camera-sized clips.</param>
+    public static async Task<EncodedClip> GenerateAsync(string directory, string color, double seconds, string size = "320x240", int kbps = 300)
     {
         Directory.CreateDirectory(directory);
-        string ivf = Path.Combine(directory, $"clip-{color}.ivf"), ogg = Path.Combine(directory, $"clip-{color}.ogg");
+        var name = size == "320x240" && kbps == 300 ? color : $"{color}-{size}-{kbps}k";
+        string ivf = Path.Combine(directory, $"clip-{name}.ivf"), ogg = Path.Combine(directory, $"clip-{color}.ogg");
         string d = seconds.ToString(CultureInfo.InvariantCulture);
-        await Run(["-f", "lavfi", "-i", $"color=c={color}:s=320x240:r={FramesPerSecond}:d={d},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,{FramesPerSecond})\\,0)'",
-            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "30", "-f", "ivf", "-y", ivf]);
+        // A moving test pattern ("testsrc2") encodes to frames of a camera's size; a plain colour to a few bytes.
+        var source = color.StartsWith("testsrc", StringComparison.Ordinal) ? $"{color}=" : $"color=c={color}:";
+        await Run(["-f", "lavfi", "-i", $"{source}s={size}:r={FramesPerSecond}:d={d},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,{FramesPerSecond})\\,0)'",
+            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{kbps}k", "-g", "30", "-f", "ivf", "-y", ivf]);
         await Run(["-f", "lavfi", "-i", $"aevalsrc='0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.1)':s=48000:d={d}",
             "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-f", "ogg", "-y", ogg]);
         return new EncodedClip { VideoFrames = Vp8Payloads(File.ReadAllBytes(ivf)), OpusPackets = OggPackets(File.ReadAllBytes(ogg)).Skip(2).ToList() };
