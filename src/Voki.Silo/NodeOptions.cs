@@ -14,6 +14,12 @@ public sealed class NodeOptions
     /// </summary>
     public int GatewayPort { get; set; }
 
+    /// <summary>
+    /// What this node does: "media" (live calls: their grain, SFU session and UDP port), "jobs" (composing and
+    /// transcribing recordings), or both, the default. A node of one role only needs Recordings:Shared.
+    /// </summary>
+    public string Roles { get; set; } = "media,jobs";
+
     /// <summary>Silo-to-silo TLS with mutual authentication; off while the section is empty.</summary>
     public SiloTlsOptions Tls { get; set; } = new();
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Voki.Grains.Grains;
 using Voki.Grains.Model;
 using Voki.Grains.Placement;
@@ -48,24 +50,38 @@ public static class SiloSetup
         return services;
     }
 
-    /// <summary>This node's media plane: one UDP port for every call whose grain is active here.</summary>
+    /// <summary>
+    /// This node's media plane (one UDP port for every call whose grain is active here) when it has the media role, and
+    /// its recordings: where they live, the composer and its slots. Refuses a node of one role without a shared root:
+    /// a media-only node's captures could then never be composed, a jobs-only node would have nothing to compose.
+    /// </summary>
     public static IServiceCollection AddVokiMedia(this IServiceCollection services, IConfiguration configuration)
     {
+        var roles = Roles(configuration);
+        var recordings = configuration.GetSection("Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
+        if (roles != NodeRoles.Both && !recordings.Shared)
+            throw new InvalidOperationException($"Node:Roles is \"{roles}\": a node with one role only needs a recordings root shared by the nodes " +
+                "(Recordings:Root on a mount every node sees, and Recordings:Shared=true on every node)");
+        services.AddSingleton(roles);
         var options = configuration.GetSection("Media").Get<MediaNodeOptions>() ?? new MediaNodeOptions();
         services.AddSingleton(options);
-        services.AddSingleton(_ => new MediaNode(options));
+        if (roles.Media)
+        {
+            services.AddSingleton(_ => new MediaNode(options));
+            services.AddHostedService<MediaNodeStarter>();
+        }
         services.AddSingleton<NodeCalls>();
-        var recordings = configuration.GetSection("Recordings").Get<RecordingOptions>() ?? new RecordingOptions();
         if (string.IsNullOrEmpty(recordings.Root)) recordings.Root = Path.Combine(Path.GetTempPath(), "voki-recordings");
         recordings.NodeUrl ??= configuration["Urls"]?.Split(';')[0] ?? configuration["ASPNETCORE_URLS"]?.Split(';')[0];
         services.AddSingleton(recordings);
         services.AddSingleton<RecordingRows>();
         services.AddSingleton<IRecordingComposer, FfmpegRecordingComposer>();
         services.AddSingleton<CompositionSlots>();
-        services.AddPlacementDirector<NodeOfKeyPlacement, NodeOfKeyPlacementDirector>();
-        services.AddHostedService<MediaNodeStarter>();
         return services;
     }
+
+    /// <summary>This node's roles (Node:Roles); a value naming anything but media and jobs refuses to start.</summary>
+    public static NodeRoles Roles(IConfiguration configuration) => NodeRoles.Parse(configuration["Node:Roles"]);
 
     /// <summary>
     /// Hosts this node's silo: ADO.NET clustering, storage and reminders on PostgreSQL, streams, dashboard; TLS between
@@ -75,12 +91,19 @@ public static class SiloSetup
     {
         var connectionString = ConnectionString(builder.Configuration);
         var node = builder.Configuration.GetSection("Node").Get<NodeOptions>() ?? new NodeOptions();
+        Roles(builder.Configuration); // refused here too when AddVokiMedia was not called
         builder.UseOrleans(silo => ConfigureSilo(silo, connectionString, node));
     }
 
     public static void ConfigureSilo(ISiloBuilder silo, string connectionString, NodeOptions node)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = node.ClusterId; o.ServiceId = node.ServiceId; });
+        // Every node tells the others its roles: placement anywhere keeps calls on media nodes and jobs on jobs nodes.
+        silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRoles.MetadataKey] = NodeRoles.Parse(node.Roles).ToString() });
+        silo.Services.AddPlacementDirector<NodeOfKeyPlacement, NodeOfKeyPlacementDirector>();
+        silo.Services.AddPlacementDirector<JobPlacement, JobPlacementDirector>();
+        silo.Services.AddPlacementFilter<MediaNodePlacementFilter, MediaNodePlacementFilterDirector>(ServiceLifetime.Singleton);
+        silo.Services.AddSingleton<ClusterWork>();
         // GatewayPort 0 (the default) opens no gateway: Orleans listens for clients only on a port it is given.
         silo.ConfigureEndpoints(IPAddress.Parse(node.AdvertisedAddress), node.SiloPort, node.GatewayPort);
         var certificates = node.Tls.IsConfigured ? SiloCertificates.Load(node.Tls) : null;

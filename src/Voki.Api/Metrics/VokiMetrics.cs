@@ -21,20 +21,47 @@ public sealed class VokiMetrics
     private readonly Histogram<double> _webhookDuration;
     private readonly Histogram<double> _compositionDuration;
     private readonly Histogram<double> _transcriptionDuration;
-    private readonly Histogram<double> _participantLoss, _participantJitter, _participantBitrate, _participantRoundTrip;
+    // Set with the media instruments; only the media plane's samples record into them.
+    private Histogram<double> _participantLoss = null!, _participantJitter = null!, _participantBitrate = null!, _participantRoundTrip = null!;
     private int _compositionsRunning;
     private static readonly KeyValuePair<string, object?> Uplink = new("direction", "uplink"), Downlink = new("direction", "downlink");
 
-    public VokiMetrics(IMeterFactory meters, MediaNode media, NodeCalls calls, CompositionSlots compositions, TranscriptionSlots transcriptions)
+    /// <param name="media">Null on a jobs-only node (Node:Roles): its media instruments are then not published.</param>
+    public VokiMetrics(IMeterFactory meters, NodeCalls calls, CompositionSlots compositions, TranscriptionSlots transcriptions, MediaNode? media = null)
     {
         var meter = meters.Create(MeterName);
-        var counters = media.Counters;
-
         meter.CreateObservableGauge("voki.calls.active", () => calls.WithMedia, "{call}",
             "Calls whose media session is open on this node");
+        if (media is not null) MediaInstruments(meter, media);
+
+        meter.CreateObservableGauge("voki.compositions.running", () => Volatile.Read(ref _compositionsRunning), "{composition}",
+            "Recordings being composed (FFmpeg) on this node");
+        meter.CreateObservableGauge("voki.compositions.waiting", () => compositions.Waiting, "{composition}",
+            "Recordings waiting for a composition slot on this node (the queue; they stay processing)");
+        meter.CreateObservableGauge("voki.compositions.capacity", () => compositions.Capacity, "{composition}",
+            "Compositions this node runs at once (Recordings:CompositionSlots)");
+        _compositionDuration = meter.CreateHistogram<double>("voki.composition.duration", "s",
+            "Time to compose one recording, by outcome");
+        meter.CreateObservableGauge("voki.transcriptions.running", () => transcriptions.Running, "{job}",
+            "Transcription jobs holding one of this node's slots");
+        meter.CreateObservableGauge("voki.transcriptions.waiting", () => transcriptions.Waiting, "{job}",
+            "Transcription jobs waiting for a slot on this node (the queue)");
+        meter.CreateObservableGauge("voki.transcriptions.capacity", () => transcriptions.Capacity, "{job}",
+            "Transcription jobs this node runs at once");
+        _transcriptionDuration = meter.CreateHistogram<double>("voki.transcription.duration", "s",
+            "Time to transcribe one call, by outcome");
+
+        _webhookDeliveries = meter.CreateCounter<long>("voki.webhook.deliveries", "{attempt}",
+            "Webhook delivery attempts by outcome (delivered, retrying, failed) and event");
+        _webhookDuration = meter.CreateHistogram<double>("voki.webhook.delivery.duration", "s",
+            "Time from sending a webhook to its answer (or timeout), by outcome");
+    }
+
+    private void MediaInstruments(Meter meter, MediaNode media)
+    {
+        var counters = media.Counters;
         meter.CreateObservableGauge("voki.participants.active", () => media.PeerCount, "{participant}",
             "Participants whose media transport this node holds, across its calls");
-
         meter.CreateObservableCounter("voki.media.packets.received", () => Volatile.Read(ref counters.PacketsReceived), "{packet}",
             "Authentic RTP packets received from publishers");
         meter.CreateObservableCounter("voki.media.packets.forwarded", () => Volatile.Read(ref counters.PacketsForwarded), "{packet}",
@@ -75,28 +102,6 @@ public sealed class VokiMetrics
         meter.CreateObservableCounter("voki.media.plane.events", () => counters.Snapshot()
                 .Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>("counter", c.Key))),
             "{event}", "Every media plane counter by name (drops, failures, forwarding)");
-
-        meter.CreateObservableGauge("voki.compositions.running", () => Volatile.Read(ref _compositionsRunning), "{composition}",
-            "Recordings being composed (FFmpeg) on this node");
-        meter.CreateObservableGauge("voki.compositions.waiting", () => compositions.Waiting, "{composition}",
-            "Recordings waiting for a composition slot on this node (the queue; they stay processing)");
-        meter.CreateObservableGauge("voki.compositions.capacity", () => compositions.Capacity, "{composition}",
-            "Compositions this node runs at once (Recordings:CompositionSlots)");
-        _compositionDuration = meter.CreateHistogram<double>("voki.composition.duration", "s",
-            "Time to compose one recording, by outcome");
-        meter.CreateObservableGauge("voki.transcriptions.running", () => transcriptions.Running, "{job}",
-            "Transcription jobs holding one of this node's slots");
-        meter.CreateObservableGauge("voki.transcriptions.waiting", () => transcriptions.Waiting, "{job}",
-            "Transcription jobs waiting for a slot on this node (the queue)");
-        meter.CreateObservableGauge("voki.transcriptions.capacity", () => transcriptions.Capacity, "{job}",
-            "Transcription jobs this node runs at once");
-        _transcriptionDuration = meter.CreateHistogram<double>("voki.transcription.duration", "s",
-            "Time to transcribe one call, by outcome");
-
-        _webhookDeliveries = meter.CreateCounter<long>("voki.webhook.deliveries", "{attempt}",
-            "Webhook delivery attempts by outcome (delivered, retrying, failed) and event");
-        _webhookDuration = meter.CreateHistogram<double>("voki.webhook.delivery.duration", "s",
-            "Time from sending a webhook to its answer (or timeout), by outcome");
     }
 
     private void Record(QualitySample sample)

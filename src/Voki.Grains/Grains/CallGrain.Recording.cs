@@ -12,6 +12,12 @@ public sealed class RecordingOptions
 {
     /// <summary>Root directory for captures and finished WebMs: local disk, or a mount shared by the nodes.</summary>
     public string Root { get; set; } = "";
+    /// <summary>
+    /// True when <see cref="Root"/> is one directory every node sees (an NFS or CephFS mount, the same path on each):
+    /// then a recording is composed and transcribed on whichever jobs node has room, reading the capture another node
+    /// wrote. False (the default): each node composes the captures on its own disk. Set alike on every node.
+    /// </summary>
+    public bool Shared { get; set; }
     /// <summary>This node's HTTP base as the other nodes reach it, for proxied downloads.</summary>
     public string? NodeUrl { get; set; }
     /// <summary>

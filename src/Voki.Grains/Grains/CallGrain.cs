@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Voki.Grains.Model;
+using Voki.Grains.Placement;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Webhooks;
 
@@ -7,8 +8,10 @@ namespace Voki.Grains.Grains;
 
 /// <summary>
 /// One call's lifecycle (decisions.md "Calls"). The wait limit is a reminder, so a call whose
-/// node dies while queued still turns <c>missed</c> on a surviving node.
+/// node dies while queued still turns <c>missed</c> on a surviving node. Active only on media nodes (its SFU session
+/// lives in the activation).
 /// </summary>
+[MediaNodePlacementFilter]
 public sealed partial class CallGrain(
     [PersistentState("call", "Default")] IPersistentState<Call> state,
     [PersistentState("quality", "Default")] IPersistentState<CallQualityReport> quality,

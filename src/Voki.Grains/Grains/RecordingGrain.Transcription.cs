@@ -106,7 +106,7 @@ public sealed partial class RecordingGrain
 
     private void StartTranscription()
     {
-        if (_transcription is { IsCompleted: false }) return;
+        if (_transcription is { IsCompleted: false } || !CanWorkHere()) return;
         _nextAttempt?.Dispose();
         _nextAttempt = null;
         _transcription = RunTranscription();

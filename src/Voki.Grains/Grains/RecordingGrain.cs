@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Placement;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Voki.Grains.Model;
+using Voki.Grains.Placement;
 using Voki.Grains.ReadModel;
 using Voki.Grains.Webhooks;
 
@@ -9,11 +11,12 @@ namespace Voki.Grains.Grains;
 
 /// <summary>
 /// Composes the call's capture into one WebM, retrying a bounded number of times, and purges it when
-/// the plan's retention has passed. Reminders make both survive a silo restart. Placed beside the call
-/// grain that creates it, whose node holds the capture on its disk. Once ready, the recording is
-/// transcribed where the company and its plan want it (RecordingGrain.Transcription.cs).
+/// the plan's retention has passed. Reminders make both survive a silo restart: a job whose node died starts again on
+/// the node its grain comes back to. Placed by <see cref="JobPlacement"/>: under a shared recordings root on the jobs
+/// node with the most room, else beside the call grain that creates it, whose node holds the capture on its disk. Once
+/// ready, the recording is transcribed where the company and its plan want it (RecordingGrain.Transcription.cs).
 /// </summary>
-[PreferLocalPlacement]
+[JobPlacement]
 public sealed partial class RecordingGrain(
     [PersistentState("recording", "Default")] IPersistentState<Recording> state,
     RecordingRows rows, CallRows calls, ILogger<RecordingGrain> logger) : Grain, IRecordingGrain, IRemindable
@@ -57,6 +60,7 @@ public sealed partial class RecordingGrain(
         {
             if (recording.Status != RecordingStatus.Processing) await Forget(ComposeReminder);
             else if (_composition is null || _composition.IsCompleted) _composition = Compose();
+            else await MoveIfASlotIsFreeElsewhere();
         }
         else if (reminderName == RetentionReminder && recording.Status is RecordingStatus.Ready or RecordingStatus.Failed && recording.ExpiresAt <= DateTime.UtcNow)
             await Purge();
@@ -72,6 +76,7 @@ public sealed partial class RecordingGrain(
     private async Task Compose()
     {
         var job = this.GetPrimaryKeyString();
+        if (!CanWorkHere()) return;
         if (_stopComposition is null || _stopComposition.IsCancellationRequested) _stopComposition = new CancellationTokenSource();
         var stop = _stopComposition.Token;
         using var keepAlive = this.RegisterGrainTimer(() => Task.CompletedTask,
@@ -109,6 +114,7 @@ public sealed partial class RecordingGrain(
                 CreatedAt = created,
                 ExpiresAt = recording.RetentionDays is { } days ? created.AddDays(days) : null,
                 Transcription = transcription,
+                ComposedBy = ThisNode,
             };
             await Save(RecordingWebhookEvents.Recording(WebhookEvents.RecordingReady, state.State));
             await Forget(ComposeReminder);
@@ -139,6 +145,52 @@ public sealed partial class RecordingGrain(
             if (failed) await Forget(ComposeReminder);
             if (expiry is { } due) await ScheduleRetention(due);
         }
+    }
+
+    private string ThisNode => ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString();
+
+    /// <summary>
+    /// Whether this recording's jobs can run on this node. Not on a node without the jobs role (only there when no jobs
+    /// node was in the cluster): the job waits, spending nothing, and the grain asks to be placed again, which takes it
+    /// to a jobs node once one is in. Not, under a root of each node's own, on another node than the one whose disk
+    /// holds the capture while that one is in the cluster (the same path may well exist here, on another disk): the
+    /// grain moves there. Either way nothing is spent and the reminder tries again. With the holder gone, the job runs
+    /// here, as it did before nodes had roles.
+    /// </summary>
+    private bool CanWorkHere()
+    {
+        var work = ServiceProvider.GetService<ClusterWork>();
+        if (!(ServiceProvider.GetService<NodeRoles>() ?? NodeRoles.Both).Jobs)
+        {
+            logger.LogInformation("Recording of {Call} waits for a node with the jobs role; this node is {Roles}",
+                this.GetPrimaryKeyString(), ServiceProvider.GetService<NodeRoles>());
+            this.MigrateOnIdle();
+            return false;
+        }
+        var recording = state.State;
+        if (ServiceProvider.GetService<RecordingOptions>() is { Shared: true } || work is null
+            || recording.HolderNode is not { } holder || holder == ThisNode || work.ActiveSilo(holder) is not { } holderSilo)
+            return true;
+        logger.LogInformation("Recording of {Call} moves to {Holder}, whose own disk holds its capture", this.GetPrimaryKeyString(), holder);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, holderSilo);
+        try { this.MigrateOnIdle(); }
+        finally { RequestContext.Remove(IPlacementDirector.PlacementHintKey); }
+        return false;
+    }
+
+    /// <summary>
+    /// Waiting is cluster-wide: a composition still waiting for this node's slot, under a shared root, moves (without
+    /// spending an attempt) when another jobs node has a slot free and nobody waiting for it.
+    /// </summary>
+    private async Task MoveIfASlotIsFreeElsewhere()
+    {
+        if (ServiceProvider.GetService<RecordingOptions>() is not { Shared: true }
+            || ServiceProvider.GetService<CompositionSlots>()?.PlaceOf(this.GetPrimaryKeyString()) is not > 0
+            || ServiceProvider.GetService<ClusterWork>() is not { } work || !await work.CompositionSlotFreeElsewhere())
+            return;
+        logger.LogInformation("Recording of {Call} leaves this node's composition queue for a node with a free slot", this.GetPrimaryKeyString());
+        _stopComposition?.Cancel();
+        this.MigrateOnIdle();
     }
 
     private async Task ScheduleRetention(DateTime expiry)

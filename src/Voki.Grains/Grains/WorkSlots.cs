@@ -11,6 +11,9 @@ public abstract class WorkSlots
     private readonly object _lock = new();
     private readonly LinkedList<Waiter> _waiting = new();
     private readonly List<Holder> _running = [];
+    private readonly LinkedList<FinishedJob> _recent = new();
+    /// <summary>How many jobs that ran here <see cref="View"/> still lists, the latest first.</summary>
+    public const int RecentJobs = 20;
 
     protected WorkSlots(int capacity) => Capacity = Math.Max(1, capacity);
 
@@ -60,7 +63,8 @@ public abstract class WorkSlots
             var place = 1;
             return new WorkSlotsView(Capacity,
                 _running.Select(h => new RunningJob(h.Job, h.Since)).ToList(),
-                _waiting.Select(w => new WaitingJob(w.Job, place++, w.Since)).ToList());
+                _waiting.Select(w => new WaitingJob(w.Job, place++, w.Since)).ToList(),
+                _recent.ToList());
         }
     }
 
@@ -78,6 +82,8 @@ public abstract class WorkSlots
         lock (_lock)
         {
             if (!_running.Remove(holder)) return;
+            _recent.AddFirst(new FinishedJob(holder.Job, holder.Since, DateTime.UtcNow));
+            if (_recent.Count > RecentJobs) _recent.RemoveLast();
             if (_waiting.First is { } first)
             {
                 next = first.Value;
@@ -107,13 +113,28 @@ public abstract class WorkSlots
 }
 
 /// <summary>What one kind of heavy work looks like on a node at one instant.</summary>
-public sealed record WorkSlotsView(int Capacity, IReadOnlyList<RunningJob> Running, IReadOnlyList<WaitingJob> Waiting);
+[GenerateSerializer, Immutable]
+public sealed record WorkSlotsView(
+    [property: Id(0)] int Capacity, [property: Id(1)] IReadOnlyList<RunningJob> Running, [property: Id(2)] IReadOnlyList<WaitingJob> Waiting,
+    [property: Id(3)] IReadOnlyList<FinishedJob> Recent)
+{
+    /// <summary>Jobs here per slot, running or waiting (1: every slot taken, none waiting); what placement compares nodes by.</summary>
+    public double Load(int alsoComing = 0) => (Running.Count + Waiting.Count + alsoComing) / (double)Math.Max(1, Capacity);
+
+    public bool Holds(string job) => Running.Any(r => r.Job == job) || Waiting.Any(w => w.Job == job);
+}
 
 /// <summary>A job holding a slot since <paramref name="Since"/> (UTC); <paramref name="Job"/> is its recording's grain key.</summary>
-public sealed record RunningJob(string Job, DateTime Since);
+[GenerateSerializer, Immutable]
+public sealed record RunningJob([property: Id(0)] string Job, [property: Id(1)] DateTime Since);
+
+/// <summary>A job that held a slot here from <paramref name="Since"/> until <paramref name="Until"/> (UTC), whatever its outcome.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FinishedJob([property: Id(0)] string Job, [property: Id(1)] DateTime Since, [property: Id(2)] DateTime Until);
 
 /// <summary>A job waiting at <paramref name="Place"/> (1 = next) since <paramref name="Since"/> (UTC).</summary>
-public sealed record WaitingJob(string Job, int Place, DateTime Since);
+[GenerateSerializer, Immutable]
+public sealed record WaitingJob([property: Id(0)] string Job, [property: Id(1)] int Place, [property: Id(2)] DateTime Since);
 
 /// <summary>
 /// The node's composition slots (<see cref="RecordingOptions.CompositionSlots"/>): a recording waits here, still

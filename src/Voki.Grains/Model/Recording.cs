@@ -23,6 +23,8 @@ public sealed record Recording
     public string? NodeUrl { get; init; }
     /// <summary>The silo endpoint of that node: where a purge deletes the files (<see cref="Grains.RecordingFiles"/>).</summary>
     public string? HolderNode { get; init; }
+    /// <summary>The silo endpoint of the node that composed the WebM (operators only: the recording's JSON does not show it).</summary>
+    public string? ComposedBy { get; init; }
     /// <summary>Why a due purge has not happened yet (the holder is not in the cluster); the recording stays until it has.</summary>
     public string? PurgePending { get; init; }
     /// <summary>Null when transcription does not apply (company setting off, or a plan without it).</summary>

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Placement;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace Voki.Grains.Placement;
+
+/// <summary>
+/// A call's grain holds its SFU session, so it is placed only on nodes with the <c>media</c> role: a jobs-only node never
+/// hosts a call's media and needs no open UDP port. Should no media node be in the cluster, any node takes the grain
+/// (the call's state and lifecycle stay served; media is refused there with "This node has no media plane").
+/// </summary>
+public sealed class MediaNodePlacementFilter() : PlacementFilterStrategy(order: 0);
+
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class MediaNodePlacementFilterAttribute() : PlacementFilterAttribute(new MediaNodePlacementFilter());
+
+public sealed class MediaNodePlacementFilterDirector(IServiceProvider services) : IPlacementFilterDirector
+{
+    public IEnumerable<SiloAddress> Filter(PlacementFilterStrategy filterStrategy, PlacementTarget target, IEnumerable<SiloAddress> silos)
+    {
+        var all = silos.ToList();
+        var work = services.GetRequiredService<ClusterWork>();
+        var media = all.Where(s => work.RolesOf(s)?.Media == true).ToList();
+        return media.Count > 0 ? media : all;
+    }
+}
