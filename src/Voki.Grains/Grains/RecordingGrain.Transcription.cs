@@ -37,6 +37,8 @@ public sealed partial class RecordingGrain
 
     public override Task OnActivateAsync(CancellationToken cancellation)
     {
+        // A composition that moved here (to a node with room) or came back after its node died starts now, not at the next tick.
+        if (state.State is { Exists: true, Status: RecordingStatus.Processing }) _composition = Compose();
         // Back after a restart, a crash or a deactivation with the job unfinished: pick it up right after activation.
         if (state.State is { Status: RecordingStatus.Ready, Transcription.Active: true }) ScheduleAttempt(TimeSpan.Zero);
         return Task.CompletedTask;

@@ -138,10 +138,17 @@ public sealed class WorkAcrossNodesTests(ITestOutputHelper output)
             Assert.All(ready, r => Assert.Equal((1, (string?)null), (r.Attempts, r.FailureReason)));
             Assert.All(calls, c => Assert.True(new FileInfo(c.Request.OutputPath).Length > 1000));
 
-            // The operator sees, from either node, each node's roles and the compositions it ran.
-            var work = await new ApiClient(nodes.AHttp).As(VokiApp.OperatorToken, null).Get("/api/operator/work");
-            Assert.Equal(HttpStatusCode.OK, work.Status);
-            var cluster = work.Data["cluster"]!.AsArray();
+            // The operator sees, from either node, each node's roles and the compositions it ran (once each has given its
+            // slot back, just after the recording turned ready).
+            var operatorClient = new ApiClient(nodes.AHttp).As(VokiApp.OperatorToken, null);
+            JsonArray cluster = [];
+            await Eventually.Holds(async () =>
+            {
+                var work = await operatorClient.Get("/api/operator/work");
+                Assert.Equal(HttpStatusCode.OK, work.Status);
+                cluster = work.Data["cluster"]!.AsArray();
+                return cluster.All(n => n!["compositions"]!["running"]!.AsArray().Count == 0);
+            }, TimeSpan.FromSeconds(10), "every composition slot given back");
             Assert.Equal(2, cluster.Count);
             foreach (var node in cluster)
             {
@@ -189,6 +196,30 @@ public sealed class WorkAcrossNodesTests(ITestOutputHelper output)
             var media = work.Data["cluster"]!.AsArray().Single(n => n!["silo"]!.GetValue<string>() == nodes.ASilo.Endpoint.ToString())!;
             Assert.Equal(["media"], media["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
             Assert.Empty(media["compositions"]!["recent"]!.AsArray());
+        });
+    }
+
+    [Fact]
+    public async Task A_recording_waiting_for_a_busy_node_s_slot_moves_to_a_node_with_a_free_one_without_spending_an_attempt()
+    {
+        var shared = Root("shared-recordings");
+        await using var nodes = await Start(Settings(shared, true), Settings(shared, true), [shared]);
+        await Run(nodes, async () =>
+        {
+            var s = await Scenario.SignUp(nodes.AHttp, plan: "advanced");
+            var slots = nodes.A.Services.GetRequiredService<CompositionSlots>();
+            var (grain, request) = await Captured(nodes, shared, s.Tenant, 3.5, nodes.ASilo.Endpoint.ToString());
+            var job = grain.GetPrimaryKeyString();
+            // Another job holds A's only slot for the whole test; the recording begins on A (as placed before B freed up).
+            using var held = await slots.EnterAsync("other/" + Guid.NewGuid(), CancellationToken.None);
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, nodes.ASilo);
+            try { await grain.Begin(request); }
+            finally { RequestContext.Clear(); }
+            await Eventually.Holds(() => slots.PlaceOf(job) == 1, TimeSpan.FromSeconds(10), "the recording waiting first in A's queue");
+
+            var ready = (await AllReady([grain])).Single();
+            Assert.Equal((nodes.BSilo.Endpoint.ToString(), 1, (string?)null), (ready.ComposedBy, ready.Attempts, ready.FailureReason));
+            Assert.Null(slots.PlaceOf(job));
         });
     }
 

@@ -134,6 +134,8 @@ public sealed class CompositionAdmissionTests(CompositionClusterFixture fixture)
             foreach (var (pid, nices) in running) seen[pid] = seen.TryGetValue(pid, out var before) ? [.. before, .. nices] : nices;
 
             var view = fixture.Slots.View();
+            // Read with the view, not after the awaits below, during which the first may finish and the next take its slot.
+            var places = view.Waiting.ToDictionary(w => w.Job, w => fixture.Slots.PlaceOf(w.Job));
             var recordings = await Task.WhenAll(calls.Select(c => c.Grain.Get()));
             Assert.All(recordings, r => Assert.NotEqual(RecordingStatus.Failed, r!.Status));
             if (view.Waiting.Count == 2)
@@ -146,7 +148,7 @@ public sealed class CompositionAdmissionTests(CompositionClusterFixture fixture)
                 {
                     var recording = recordings.Single(r => TenantKey.For(slug, r!.CallId) == waiting.Job)!;
                     Assert.Equal((RecordingStatus.Processing, 0, (string?)null), (recording.Status, recording.Attempts, recording.FailureReason));
-                    Assert.Equal(waiting.Place, fixture.Slots.PlaceOf(waiting.Job));
+                    Assert.Equal(waiting.Place, places[waiting.Job]);
                 }
             }
             if (recordings.All(r => r!.Status == RecordingStatus.Ready)) break;
