@@ -54,9 +54,10 @@ public sealed class ClusterWork(IServiceProvider services, ILogger<ClusterWork> 
     }
 
     /// <summary>
-    /// The node a recording's job goes to among <paramref name="candidates"/> (jobs nodes): the one with the least
+    /// The node a recording's job goes to among <paramref name="candidates"/>: of those that answer with the jobs role
+    /// (each node's own word, so a node whose metadata has not reached this one yet counts too), the one with the least
     /// composition work per slot counting what was just placed there, then the least transcription work, then this node
-    /// (no hop), then any. Null when no candidate answered.
+    /// (no hop), then any. Null when no jobs node answered.
     /// </summary>
     public async Task<SiloAddress?> PlaceAsync(string job, IReadOnlyList<SiloAddress> candidates)
     {
@@ -65,7 +66,7 @@ public sealed class ClusterWork(IServiceProvider services, ILogger<ClusterWork> 
         lock (_lock)
         {
             Forget(views);
-            var chosen = views.Where(v => v.Work is not null)
+            var chosen = views.Where(v => v.Work is { DoesJobs: true })
                 .Select(v => (v.Silo, Work: v.Work!, Coming: _placed.Count(p => p.Silo.Equals(v.Silo))))
                 .OrderBy(v => v.Work.Compositions?.Load(v.Coming) ?? double.MaxValue)
                 .ThenBy(v => v.Work.Transcriptions?.Load() ?? 0)
@@ -85,13 +86,13 @@ public sealed class ClusterWork(IServiceProvider services, ILogger<ClusterWork> 
     public async Task<bool> CompositionSlotFreeElsewhere()
     {
         var here = Here;
-        var others = ActiveSilos().Where(s => !s.Equals(here) && RolesOf(s)?.Jobs == true).ToList();
+        var others = ActiveSilos().Where(s => !s.Equals(here)).ToList();
         if (others.Count == 0) return false;
         var views = await ViewsAsync(others);
         lock (_lock)
         {
             Forget(views);
-            return views.Any(v => v.Work?.Compositions is { } c
+            return views.Any(v => v.Work is { DoesJobs: true, Compositions: { } c }
                 && c.Running.Count + c.Waiting.Count + _placed.Count(p => p.Silo.Equals(v.Silo)) < c.Capacity);
         }
     }

@@ -28,8 +28,7 @@ public sealed class JobPlacementDirector(IServiceProvider services) : IPlacement
         var local = silos.Contains(context.LocalSilo) ? context.LocalSilo : silos[Random.Shared.Next(silos.Length)];
         if (services.GetService<RecordingOptions>() is not { Shared: true }) return local;
         var work = services.GetRequiredService<ClusterWork>();
-        var jobs = silos.Where(s => work.RolesOf(s)?.Jobs == true).ToList();
-        if (jobs.Count == 0) return local;
-        return await work.PlaceAsync(target.GrainIdentity.Key.ToString()!, jobs) ?? jobs[Random.Shared.Next(jobs.Count)];
+        // Without a jobs node answering, the grain stays here and its job waits (RecordingGrain.CanWorkHere).
+        return await work.PlaceAsync(target.GrainIdentity.Key.ToString()!, silos) ?? local;
     }
 }
