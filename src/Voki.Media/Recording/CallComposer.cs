@@ -6,8 +6,9 @@ namespace Voki.Media.Recording;
 /// <summary>
 /// Composes a call's capture into one WebM recording: VP8 video of every participant in a grid that follows who is
 /// present (a participant without video shows as a tile with their name), Opus audio mixing everyone, in sync.
-/// Reads the capture (<see cref="CaptureReader"/>), plans the scenes (<see cref="CompositionPlan"/>), runs one FFmpeg
-/// command (<see cref="FfmpegCommand"/>) and checks the result with ffprobe.
+/// Reads the capture (<see cref="CaptureReader"/>), plans the scenes (<see cref="CompositionPlan"/>), fits each video
+/// track's frames to the output frames (<see cref="RetimedVideo"/>), runs one FFmpeg command (<see cref="FfmpegCommand"/>)
+/// and checks the result with ffprobe.
 /// </summary>
 public static class CallComposer
 {
@@ -37,13 +38,27 @@ public static class CallComposer
 
         string output = Path.GetFullPath(outputPath);
         string partial = output + ".part";
+        var retimedFiles = new List<string>();
         var work = options.TemporaryDirectory is { } tmp
             ? Directory.CreateDirectory(Path.Combine(tmp, "voki-compose-" + Guid.NewGuid().ToString("N")))
             : Directory.CreateTempSubdirectory("voki-compose-");
         try
         {
             string script = Path.Combine(work.FullName, "graph.txt");
-            var command = FfmpegCommand.Build(plan, options, font, work.FullName, script, partial);
+            var videoFiles = new Dictionary<CapturedTrack, string>();
+            foreach (var track in plan.VideoTracks)
+            {
+                // Beside the output, on the recordings' disk (a long call's video is too large for a temporary directory in memory).
+                string retimed = $"{partial}.video-{videoFiles.Count}.ivf";
+                retimedFiles.Add(retimed);
+                try { RetimedVideo.Write(track, plan.FrameRate, retimed); }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    throw new CompositionException($"cannot prepare the video track {Path.GetFileName(track.FilePath)}: {e.Message}", e);
+                }
+                videoFiles[track] = retimed;
+            }
+            var command = FfmpegCommand.Build(plan, options, font, work.FullName, script, partial, videoFiles);
             await File.WriteAllTextAsync(script, command.FilterGraph, ct);
             foreach (var (path, text) in command.TextFiles) await File.WriteAllTextAsync(path, text, ct);
 
@@ -79,8 +94,10 @@ public static class CallComposer
         }
         finally
         {
-            try { File.Delete(partial); } catch (IOException) { }
-            try { work.Delete(recursive: true); } catch (IOException) { }
+            // What is left aside never hides why the composition failed.
+            foreach (var aside in retimedFiles.Prepend(partial))
+                try { File.Delete(aside); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            try { work.Delete(recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
 

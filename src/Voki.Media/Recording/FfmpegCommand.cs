@@ -31,7 +31,9 @@ public sealed record FfmpegCommand
 
     public const string Background = "0x000000";
 
-    public static FfmpegCommand Build(CompositionPlan plan, CompositionOptions options, string fontFile, string workDirectory, string filterScriptPath, string outputPath)
+    /// <param name="videoFiles">A video track's frames fitted to the output frames (<see cref="RetimedVideo"/>), read instead of its capture file.</param>
+    public static FfmpegCommand Build(CompositionPlan plan, CompositionOptions options, string fontFile, string workDirectory, string filterScriptPath, string outputPath,
+        IReadOnlyDictionary<CapturedTrack, string>? videoFiles = null)
     {
         var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "level+info", "-nostats", "-benchmark", "-copyts",
             "-filter_complex_threads", Int(options.Threads) };
@@ -48,7 +50,7 @@ public sealed record FfmpegCommand
         foreach (var track in plan.VideoTracks)
         {
             videoInput[track] = videoInput.Count;
-            args.AddRange([.. decoderThreads, "-reinit_filter", "0", "-f", "ivf", "-i", InputUrl(track)]);
+            args.AddRange([.. decoderThreads, "-reinit_filter", "0", "-f", "ivf", "-i", videoFiles?.GetValueOrDefault(track) ?? InputUrl(track)]);
         }
         var audioInputs = new List<(CapturedTrack Track, int Input)>();
         foreach (var track in plan.AudioTracks)

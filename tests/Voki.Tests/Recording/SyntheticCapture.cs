@@ -40,8 +40,8 @@ public sealed record SyntheticParty
     public bool Flashes { get; init; } = true;
     /// <summary>Every odd frame white (instead of the flashes), so each picture the composer loses shows.</summary>
     public bool AlternatingFrames { get; init; }
-    /// <summary>Odd frames stamped this much after their slot: a capture clock that jitters.</summary>
-    public double OddFramesLate { get; init; }
+    /// <summary>Every frame after the first stamped up to this much early or late (uniform, the same each run): a capture clock's jitter.</summary>
+    public double FrameJitter { get; init; }
 
     /// <summary>A 1 kHz beep of 100 ms at amplitude 0.5 each second; otherwise a steady 300 Hz tone at <see cref="ToneAmplitude"/>.</summary>
     public bool Beeps { get; init; } = true;
@@ -160,7 +160,7 @@ public static class SyntheticCapture
                 "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{p.VideoKbps}k", "-g", "60", "-f", "ivf", raw], ct);
             files.Add(raw);
         }
-        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path, 1 + p.VideoClockDrift, (long)Math.Round(p.OddFramesLate * 90000));
+        JoinIvfAt90kHz(files, parts.Select(x => x.FirstFrame).ToList(), path, 1 + p.VideoClockDrift, (long)Math.Round(p.FrameJitter * 90000));
         foreach (var f in files) File.Delete(f);
     }
 
@@ -169,10 +169,11 @@ public static class SyntheticCapture
     /// Joins IVF files (each starting at the given frame of 30 fps) into one such file; the header keeps the first size.
     /// </summary>
     /// <param name="clockRate">The sender's RTP clock in nominal ticks per true tick (1 + drift).</param>
-    /// <param name="oddFramesLate">Ticks added to every odd frame's timestamp.</param>
-    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination, double clockRate = 1, long oddFramesLate = 0)
+    /// <param name="jitter">Ticks, at most, by which every frame after the first is stamped early or late.</param>
+    public static void JoinIvfAt90kHz(IReadOnlyList<string> sources, IReadOnlyList<int> firstFrames, string destination, double clockRate = 1, long jitter = 0)
     {
         using var output = new MemoryStream();
+        var random = new Random(7);
         for (int k = 0; k < sources.Count; k++)
         {
             var bytes = File.ReadAllBytes(sources[k]);
@@ -191,7 +192,7 @@ public static class SyntheticCapture
                 int size = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
                 long frameNumber = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 30L * num / den + firstFrames[k];
                 long pts = (long)Math.Round((BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at + 4)) * 90000L * num / den + firstFrames[k] * 3000L) * clockRate)
-                    + (frameNumber % 2 == 1 ? oddFramesLate : 0);
+                    + (frameNumber > 0 ? random.NextInt64(-jitter, jitter + 1) : 0);
                 var frame = bytes.AsSpan(at, IvfFile.FrameHeaderSize + size).ToArray();
                 BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(4), pts);
                 output.Write(frame);
