@@ -86,12 +86,17 @@ async Task<Round> RunRound(int calls)
             Path.Combine(logs, $"node{i + 1}.log"), settings.Concat(role).ToDictionary()));
         await nodes[^1].WaitReadyAsync(TimeSpan.FromSeconds(180));
     }
+    var membership = ClusterMembership.Watch(connectionString, clusterId, nodes);
     try
     {
-        return await Measure(calls, nodes.Take(mediaNodes).ToList(), nodes);
+        var round = await Measure(calls, nodes.Take(mediaNodes).ToList(), nodes);
+        round.Membership = membership?.Summary();
+        foreach (var line in membership?.Events ?? []) Log($"membership: {line}");
+        return round;
     }
     finally
     {
+        if (membership is not null) await membership.DisposeAsync();
         foreach (var node in nodes) await node.StopAsync();
     }
 }
@@ -274,6 +279,8 @@ public sealed class Round
     public required int[] ComposedPerNode { get; init; }
     public required double GeneratorPeakRssMb { get; init; }
     public required string LoadAverage { get; init; }
+    /// <summary>On several nodes: false suspicion votes / running nodes declared dead / probes missed with the target running (<see cref="ClusterMembership"/>).</summary>
+    public string? Membership { get; set; }
 
     /// <summary>Node CPU-seconds (all nodes) per call and live minute.</summary>
     public double CpuPerCallMinute => NodeCpuLive.Sum() / (Calls * LiveMinutes);
@@ -302,14 +309,14 @@ public static class Report
         var text = new System.Text.StringBuilder();
         text.AppendLine($"{mediaNodes} node(s) with calls{(jobsNodes > 0 ? $" + {jobsNodes} jobs-only" : "")}, {minutes} live minute(s) per call; generator and nodes on the same machine ({Environment.ProcessorCount} CPUs). Per node figures are in start order.");
         text.AppendLine();
-        text.AppendLine("| calls | node CPU s per call-minute (live) | node CPU s live, per node | generator CPU s per call-minute | join p50 / p99 ms | calls at full frame rate | received fps min / p50 (sent) | recordings ready / failed / not ready | shortest recording s (live phase s) | ready after completion p50 / p95 / max s | transcripts done / failed, drain s | recordings composed, per node | node CPU s after the burst (incl. FFmpeg), per node | peak RSS MB per node | generator peak RSS MB | load avg |");
-        text.AppendLine("|---:|---:|---|---:|---|---:|---|---|---|---|---|---|---|---|---:|---:|");
+        text.AppendLine("| calls | node CPU s per call-minute (live) | node CPU s live, per node | generator CPU s per call-minute | join p50 / p99 ms | calls at full frame rate | received fps min / p50 (sent) | recordings ready / failed / not ready | shortest recording s (live phase s) | ready after completion p50 / p95 / max s | transcripts done / failed, drain s | recordings composed, per node | node CPU s after the burst (incl. FFmpeg), per node | peak RSS MB per node | generator peak RSS MB | load avg | membership: false votes / running nodes declared dead / probes missed |");
+        text.AppendLine("|---:|---:|---|---:|---|---:|---|---|---|---|---|---|---|---|---:|---:|---|");
         foreach (var r in rounds)
             text.AppendLine($"| {r.Calls} | {r.CpuPerCallMinute:F2} | {Each(r.NodeCpuLive, "F1")} | {r.GeneratorCpuLive / (r.Calls * r.LiveMinutes):F2} | {P(r.JoinMs, 0.5)} / {P(r.JoinMs, 0.99)} | " +
                 $"{r.CallsAtFullRate}/{r.Calls} | {r.ReceivedFpsMin:F1} / {r.ReceivedFpsP50:F1} ({r.SentFps:F1}) | {r.Ready.Length} / {r.Failed} / {r.NotReady} | {r.ShortestRecording:F1} ({r.LiveSeconds:F0}) | " +
                 $"{P(r.Ready, 0.5)} / {P(r.Ready, 0.95)} / {P(r.Ready, 1)} | " +
                 (r.Transcribed is null ? "— | " : $"{r.Transcribed.Length} / {r.TranscriptionsFailed}, {P(r.Transcribed, 1)} | ") +
-                $"{string.Join(" / ", r.ComposedPerNode)} | {Each(r.NodeCpuAfter, "F0")} | {Each(r.PeakRssMb, "F0")} | {r.GeneratorPeakRssMb:F0} | {r.LoadAverage} |");
+                $"{string.Join(" / ", r.ComposedPerNode)} | {Each(r.NodeCpuAfter, "F0")} | {Each(r.PeakRssMb, "F0")} | {r.GeneratorPeakRssMb:F0} | {r.LoadAverage} | {r.Membership ?? "— (one node)"} |");
         return text.ToString();
     }
 }

@@ -8,13 +8,6 @@ using Voki.Transcription;
 
 namespace Voki.Bench.Membership;
 
-/// <summary>Where one node of the pair currently is: a killed node is replaced by a new process in the same slot.</summary>
-public sealed class NodeSlot(string name)
-{
-    public string Name { get; } = name;
-    public volatile ClusterNode? Node;
-}
-
 /// <summary>
 /// The heavy work a node does, all of it at once and without pause: compositions (CallComposer: FFmpeg encoding VP8,
 /// at the priority the node gives them), a Whisper transcription (in this process, at normal priority, as the node
