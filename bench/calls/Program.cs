@@ -41,8 +41,11 @@ Directory.CreateDirectory(work);
 // Plan changes need the operator's credential, which the nodes get from ClusterNode and Scenario reads from here.
 Environment.SetEnvironmentVariable("VOKI_OPERATOR_TOKEN", ClusterNode.OperatorToken);
 
-Log($"the camera: FFmpeg testsrc2 {video} at 30 fps, VP8 {kbps} kbit/s, looped; Opus 32 kbit/s (a 1 kHz beep every second)");
-var clip = await EncodedClip.GenerateAsync(Path.Combine(work, "clips"), "testsrc2", 10, video, kbps);
+// Transcribed calls speak (tests/fixtures/audio/jfk.wav, looped: both parties all the time, the most work VAD leaves
+// Whisper); the others beep, which the recordings' tests look for.
+var speech = whisperModel is null ? null : Path.Combine(root, "tests", "fixtures", "audio", "jfk.wav");
+Log($"the camera: FFmpeg testsrc2 {video} at 30 fps, VP8 {kbps} kbit/s, looped; Opus 32 kbit/s ({(speech is null ? "a 1 kHz beep every second" : "speech, jfk.wav looped")})");
+var clip = await EncodedClip.GenerateAsync(Path.Combine(work, "clips"), "testsrc2", 11, video, kbps, speech);
 Log($"clip: {clip.VideoFrames.Count} frames, {clip.VideoFrames.Average(f => f.Length):F1} packets a frame; {clip.OpusPackets.Count} Opus packets");
 
 var results = new List<Round>();

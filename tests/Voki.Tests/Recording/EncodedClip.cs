@@ -18,17 +18,23 @@ public sealed class EncodedClip
 
     /// <param name="color">The picture's colour, or an FFmpeg test pattern such as <c>testsrc2</c>.</param>
     /// <param name="size">The picture's size; bench/calls sends camera-sized clips.</param>
-    public static async Task<EncodedClip> GenerateAsync(string directory, string color, double seconds, string size = "320x240", int kbps = 300)
+    /// <param name="speech">A recording of speech to send as the audio (looped) instead of the beeps: bench/calls transcribes it.</param>
+    public static async Task<EncodedClip> GenerateAsync(string directory, string color, double seconds, string size = "320x240", int kbps = 300,
+        string? speech = null)
     {
         Directory.CreateDirectory(directory);
         var name = size == "320x240" && kbps == 300 ? color : $"{color}-{size}-{kbps}k";
-        string ivf = Path.Combine(directory, $"clip-{name}.ivf"), ogg = Path.Combine(directory, $"clip-{color}.ogg");
+        string ivf = Path.Combine(directory, $"clip-{name}.ivf"),
+            ogg = Path.Combine(directory, speech is null ? $"clip-{color}.ogg" : $"clip-{Path.GetFileNameWithoutExtension(speech)}.ogg");
         string d = seconds.ToString(CultureInfo.InvariantCulture);
         // A moving test pattern ("testsrc2") encodes to frames of a camera's size; a plain colour to a few bytes.
         var source = color.StartsWith("testsrc", StringComparison.Ordinal) ? $"{color}=" : $"color=c={color}:";
         await Run(["-f", "lavfi", "-i", $"{source}s={size}:r={FramesPerSecond}:d={d},drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(mod(n\\,{FramesPerSecond})\\,0)'",
             "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", $"{kbps}k", "-g", "30", "-f", "ivf", "-y", ivf]);
-        await Run(["-f", "lavfi", "-i", $"aevalsrc='0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.1)':s=48000:d={d}",
+        string[] audio = speech is null
+            ? ["-f", "lavfi", "-i", $"aevalsrc='0.5*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.1)':s=48000:d={d}"]
+            : ["-stream_loop", "-1", "-i", speech, "-t", d, "-ar", "48000"];
+        await Run([.. audio,
             "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-f", "ogg", "-y", ogg]);
         return new EncodedClip { VideoFrames = Vp8Payloads(File.ReadAllBytes(ivf)), OpusPackets = OggPackets(File.ReadAllBytes(ogg)).Skip(2).ToList() };
     }
