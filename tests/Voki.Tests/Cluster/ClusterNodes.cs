@@ -113,7 +113,8 @@ public sealed class NodeProcess : IAsyncDisposable
             {
                 if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException) { }
+            // Not listening yet, or (a node starting on a loaded machine) slower than one request's 5 s: ask again.
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(200);
         }
         throw new TimeoutException($"node not ready after {timeout}:\n{Log}");
