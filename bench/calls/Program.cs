@@ -244,7 +244,7 @@ async Task<Round> Measure(int calls, List<ClusterNode> media, List<ClusterNode> 
     }
 }
 
-static double Percentile(IEnumerable<double> values, double p) => double.Parse(Report.P(values.ToArray(), p) is var v && v != "—" ? v : "NaN", CultureInfo.InvariantCulture);
+static double Percentile(IEnumerable<double> values, double p) => Report.Percentile(values.ToArray(), p) ?? double.NaN;
 
 // The node's log, which it is still writing.
 static IEnumerable<string> Lines(string path)
@@ -297,13 +297,16 @@ public sealed class Round
 
 public static class Report
 {
-    public static string P(double[]? values, double p)
+    /// <summary>The nearest-rank percentile (p in 0..1), none of no values.</summary>
+    public static double? Percentile(double[]? values, double p)
     {
-        if (values is null || values.Length == 0) return "—";
+        if (values is null || values.Length == 0) return null;
         var sorted = values.OrderBy(v => v).ToArray();
-        var index = Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1);
-        return sorted[index].ToString("F1", CultureInfo.InvariantCulture);
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
+
+    public static string P(double[]? values, double p) =>
+        Percentile(values, p) is { } value ? value.ToString("F1", CultureInfo.InvariantCulture) : "—";
 
     private static string Each(double[] values, string format) => string.Join(" / ", values.Select(v => v.ToString(format, CultureInfo.InvariantCulture)));
 
