@@ -26,7 +26,7 @@ public sealed partial class WhisperCallTranscriber : ICallTranscriber
     {
         _options = options;
         _logger = logger;
-        MallocArenas.Cap();
+        MallocTuning.Apply();
         // whisper.cpp's own warnings and errors (a model without tensors, a failed load) go to our log, once per process.
         if (Interlocked.Exchange(ref _logging, 1) == 0)
             LogProvider.AddLogger((level, message) =>
