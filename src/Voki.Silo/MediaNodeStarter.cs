@@ -22,8 +22,9 @@ public sealed class MediaNodeStarter(MediaNode node, Voki.Grains.Grains.Recordin
         _summaries = LogSummariesAsync(_stopping.Token);
         logger.LogInformation("Media plane on UDP {Address}:{Port} (DTLS fingerprint sha-256 {Fingerprint})",
             node.AdvertisedAddress, node.Port, node.Certificate.FingerprintSha256);
-        logger.LogInformation("Recordings under {Root} (set Recordings__Root for a persistent or shared location); {Slots} composition(s) at once on {Cores} cores (Recordings__CompositionSlots), below normal priority",
-            recordings.Root, recordings.EffectiveCompositionSlots, Environment.ProcessorCount);
+        var cores = Environment.ProcessorCount;
+        logger.LogInformation("Recordings under {Root} (set Recordings__Root for a persistent or shared location); {Slots} composition(s) at once on {Cores} cores while live calls run, {IdleSlots} while none do (Recordings__CompositionSlots), below normal priority",
+            recordings.Root, recordings.CompositionSlotsFor(liveCalls: true, cores), cores, recordings.CompositionSlotsFor(liveCalls: false, cores));
         return Task.CompletedTask;
     }
 

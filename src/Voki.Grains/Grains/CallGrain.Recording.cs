@@ -26,14 +26,18 @@ public sealed class RecordingOptions
     /// </summary>
     public int MaxTimelineLines { get; set; } = 1000;
     /// <summary>
-    /// Compositions (FFmpeg) that run at once on this node; the others wait, still <c>processing</c>. 0: half the cores,
-    /// at least one. A composition keeps one core busy (libvpx with one thread, FFmpeg's decoders and filters bounded to
-    /// the same), so half the cores leaves the other half to live media and transcription however many calls end together;
-    /// more slots add no speed on a node whose cores are already taken, they only make every composition take longer.
+    /// Compositions (FFmpeg) that run at once on this node; the others wait, still <c>processing</c>. 0 (the default):
+    /// half the cores, at least one, while the node carries live calls, and all its cores while it carries none (a jobs
+    /// node, or a media node once a burst of calls has ended). A composition keeps one core busy (libvpx with one thread,
+    /// FFmpeg's decoders and filters bounded to the same), so half the cores leaves the other half to live media and
+    /// transcription however many calls end together, and a core no call needs composes. A call that starts while more
+    /// run lets them finish: no new one starts until they are back within half. A value above 0 is fixed.
     /// </summary>
     public int CompositionSlots { get; set; }
 
-    public int EffectiveCompositionSlots => CompositionSlots > 0 ? CompositionSlots : Math.Max(1, Environment.ProcessorCount / 2);
+    /// <summary>The compositions this node starts now: <see cref="CompositionSlots"/>, or the room its live calls leave.</summary>
+    public int CompositionSlotsFor(bool liveCalls, int cores) =>
+        CompositionSlots > 0 ? CompositionSlots : Math.Max(1, liveCalls ? cores / 2 : cores);
 }
 
 /// <summary>The call's side of recording: capture while the media runs, hand over to the RecordingGrain at completion.</summary>

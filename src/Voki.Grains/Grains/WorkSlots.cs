@@ -2,7 +2,7 @@ namespace Voki.Grains.Grains;
 
 /// <summary>
 /// A node's slots for one kind of heavy work (composition, transcription): at most <see cref="Capacity"/> jobs run at
-/// once, the others wait in the order they came, and anyone can see who runs and who waits where (the operator's
+/// once (a capacity that changes applies to the jobs that start next, never stops one that runs), the others wait in the order they came, and anyone can see who runs and who waits where (the operator's
 /// /api/operator/work, the metrics gauges). One per kind and node (DI singletons); a job is named by its recording's
 /// grain key. Waiting is free: the job's time limit and its attempts start only once it holds a slot.
 /// </summary>
@@ -15,9 +15,13 @@ public abstract class WorkSlots
     /// <summary>How many jobs that ran here <see cref="View"/> still lists, the latest first.</summary>
     public const int RecentJobs = 20;
 
-    protected WorkSlots(int capacity) => Capacity = Math.Max(1, capacity);
+    private readonly Func<int> _capacity;
 
-    public int Capacity { get; }
+    protected WorkSlots(int capacity) : this(() => capacity) { }
+
+    protected WorkSlots(Func<int> capacity) => _capacity = capacity;
+
+    public int Capacity => Math.Max(1, _capacity());
     public int Running { get { lock (_lock) return _running.Count; } }
     public int Waiting { get { lock (_lock) return _waiting.Count; } }
 
@@ -77,22 +81,42 @@ public abstract class WorkSlots
 
     private void Release(Holder holder)
     {
-        Waiter? next = null;
-        Holder? handed = null;
+        List<(Waiter, Holder)> granted;
         lock (_lock)
         {
             if (!_running.Remove(holder)) return;
             _recent.AddFirst(new FinishedJob(holder.Job, holder.Since, DateTime.UtcNow));
             if (_recent.Count > RecentJobs) _recent.RemoveLast();
-            if (_waiting.First is { } first)
-            {
-                next = first.Value;
-                _waiting.RemoveFirst();
-                handed = Hold(next.Job);
-            }
+            granted = AdmitWithinCapacity();
         }
-        // Outside the lock: the waiter's continuation runs asynchronously anyway (RunContinuationsAsynchronously).
-        if (next is not null && !next.Granted.TrySetResult(handed!)) Release(handed!);
+        Grant(granted);
+    }
+
+    /// <summary>Starts the waiting jobs a grown capacity has room for.</summary>
+    protected void CapacityChanged()
+    {
+        List<(Waiter, Holder)> granted;
+        lock (_lock) granted = AdmitWithinCapacity();
+        Grant(granted);
+    }
+
+    private List<(Waiter, Holder)> AdmitWithinCapacity()
+    {
+        var granted = new List<(Waiter, Holder)>();
+        while (_running.Count < Capacity && _waiting.First is { } first)
+        {
+            _waiting.RemoveFirst();
+            granted.Add((first.Value, Hold(first.Value.Job)));
+        }
+        return granted;
+    }
+
+    // Outside the lock: the waiter's continuation runs asynchronously anyway (RunContinuationsAsynchronously); a waiter
+    // cancelled in between gives its slot straight back.
+    private void Grant(List<(Waiter Waiter, Holder Slot)> granted)
+    {
+        foreach (var (waiter, slot) in granted)
+            if (!waiter.Granted.TrySetResult(slot)) Release(slot);
     }
 
     private sealed class Waiter(string job, DateTime since)
@@ -138,9 +162,18 @@ public sealed record WaitingJob([property: Id(0)] string Job, [property: Id(1)] 
 
 /// <summary>
 /// The node's composition slots (<see cref="RecordingOptions.CompositionSlots"/>): a recording waits here, still
-/// <c>processing</c>, before its FFmpeg starts, so a burst of completed calls never starts more FFmpegs than the node has room for.
+/// <c>processing</c>, before its FFmpeg starts, so a burst of completed calls never starts more FFmpegs than the node has
+/// room for. The room follows the node's live calls (<see cref="NodeCalls"/>): half the cores while it carries any, all
+/// of them while it carries none.
 /// </summary>
-public sealed class CompositionSlots(RecordingOptions options) : WorkSlots(options.EffectiveCompositionSlots);
+public sealed class CompositionSlots : WorkSlots
+{
+    public CompositionSlots(RecordingOptions options, NodeCalls? calls = null, int? cores = null)
+        : base(() => options.CompositionSlotsFor(calls?.WithMedia > 0, cores ?? Environment.ProcessorCount))
+    {
+        if (calls is not null) calls.Changed += CapacityChanged;
+    }
+}
 
 /// <summary>
 /// The node's transcription slots: at most <see cref="TranscriptionOptions.MaxConcurrentJobs"/> jobs at once,

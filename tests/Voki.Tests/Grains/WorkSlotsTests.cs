@@ -56,6 +56,49 @@ public sealed class WorkSlotsTests
     {
         Assert.Equal(1, new Slots(0).Capacity);
         Assert.Equal(1, new CompositionSlots(new RecordingOptions { CompositionSlots = 1 }).Capacity);
-        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), new CompositionSlots(new RecordingOptions()).Capacity);
+        Assert.Equal(Environment.ProcessorCount, new CompositionSlots(new RecordingOptions()).Capacity);
+        Assert.Equal(1, new CompositionSlots(new RecordingOptions(), cores: 1).Capacity);
+    }
+
+    [Fact]
+    public async Task Compositions_get_half_the_cores_while_live_calls_run_and_every_core_once_none_do_without_stopping_one()
+    {
+        var calls = new NodeCalls();
+        var slots = new CompositionSlots(new RecordingOptions(), calls, cores: 4);
+        Assert.Equal(4, slots.Capacity);
+        calls.MediaOpened();
+        Assert.Equal(2, slots.Capacity);
+        var a = await slots.EnterAsync("t/a", CancellationToken.None);
+        var b = await slots.EnterAsync("t/b", CancellationToken.None);
+        var waiting = new[] { "t/c", "t/d", "t/e" }.Select(job => slots.EnterAsync(job, CancellationToken.None)).ToArray();
+        Assert.Equal((2, 3), (slots.Running, slots.Waiting));
+
+        // The last live call ends: the two waiting longest start at once.
+        calls.MediaClosed();
+        var c = await waiting[0].WaitAsync(TimeSpan.FromSeconds(5));
+        var d = await waiting[1].WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal((4, 1, 1), (slots.Running, slots.Waiting, slots.PlaceOf("t/e")));
+
+        // A call starts: the four go on, and the next starts only once they are back within half the cores.
+        calls.MediaOpened();
+        Assert.Equal((2, 4), (slots.Capacity, slots.Running));
+        c.Dispose();
+        a.Dispose();
+        Assert.Equal((2, 1), (slots.Running, slots.Waiting));
+        Assert.False(waiting[2].IsCompleted);
+        b.Dispose();
+        using var e = await waiting[2].WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal((2, 0), (slots.Running, slots.Waiting));
+        d.Dispose();
+    }
+
+    [Fact]
+    public void A_configured_number_of_composition_slots_holds_whatever_the_calls()
+    {
+        var calls = new NodeCalls();
+        var slots = new CompositionSlots(new RecordingOptions { CompositionSlots = 3 }, calls, cores: 8);
+        Assert.Equal(3, slots.Capacity);
+        calls.MediaOpened();
+        Assert.Equal(3, slots.Capacity);
     }
 }
