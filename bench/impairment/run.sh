@@ -7,8 +7,9 @@
 # Overrides: VOKI_SKIP_BUILD=1, VOKI_BENCH_PG_PORT (default 55436). Results: .data/bench-impairment/results.md
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The voki script's functions (say, pg_start, pg_stop, ensure_database, build); sourcing it runs no command.
+# The voki script's functions (say, pg_start, pg_stop, ensure_database, build) and the benches' prologue; sourcing runs no command.
 source "$BENCH_DIR/../../voki"
+source "$BENCH_DIR/../namespace.sh"
 OUT="$DATA/bench-impairment"
 CAMERA="$OUT/camera.y4m"
 PG_PORT="${VOKI_BENCH_PG_PORT:-55436}" HTTP_PORT=5190 SILO_PORT=11190 GATEWAY_PORT=30090 MEDIA_PORT=40190
@@ -16,34 +17,20 @@ BASE="http://127.0.0.1:$HTTP_PORT"
 
 if [ "${VOKI_NETNS:-}" != 1 ]; then
   mkdir -p "$OUT"
-  say "machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r); Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [ "${VOKI_SKIP_BUILD:-0}" != 1 ]; then
-    build Release
-    dotnet build "$BENCH_DIR/Voki.Bench.Impairment.csproj" -c Release -nologo -clp:ErrorsOnly -v:q
-  fi
+  bench_machine "Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')"
+  bench_build "$BENCH_DIR/Voki.Bench.Impairment.csproj"
   if [ ! -f "$CAMERA" ]; then
     say "the camera: FFmpeg testsrc2, 640x480 at 30 fps, 5 s looped by Chromium"
     ffmpeg -v error -nostdin -f lavfi -i testsrc2=size=640x480:rate=30:duration=5 -pix_fmt yuv420p -f yuv4mpegpipe -y "$CAMERA"
   fi
-  say "entering a private network namespace (unshare -n)"
-  exec unshare -n env VOKI_NETNS=1 "$BENCH_DIR/run.sh" "$@"
+  bench_enter_namespace "$BENCH_DIR/run.sh" "$@"
 fi
 
-ip link set lo up
-PG_DIR="$OUT/pg"
 NODE_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+bench_on_exit() {
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then kill -TERM "$NODE_PID" 2>/dev/null || true; wait "$NODE_PID" 2>/dev/null || true; fi
-  pg_stop "$PG_DIR"
-  exit $rc
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-pg_start "$PG_DIR" "$PG_PORT" "-c fsync=off" || true
-PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc 'DROP DATABASE IF EXISTS voki WITH (FORCE)' >/dev/null
-ensure_database "$PG_PORT" voki
+bench_fresh_database "$OUT/pg" "$PG_PORT"
 rm -rf "$OUT/recordings"
 # The tenant needs a paid plan (recording), which only the operator gives: the bench's client takes the same token.
 export VOKI_OPERATOR_TOKEN="bench-operator-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"

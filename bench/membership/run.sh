@@ -11,8 +11,9 @@
 # Results: one row per setting appended to .data/bench-membership/results.md; node logs under .data/bench-membership/.
 set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The voki script's functions (say, pg_start, pg_stop, ensure_database, build); sourcing it runs no command.
+# The voki script's functions (say, pg_start, pg_stop, ensure_database, build) and the benches' prologue; sourcing runs no command.
 source "$BENCH_DIR/../../voki"
+source "$BENCH_DIR/../namespace.sh"
 OUT="$DATA/bench-membership"
 PG_PORT=55437
 WHISPER_SIZE="${WHISPER_SIZE:-base}"
@@ -20,34 +21,19 @@ MODEL="$OUT/synthetic-$WHISPER_SIZE.bin"
 
 if [ "${VOKI_NETNS:-}" != 1 ]; then
   mkdir -p "$OUT"
-  say "machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r); $(ffmpeg -version | head -1 | cut -d' ' -f1-3); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [ "${VOKI_SKIP_BUILD:-0}" != 1 ]; then
-    build Release
-    dotnet build "$BENCH_DIR/Voki.Bench.Membership.csproj" -c Release -nologo -clp:ErrorsOnly -v:q
-  fi
+  bench_machine
+  bench_build "$BENCH_DIR/Voki.Bench.Membership.csproj"
   if [ "$WHISPER_SIZE" != none ] && [ ! -f "$MODEL" ]; then
     say "generating the synthetic Whisper $WHISPER_SIZE model (random weights, real compute)"
     python3 "$ROOT/tests/fixtures/whisper/synthesize_model.py" "$ROOT/tests/fixtures/whisper/for-tests-ggml-tiny.bin" "$MODEL" --size "$WHISPER_SIZE"
   fi
-  say "entering a private network namespace (unshare -n)"
-  exec unshare -n env VOKI_NETNS=1 "$BENCH_DIR/run.sh" "$@"
+  bench_enter_namespace "$BENCH_DIR/run.sh" "$@"
 fi
 
-ip link set lo up
-PG_DIR="$OUT/pg"
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  pg_stop "$PG_DIR"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-pg_start "$PG_DIR" "$PG_PORT" "-c fsync=off" || true
-ensure_database "$PG_PORT" voki
+bench_fresh_database "$OUT/pg" "$PG_PORT"
 whisper=()
 [ "$WHISPER_SIZE" = none ] || whisper=(--whisper-model "$MODEL")
-echo "- $(date -u '+%Y-%m-%d %H:%M') UTC: $(nproc) CPUs, load average before $(cut -d' ' -f1-3 /proc/loadavg); bench/membership/run.sh $*" >> "$OUT/runs.md"
+bench_log_run "$OUT" bench/membership/run.sh "$@"
 dotnet "$BENCH_DIR/bin/Release/net10.0/Voki.Bench.Membership.dll" --root "$ROOT" \
   --pg "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=voki" --work "$OUT" --out "$OUT/results.md" "${whisper[@]}" "$@"
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); results in ${OUT#$ROOT/}/results.md"

@@ -64,7 +64,7 @@ foreach (int parties in partyCounts)
             string similarity = "";
             var plan = CompositionPlan.Build(CaptureReader.Read(capture), variant);
             var encoding = variant.EncodingFor(plan);
-            string settings = $"{plan.Width}x{plan.Height} cpu-used {encoding.CpuUsed} {encoding.BitrateKbps}k";
+            string settings = $"{plan.Width}x{plan.Height} cpu-used {encoding.CpuUsed} {encoding.BitrateKbps}k{(encoding.StaticThreshold > 0 ? $" st {encoding.StaticThreshold}" : "")}";
             if (ssim)
             {
                 var tiles = await Voki.Bench.Recording.TileSimilarity.MeasureAsync(output, plan);
@@ -96,10 +96,15 @@ static CompositionOptions Variant(CompositionOptions baseline, string variant)
                 CameraFrameEncoding = o.CameraFrameEncoding with { BitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) },
                 GridEncoding = o.GridEncoding with { BitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) },
             },
+            "static-thresh" => o with
+            {
+                CameraFrameEncoding = o.CameraFrameEncoding with { StaticThreshold = int.Parse(value, CultureInfo.InvariantCulture) },
+                GridEncoding = o.GridEncoding with { StaticThreshold = int.Parse(value, CultureInfo.InvariantCulture) },
+            },
             "fit" => o with { FrameToCameras = value == "1" },
             "threads" => o with { Threads = int.Parse(value, CultureInfo.InvariantCulture) },
             "size" => o with { Width = int.Parse(value.Split('x')[0], CultureInfo.InvariantCulture), Height = int.Parse(value.Split('x')[1], CultureInfo.InvariantCulture) },
-            _ => throw new ArgumentException($"unknown setting {key} in variant {variant} (cpu-used, kbps, threads, size, fit)"),
+            _ => throw new ArgumentException($"unknown setting {key} in variant {variant} (cpu-used, kbps, static-thresh, threads, size, fit)"),
         };
     }
     return o;

@@ -132,7 +132,7 @@ public sealed record FfmpegCommand
         args.AddRange(["-filter_complex_script", filterScriptPath, "-map", "[vout]", "-map", "[aout]"]);
         var encoding = options.EncodingFor(plan);
         args.AddRange(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", Int(encoding.CpuUsed),
-            "-b:v", $"{encoding.BitrateKbps}k", "-g", Int(options.KeyFrameIntervalSeconds * fps), "-auto-alt-ref", "0", "-lag-in-frames", "0",
+            "-b:v", $"{encoding.BitrateKbps}k", "-static-thresh", Int(encoding.StaticThreshold), "-g", Int(options.KeyFrameIntervalSeconds * fps), "-auto-alt-ref", "0", "-lag-in-frames", "0",
             "-threads", Int(options.Threads), "-r", Int(fps)]);
         args.AddRange(["-c:a", "libopus", "-b:a", $"{options.AudioBitrateKbps}k", "-application", "voip"]);
         args.AddRange(["-max_muxing_queue_size", "4096", "-progress", "pipe:1", "-f", "webm", "-y", outputPath]);

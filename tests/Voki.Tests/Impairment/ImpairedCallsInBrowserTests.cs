@@ -42,10 +42,10 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         var tiles = await RecordedMotion.Measure(webm, capture, measured.FromUnixMs, measured.ToUnixMs);
         var verdict = new Verdict(output, $"3 % loss each way, Chromium ↔ Chromium (steady before: {steady})");
         verdict.Live(measured, maxFrozen: 0.5);
-        // Issue 9's target is 95 % of the pictures; not met every time yet: most runs keep 29.4–29.8 of 30 pictures/s,
-        // but one of eight kept 24.2 (and the benchmark once 22.6) with nothing frozen longer than 100 ms, while the live
-        // receiver decoded all 30: single pictures lost from the recording only, cause not found yet.
-        verdict.Recording(measured, tiles, maxFrozen: 0.5, minShare: 0.70);
+        // Issue 9's 95 % of the pictures. Before FrameGrid.Fit one run in eight kept 24.2 of 30 while the live receiver
+        // decoded all 30: where a call's phase put frame times near the middle of two output frames, the camera's clock
+        // jitter put two pictures on one output frame and none on the next. Since then 29.7–29.8 in every run.
+        verdict.Recording(measured, tiles, maxFrozen: 0.5);
         verdict.Pass();
     }
 
@@ -97,9 +97,8 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         var verdict = new Verdict(output, $"10 % loss both ways for 4 s, then none (steady before: {steady})");
         verdict.Live(measured.Then(after), maxFrozen: 1.0, what: "burst and 8 s after");
         verdict.Live(after, maxFrozen: null, what: "the last 4 s");
-        // Most runs keep 29.7 of 30 pictures/s; one suite run kept 24.9 with nothing still over 100 ms and the live side
-        // intact: the same single pictures lost from the recording only as at 3 % (above), cause not found; same bound.
-        verdict.Recording(measured.Then(after), tiles, maxFrozen: 1.0, minShare: 0.70);
+        // 29.7 of 30 pictures/s since FrameGrid.Fit (one suite run kept 24.9 before it, as at 3 % above).
+        verdict.Recording(measured.Then(after), tiles, maxFrozen: 1.0);
         verdict.Pass();
     }
 
@@ -121,8 +120,8 @@ public sealed class ImpairedCallsInBrowserTests(ImpairedNetwork fixture, ITestOu
         var toCustomer = capped.Direction(run.AttendantId);
         verdict.Check(toCustomer.Received.Kbps >= 0.75 * toCustomer.Sent.Kbps && toCustomer.Received.FrameWidth >= toCustomer.Sent.FrameWidth,
             $"uncapped side: {toCustomer.Received.Kbps:F0} kbit/s at {toCustomer.Received.FrameWidth} wide of the full layer's {toCustomer.Sent.Kbps:F0} at {toCustomer.Sent.FrameWidth}, want ≥ 75 % of it at its width");
-        // The cap is on a downlink, so the recording's uplinks are untouched; 0.85 leaves room for a loaded machine's composer.
-        verdict.Recording(capped, run.Tiles, maxFrozen: 0.5, minShare: 0.85);
+        // The cap is on a downlink, so the recording's uplinks are untouched: all of their pictures (29.8 of 30).
+        verdict.Recording(capped, run.Tiles, maxFrozen: 0.5);
         // Before the probe's bursts (DownlinkProbe) the way back rode the browser's REMB growth of about 8 % a second: 9–11 s.
         verdict.Check(run.Recovery is not null, run.Recovery is { } after
             ? $"the attendant is back to full frame rate and resolution {after.TotalSeconds:F1} s after the cap lifted, want ≤ 10 s"

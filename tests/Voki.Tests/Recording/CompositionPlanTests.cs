@@ -173,14 +173,15 @@ public sealed class CompositionPlanTests
         var options = new CompositionOptions
         {
             CameraFrameEncoding = new() { CpuUsed = 15, BitrateKbps = 1400 },
-            GridEncoding = new() { CpuUsed = 12, BitrateKbps = 2100 },
+            GridEncoding = new() { CpuUsed = 12, BitrateKbps = 2100, StaticThreshold = 800 },
         };
         string[] Encoder(CompositionPlan plan) =>
-            FfmpegCommand.Build(plan, options, "/f.ttf", "/tmp/w", "/tmp/w/g.txt", "/o.webm").Arguments.SkipWhile(a => a != "-cpu-used").Take(4).ToArray();
-        Assert.Equal(["-cpu-used", "15", "-b:v", "1400k"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480)), options)));
-        Assert.Equal(["-cpu-used", "12", "-b:v", "2100k"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480), Camera("c", 2, 640, 480)), options)));
+            FfmpegCommand.Build(plan, options, "/f.ttf", "/tmp/w", "/tmp/w/g.txt", "/o.webm").Arguments.SkipWhile(a => a != "-cpu-used").Take(6).ToArray();
+        Assert.Equal(["-cpu-used", "15", "-b:v", "1400k", "-static-thresh", "0"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480)), options)));
+        Assert.Equal(["-cpu-used", "12", "-b:v", "2100k", "-static-thresh", "800"], Encoder(CompositionPlan.Build(Model(3000, Camera("a", 0, 640, 480), Camera("b", 1, 640, 480), Camera("c", 2, 640, 480)), options)));
         Assert.Throws<ArgumentException>(() => (options with { GridEncoding = new() { CpuUsed = 17, BitrateKbps = 1000 } }).Validate());
         Assert.Throws<ArgumentException>(() => (options with { CameraFrameEncoding = new() { CpuUsed = 16, BitrateKbps = 10 } }).Validate());
+        Assert.Throws<ArgumentException>(() => (options with { CameraFrameEncoding = new() { CpuUsed = 16, BitrateKbps = 1500, StaticThreshold = -1 } }).Validate());
     }
 
     [Fact]
