@@ -86,21 +86,9 @@ static CompositionOptions Variant(CompositionOptions baseline, string variant)
         var (key, value) = (setting.Split('=')[0], setting.Split('=')[1]);
         o = key switch
         {
-            "cpu-used" => o with
-            {
-                CameraFrameEncoding = o.CameraFrameEncoding with { CpuUsed = int.Parse(value, CultureInfo.InvariantCulture) },
-                GridEncoding = o.GridEncoding with { CpuUsed = int.Parse(value, CultureInfo.InvariantCulture) },
-            },
-            "kbps" => o with
-            {
-                CameraFrameEncoding = o.CameraFrameEncoding with { BitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) },
-                GridEncoding = o.GridEncoding with { BitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) },
-            },
-            "static-thresh" => o with
-            {
-                CameraFrameEncoding = o.CameraFrameEncoding with { StaticThreshold = int.Parse(value, CultureInfo.InvariantCulture) },
-                GridEncoding = o.GridEncoding with { StaticThreshold = int.Parse(value, CultureInfo.InvariantCulture) },
-            },
+            "cpu-used" => BothLayouts(o, e => e with { CpuUsed = int.Parse(value, CultureInfo.InvariantCulture) }),
+            "kbps" => BothLayouts(o, e => e with { BitrateKbps = int.Parse(value, CultureInfo.InvariantCulture) }),
+            "static-thresh" => BothLayouts(o, e => e with { StaticThreshold = int.Parse(value, CultureInfo.InvariantCulture) }),
             "fit" => o with { FrameToCameras = value == "1" },
             "threads" => o with { Threads = int.Parse(value, CultureInfo.InvariantCulture) },
             "size" => o with { Width = int.Parse(value.Split('x')[0], CultureInfo.InvariantCulture), Height = int.Parse(value.Split('x')[1], CultureInfo.InvariantCulture) },
@@ -109,6 +97,10 @@ static CompositionOptions Variant(CompositionOptions baseline, string variant)
     }
     return o;
 }
+
+// A variant's VP8 setting applies to the frame sized to the cameras and to the grid alike.
+static CompositionOptions BothLayouts(CompositionOptions o, Func<VideoEncoding, VideoEncoding> change) =>
+    o with { CameraFrameEncoding = change(o.CameraFrameEncoding), GridEncoding = change(o.GridEncoding) };
 
 static string Slug(string variant) => string.Concat(variant.Select(c => char.IsLetterOrDigit(c) ? c : '-'));
 
